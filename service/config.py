@@ -1,0 +1,79 @@
+"""Every setting, declared once, read from `OVERTURN_*` environment variables.
+
+Each setting carries its help text; `tests/test_config.py` fails when one is undocumented in
+the README, and `overturn config` prints them all.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+PREFIX = "OVERTURN_"
+
+
+def _setting(default: Any, help: str, secret: bool = False) -> Any:
+    return field(default=default, metadata={"help": help, "secret": secret})
+
+
+@dataclass
+class Settings:
+    data_dir: str = _setting(
+        "./overturn-data", "Folder for the SQLite store and the embedded Chroma index."
+    )
+    database_url: str = _setting(
+        "", "SQLAlchemy URL for drafts and audit; empty means a SQLite file in data_dir."
+    )
+    corpus_dir: str = _setting(
+        "", "Folder of policy documents indexed on first use; empty means the shipped policy_corpus/."
+    )
+    chroma_url: str = _setting(
+        "", "URL of a Chroma server (`chroma run`); empty means embedded Chroma on local disk."
+    )
+    model: str = _setting(
+        "", "litellm model string for LLM drafting; empty means the offline deterministic composer."
+    )
+    llm_api_base: str = _setting("", "Base URL of an OpenAI-compatible or Ollama server.")
+    llm_timeout: float = _setting(60.0, "Seconds before a model call is abandoned.")
+    practice_name: str = _setting("", "Practice name printed on the letterhead and signature.")
+    practice_address: str = _setting("", "Practice postal address for the letterhead.")
+    practice_phone: str = _setting("", "Practice phone for the letterhead and signature.")
+    practice_fax: str = _setting("", "Practice fax for the letterhead and signature.")
+    signer_name: str = _setting("", "Default signer when the chart names no treating provider.")
+    signer_credentials: str = _setting("", "Default signer's credentials, e.g. MD.")
+    signer_npi: str = _setting("", "Default signer's 10-digit NPI.")
+    max_input_bytes: int = _setting(1_000_000, "Largest denial or chart text accepted, in bytes.")
+    today: str = _setting(
+        "", "Fixed letter date (YYYY-MM-DD) for reproducible evals; empty means today."
+    )
+    secret_key: str = _setting("", "Flask secret key for the web workspace.", secret=True)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from the environment, then apply explicit overrides."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(PREFIX + f.name.upper())
+            if raw is not None:
+                values[f.name] = type(f.default)(raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir)
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_path / 'overturn.sqlite3'}"
+
+
+def describe() -> list[tuple[str, str, str]]:
+    """(variable, default, help) for every setting."""
+    return [
+        (PREFIX + f.name.upper(), "" if f.metadata["secret"] else str(f.default), f.metadata["help"])
+        for f in fields(Settings)
+    ]

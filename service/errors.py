@@ -1,0 +1,88 @@
+"""The exception hierarchy. Each error carries data fields; api/problems.py maps them to
+RFC 9457 problem+json, and the CLI maps them to exit code 2. Messages never quote PHI."""
+
+from __future__ import annotations
+
+
+class OverturnError(Exception):
+    """Base class. `status` is the HTTP status, `slug` the problem type."""
+
+    status = 500
+    slug = "internal"
+    title = "Internal error"
+
+    def __init__(self, detail: str, **fields: object) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.fields = fields
+
+
+class BadInput(OverturnError):
+    status = 400
+    slug = "bad-input"
+    title = "The input could not be used"
+
+
+class EmptyInput(BadInput):
+    slug = "empty-input"
+    title = "The input is empty"
+
+
+class InputTooLarge(OverturnError):
+    status = 413
+    slug = "input-too-large"
+    title = "The input is too large"
+
+
+class NotText(BadInput):
+    slug = "not-text"
+    title = "The input is not text"
+
+
+class InvalidJSON(BadInput):
+    slug = "invalid-json"
+    title = "The JSON could not be parsed"
+
+
+class SchemaError(OverturnError):
+    status = 422
+    slug = "schema"
+    title = "The input does not match the schema"
+
+
+class InvalidCode(OverturnError):
+    status = 422
+    slug = "invalid-code"
+    title = "A code is not valid"
+
+
+class NotADenial(OverturnError):
+    status = 422
+    slug = "not-a-denial"
+    title = "No denial could be read from the text"
+
+
+class UnsupportedLanguage(OverturnError):
+    status = 422
+    slug = "unsupported-language"
+    title = "The text is not in a supported language"
+
+
+class NotFound(OverturnError):
+    status = 404
+    slug = "not-found"
+    title = "Not found"
+
+
+class IndexUnavailable(OverturnError):
+    status = 503
+    slug = "index-unavailable"
+    title = "The policy index is unavailable"
+
+
+class LLMError(OverturnError):
+    """A model call failed; the pipeline falls back to the composer and never returns this raw."""
+
+    status = 502
+    slug = "llm-failed"
+    title = "The model call failed"
