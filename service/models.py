@@ -214,6 +214,9 @@ class EvidenceLink(_Model):
     status: EvidenceStatus
     fact_ids: list[str] = Field(default_factory=list)
     need: str | None = None  # for a gap: what documentation would meet it
+    concepts: list[str] = Field(default_factory=list)  # concept ids the criterion asks for
+    missing: list[str] = Field(default_factory=list)  # concept ids no chart fact documents
+    citations: list[str] = Field(default_factory=list)  # policy passage ids backing the criterion
 
 
 class EvidenceMap(_Model):
@@ -328,6 +331,7 @@ class Problem(_Model):
     code: str  # machine-readable: "missing_element", "ungrounded_code", ...
     message: str
     where: str  # "points[2].text", "signer.npi", "letter"
+    severity: str = "error"  # "error" holds the draft; "warning" is reported but does not
 
 
 class ValidationReport(_Model):

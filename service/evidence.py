@@ -1,0 +1,243 @@
+"""Evidence map: every stated denial criterion and policy criterion ↔ the chart facts that meet it.
+
+Matching is deterministic. A criterion asks for clinical concepts (service/data/concepts.yaml);
+it is met only when every concept it asks for is documented by a dated, non-negated chart fact.
+A criterion that asks for no known concept falls back to word overlap (or an embedding similarity
+when one is supplied). Partial documentation is a gap: the letter never claims what the chart lacks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from service.models import (
+    Chart,
+    ChartFact,
+    Criterion,
+    CriterionSource,
+    Denial,
+    EvidenceLink,
+    EvidenceMap,
+    EvidenceStatus,
+    PolicyPassage,
+)
+
+Similarity = Callable[[str, Sequence[str]], list[float]]
+
+_CONCEPTS_FILE = Path(__file__).parent / "data" / "concepts.yaml"
+_ANY_OF = re.compile(
+    r"\b(one of the following|any of the following|at least one of|either)\b", re.I
+)
+_SUB_ITEM = re.compile(r"^\s*[a-z]\.\s+", re.M)
+_CRITERION_START = re.compile(r"^\s*\d+\.\s+", re.M)
+_WORD = re.compile(r"[a-z][a-z0-9'-]+")
+_STOP = frozenset(
+    "the a an and or of to in for with on at by is are be been was were this that your you "
+    "should must have has had not no do does did it its as from we our us if than then".split()
+)
+FALLBACK_OVERLAP = 0.34
+FALLBACK_SIMILARITY = 0.55
+
+
+@dataclass(frozen=True)
+class Concept:
+    id: str
+    label: str
+    need: str
+    asks: re.Pattern[str]
+    shows: re.Pattern[str]
+    types: frozenset[str]
+
+
+def _terms_pattern(terms: list[str]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(t.lower()) for t in sorted(terms, key=len, reverse=True))
+    return re.compile(rf"(?<![a-z0-9])(?:{alternatives})(?![a-z0-9])")
+
+
+@lru_cache(maxsize=1)
+def concepts() -> tuple[Concept, ...]:
+    """The concept table, loaded once."""
+    rows = yaml.safe_load(_CONCEPTS_FILE.read_text(encoding="utf-8"))
+    return tuple(
+        Concept(
+            id=row["id"],
+            label=row["label"],
+            need=row["need"],
+            asks=_terms_pattern(row["asks"]),
+            shows=_terms_pattern(row["shows"]),
+            types=frozenset(row.get("types", [])),
+        )
+        for row in rows
+    )
+
+
+def concept(concept_id: str) -> Concept:
+    """One concept by id."""
+    return next(c for c in concepts() if c.id == concept_id)
+
+
+def asked_concepts(text: str) -> list[str]:
+    """Concept ids a criterion text asks for, in table order."""
+    low = text.lower()
+    return [c.id for c in concepts() if c.asks.search(low)]
+
+
+def _is_negated(fact: ChartFact) -> bool:
+    return bool(fact.outcome and "negat" in fact.outcome.lower())
+
+
+def _documents(fact: ChartFact, c: Concept) -> bool:
+    if _is_negated(fact):
+        return False
+    if c.types and fact.type.value not in c.types:
+        return False
+    return bool(c.shows.search(fact.text.lower()))
+
+
+def _facts_for(concept_id: str, facts: Sequence[ChartFact]) -> list[ChartFact]:
+    c = concept(concept_id)
+    return [f for f in facts if _documents(f, c)]
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2}
+
+
+def _fallback_facts(
+    text: str, facts: Sequence[ChartFact], similarity: Similarity | None
+) -> list[ChartFact]:
+    usable = [f for f in facts if not _is_negated(f)]
+    if not usable:
+        return []
+    if similarity is not None:
+        scores = similarity(text, [f.text for f in usable])
+        ranked = sorted(zip(scores, usable, strict=True), key=lambda p: -p[0])
+        return [f for s, f in ranked[:3] if s >= FALLBACK_SIMILARITY]
+    want = _content_words(text)
+    if not want:
+        return []
+    scored = [(len(want & _content_words(f.text)) / len(want), f) for f in usable]
+    scored.sort(key=lambda p: -p[0])
+    return [f for s, f in scored[:3] if s >= FALLBACK_OVERLAP]
+
+
+def _sub_items(text: str) -> list[str]:
+    parts = _SUB_ITEM.split(text)
+    return [p.strip() for p in parts[1:] if p.strip()] if len(parts) > 1 else []
+
+
+def _match(
+    criterion: Criterion, facts: Sequence[ChartFact], similarity: Similarity | None
+) -> EvidenceLink:
+    text = criterion.text
+    subs = _sub_items(text)
+    if subs and _ANY_OF.search(text.split("\n", 1)[0]):
+        # "any of the following": the first fully documented alternative meets the criterion.
+        for sub in subs:
+            link = _match_all(criterion, asked_concepts(sub), sub, facts, similarity)
+            if link.status is EvidenceStatus.MET:
+                return link
+        return _match_all(criterion, asked_concepts(text), text, facts, similarity)
+    return _match_all(criterion, asked_concepts(text), text, facts, similarity)
+
+
+def _match_all(
+    criterion: Criterion,
+    wanted: list[str],
+    text: str,
+    facts: Sequence[ChartFact],
+    similarity: Similarity | None,
+) -> EvidenceLink:
+    if not wanted:
+        found = _fallback_facts(text, facts, similarity)
+        status = EvidenceStatus.MET if found else EvidenceStatus.GAP
+        need = (
+            None if found else "a dated note that documents this criterion as the payer states it"
+        )
+        return EvidenceLink(
+            criterion=criterion, status=status, fact_ids=[f.id for f in found], need=need
+        )
+    found_ids: list[str] = []
+    missing: list[str] = []
+    for cid in wanted:
+        hits = _facts_for(cid, facts)
+        if not hits:
+            missing.append(cid)
+        found_ids.extend(f.id for f in hits if f.id not in found_ids)
+    order = {f.id: (f.date is None, f.date, i) for i, f in enumerate(facts)}
+    found_ids.sort(key=lambda fid: order[fid])
+    need = "; ".join(concept(c).need for c in missing) or None
+    return EvidenceLink(
+        criterion=criterion,
+        status=EvidenceStatus.GAP if missing else EvidenceStatus.MET,
+        fact_ids=found_ids,
+        need=need,
+        concepts=wanted,
+        missing=missing,
+    )
+
+
+def criterion_text(passage: PolicyPassage) -> str:
+    """The numbered criterion itself, without the section lead-in the chunker prepends."""
+    m = _CRITERION_START.search(passage.text)
+    return passage.text[m.start() :].strip() if m else passage.text.strip()
+
+
+def is_criterion_passage(passage: PolicyPassage) -> bool:
+    """True for a numbered item of a policy's coverage criteria."""
+    return passage.section.lower().startswith("coverage criteria") and ">" in passage.section
+
+
+def denial_criteria(denial: Denial) -> list[Criterion]:
+    """The payer's stated criteria; the denial reason itself when the letter states none."""
+    if denial.stated_criteria:
+        return [
+            Criterion(id=sc.id, text=sc.text, source=CriterionSource.DENIAL)
+            for sc in denial.stated_criteria
+        ]
+    if denial.denial_reason:
+        return [Criterion(id="R1", text=denial.denial_reason, source=CriterionSource.DENIAL)]
+    return []
+
+
+def _overlap(a: list[str], b: list[str]) -> float:
+    sa, sb = set(a), set(b)
+    return len(sa & sb) / len(sa | sb) if sa and sb else 0.0
+
+
+def build_evidence_map(
+    denial: Denial,
+    chart: Chart,
+    passages: Sequence[PolicyPassage],
+    similarity: Similarity | None = None,
+) -> EvidenceMap:
+    """Link each denial and policy criterion to chart facts, or mark it a gap."""
+    facts = chart.facts
+    policy = [
+        Criterion(id=p.id, text=criterion_text(p), source=CriterionSource.POLICY, passage_id=p.id)
+        for p in passages
+        if is_criterion_passage(p)
+    ]
+    links: list[EvidenceLink] = []
+    merged: set[str] = set()
+    for crit in denial_criteria(denial):
+        link = _match(crit, facts, similarity)
+        # A policy criterion that asks for the same things backs the payer's stated one.
+        backing = [
+            pc.id
+            for pc in policy
+            if link.concepts and _overlap(link.concepts, asked_concepts(pc.text)) >= 0.5
+        ]
+        merged.update(backing)
+        links.append(link.model_copy(update={"citations": backing}))
+    for pc in policy:
+        if pc.id not in merged:
+            link = _match(pc, facts, similarity)
+            links.append(link.model_copy(update={"citations": [pc.id]}))
+    return EvidenceMap(links=links)

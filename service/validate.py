@@ -1,0 +1,479 @@
+"""The validator: required elements (data beside each template) plus exact grounding checks.
+
+Code, not a model. It returns every problem at once, each with where and why. Grounding means
+every code, date, amount, NPI, quotation and policy id in the letter can be found in what the
+user gave us (denial, chart, config) or in a passage we retrieved; anything else is invented.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from dateutil import parser as dateparser
+
+from service.config import Settings
+from service.models import (
+    Chart,
+    CriterionSource,
+    Denial,
+    EvidenceMap,
+    EvidenceStatus,
+    LetterDraft,
+    PolicyPassage,
+    Problem,
+    Triage,
+    ValidationReport,
+)
+from service.render import TEMPLATES_DIR, letterhead
+
+_QUOTED = re.compile(r"\u201c([^\u201d]*)\u201d|\"([^\"]*)\"")
+_PLACEHOLDER = re.compile(r"\[[^\]\n]{1,80}\]|\{\{|\}\}|\bTBD\b|\bXXX+\b|<[A-Z_]{3,}>")
+CODE = re.compile(r"(?<![\w.-])(?:[A-Z]\d{2}\.[0-9A-Z]{1,4}|[A-Z]\d{4}|\d{4}[FTU]|\d{5})(?![\w])")
+_POLICY_ID = re.compile(r"(?<![\w-])[A-Z]{2,6}(?:-[A-Z0-9]+)+(?![\w-])")
+_AMOUNT = re.compile(r"\$\s?\d[\d,]*(?:\.\d{2})?")
+_NPI = re.compile(r"\bNPI:?\s*(\S+)")
+_MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December|"
+    "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+)
+_DATE = re.compile(
+    rf"\b(?:(?:{_MONTHS})\.? \d{{1,2}}, \d{{4}}"
+    r"|\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2})\b"
+)
+_TONE = re.compile(
+    r"\b(lawsuit|sue|attorney|legal action|bad faith|litigation|guarantee[sd]?|outrageous|"
+    r"unacceptable|negligen\w*|shameful|disgrace\w*)\b",
+    re.I,
+)
+_FIRST_PERSON = re.compile(r"(?<![\w\u201c])I(?= [a-z])|\bmy\b")
+CHECKS = [
+    "required_elements",
+    "placeholders",
+    "codes",
+    "dates",
+    "amounts",
+    "npi",
+    "quotes",
+    "policy_ids",
+    "citations",
+    "criteria",
+    "names",
+    "voice",
+    "tone",
+]
+
+
+def normalize(text: str) -> str:
+    """Whitespace-collapsed text, for substring checks that survive line breaks."""
+    return " ".join(text.split())
+
+
+@dataclass
+class Grounds:
+    """Everything a letter may state: source texts, known dates, the passages retrieved."""
+
+    texts: list[str] = field(default_factory=list)
+    dates: set[dt.date] = field(default_factory=set)
+    passages: dict[str, PolicyPassage] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.joined = "\n".join(normalize(t) for t in self.texts)
+        self.codes = set(CODE.findall(self.joined))
+        self.policy_ids = set(_POLICY_ID.findall(self.joined))
+        self.amounts = {_money(a) for a in _AMOUNT.findall(self.joined)}
+        self.dates |= {d for d in map(parse_date, _DATE.findall(self.joined)) if d}
+
+    def has_quote(self, quote: str) -> bool:
+        return normalize(quote) in self.joined
+
+
+def _money(text: str) -> str:
+    return text.replace("$", "").replace(",", "").strip().removesuffix(".00")
+
+
+def parse_date(text: str) -> dt.date | None:
+    """Read one date the way the letter or a source writes it."""
+    try:
+        return dateparser.parse(text.replace(".", ""), dayfirst=False).date()
+    except (ValueError, OverflowError):
+        return None
+
+
+def build_grounds(
+    denial: Denial,
+    chart: Chart,
+    passages: Sequence[PolicyPassage],
+    settings: Settings,
+    triage: Triage,
+    today: dt.date,
+) -> Grounds:
+    """Collect what the letter may draw on."""
+    texts = [denial.source_text, chart.source_text, letterhead(settings)]
+    texts.append(denial.model_dump_json())
+    texts.append(chart.model_dump_json())
+    texts += [f.text for f in chart.facts]
+    texts += [sc.text for sc in denial.stated_criteria]
+    texts += [f"{p.policy_id} {p.title} {p.section}\n{p.text}" for p in passages]
+    texts += [settings.signer_name, settings.signer_npi, settings.practice_name]
+    dates = {today, *denial.dates_of_service}
+    dates |= {d for d in (denial.denial_date, denial.date_of_birth, triage.deadline) if d}
+    for f in chart.facts:
+        dates |= {d for d in (f.date, f.end_date) if d}
+    return Grounds(texts=[t for t in texts if t], dates=dates, passages={p.id: p for p in passages})
+
+
+def _fields(letter: LetterDraft) -> Iterator[tuple[str, str]]:
+    yield "recipient", letter.recipient
+    yield "subject", letter.subject
+    for label, value in letter.identifiers.items():
+        yield f"identifiers.{label}", value
+    yield "opening", letter.opening
+    for i, p in enumerate(letter.points):
+        yield f"points[{i}].heading", p.heading
+        yield f"points[{i}].text", p.text
+    yield "closing", letter.closing
+    for i, e in enumerate(letter.enclosures):
+        yield f"enclosures[{i}]", e.description
+    for name in ("name", "credentials", "npi", "practice", "address", "phone", "fax"):
+        value = getattr(letter.signer, name)
+        if value:
+            yield f"signer.{name}", value
+
+
+def _unquoted(text: str) -> str:
+    return _QUOTED.sub(" ", text)
+
+
+@lru_cache(maxsize=8)
+def load_spec(letter_type: str) -> dict:
+    """The required-elements spec beside a letter template."""
+    path = Path(TEMPLATES_DIR) / f"{letter_type}.elements.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _value(letter: LetterDraft, where: str) -> object:
+    if where.startswith("identifiers."):
+        return letter.identifiers.get(where.split(".", 1)[1])
+    if where.startswith("signer."):
+        return getattr(letter.signer, where.split(".", 1)[1])
+    return getattr(letter, where)
+
+
+def _present(value: object) -> bool:
+    if isinstance(value, str):
+        return bool(value.strip()) and not _PLACEHOLDER.fullmatch(value.strip())
+    return bool(value)
+
+
+def _applies(when: dict | None, denial: Denial, triage: Triage) -> bool:
+    if not when:
+        return True
+    if when.get("post_service") and not (denial.claim_number or denial.adjustments):
+        return False
+    if "plan_types" in when and denial.plan_type.value not in when["plan_types"]:
+        return False
+    return not ("categories" in when and triage.category.value not in when["categories"])
+
+
+def check_required(letter: LetterDraft, denial: Denial, triage: Triage) -> list[Problem]:
+    """Every element the spec requires for this letter type and case is present and filled."""
+    problems = []
+    for el in load_spec(letter.letter_type)["elements"]:
+        if not _applies(el.get("when"), denial, triage):
+            continue
+        wheres = el.get("any_of") or [el["where"]]
+        if any(_present(_value(letter, w)) for w in wheres):
+            continue
+        problems.append(
+            Problem(
+                code="missing_element",
+                message=f"Missing {el['label']}: not found in the denial, the chart or the "
+                "practice settings. Add it and draft again.",
+                where=wheres[0],
+                severity=el.get("severity", "error"),
+            )
+        )
+    return problems
+
+
+def _scan(letter: LetterDraft, grounds: Grounds) -> list[Problem]:
+    problems = []
+    for where, value in _fields(letter):
+        free = _unquoted(value)
+        for token in _PLACEHOLDER.findall(value):
+            problems.append(
+                Problem(
+                    code="unfilled_placeholder",
+                    where=where,
+                    message=f"Unfilled placeholder {token} left in the letter.",
+                )
+            )
+        for code in CODE.findall(free):
+            if code not in grounds.codes:
+                problems.append(
+                    Problem(
+                        code="ungrounded_code",
+                        where=where,
+                        message=f"Code {code} does not appear in any input or cited passage.",
+                    )
+                )
+        for raw in _DATE.findall(free):
+            when = parse_date(raw)
+            if when and when not in grounds.dates:
+                problems.append(
+                    Problem(
+                        code="ungrounded_date",
+                        where=where,
+                        message=f"Date {raw} is not a date found in the inputs.",
+                    )
+                )
+        for amount in _AMOUNT.findall(free):
+            if _money(amount) not in grounds.amounts:
+                problems.append(
+                    Problem(
+                        code="ungrounded_amount",
+                        where=where,
+                        message=f"Amount {amount} does not appear in the inputs.",
+                    )
+                )
+        for pid in _POLICY_ID.findall(free):
+            if any(ch.isdigit() for ch in pid) and pid not in grounds.policy_ids:
+                problems.append(
+                    Problem(
+                        code="ungrounded_policy",
+                        where=where,
+                        message=f"Policy id {pid} is not in any retrieved passage or input.",
+                    )
+                )
+        for a, b in _QUOTED.findall(value):
+            quote = a or b
+            if quote.strip() and not grounds.has_quote(quote):
+                problems.append(
+                    Problem(
+                        code="ungrounded_quote",
+                        where=where,
+                        message="A quotation does not appear verbatim in the denial, "
+                        "the chart or a cited policy passage.",
+                    )
+                )
+    return problems
+
+
+def check_rendered(letter: LetterDraft) -> list[Problem]:
+    """Placeholders the template itself leaves in the rendered text (not those of a field)."""
+    in_fields = {t for _, value in _fields(letter) for t in _PLACEHOLDER.findall(value)}
+    return [
+        Problem(
+            code="unfilled_placeholder",
+            where="text",
+            message=f"Unfilled placeholder {token} in the rendered letter.",
+        )
+        for token in sorted(set(_PLACEHOLDER.findall(letter.text)) - in_fields)
+    ]
+
+
+def check_npi(letter: LetterDraft, chart: Chart, settings: Settings) -> list[Problem]:
+    """The NPI printed is the chart's provider's or the configured signer's."""
+    npi = (letter.signer.npi or "").strip()
+    if not npi or _PLACEHOLDER.fullmatch(npi):
+        return []
+    allowed = {x for x in (chart.provider.npi, settings.signer_npi) if x}
+    if npi not in allowed:
+        return [
+            Problem(
+                code="ungrounded_npi",
+                where="signer.npi",
+                message="The signer's NPI is not the chart provider's or the configured signer's.",
+            )
+        ]
+    return []
+
+
+def check_names(
+    letter: LetterDraft, denial: Denial, chart: Chart, settings: Settings
+) -> list[Problem]:
+    """The patient and the signer are people the inputs name."""
+    problems = []
+    patient = letter.identifiers.get("Patient", "")
+    if _present(patient) and patient not in {denial.patient_name, chart.patient.name}:
+        problems.append(
+            Problem(
+                code="ungrounded_name",
+                where="identifiers.Patient",
+                message="The patient's name does not match the denial or the chart.",
+            )
+        )
+    signer = letter.signer.name or ""
+    if _present(signer) and signer not in {chart.provider.name, settings.signer_name}:
+        problems.append(
+            Problem(
+                code="ungrounded_name",
+                where="signer.name",
+                message="The signer is neither the chart's provider nor the configured signer.",
+            )
+        )
+    return problems
+
+
+def check_citations(
+    letter: LetterDraft, evidence: EvidenceMap, chart: Chart, grounds: Grounds
+) -> list[Problem]:
+    """Each point answers a known criterion, cites what was retrieved, relies on real facts."""
+    problems = []
+    links = {link.criterion.id: link for link in evidence.links}
+    fact_ids = {f.id for f in chart.facts}
+    for i, p in enumerate(letter.points):
+        where = f"points[{i}]"
+        link = links.get(p.answers)
+        if link is None:
+            problems.append(
+                Problem(
+                    code="unknown_criterion",
+                    where=where,
+                    message=f"Point {p.number} answers {p.answers}, not a criterion of this case.",
+                )
+            )
+        elif link.status is not EvidenceStatus.MET:
+            problems.append(
+                Problem(
+                    code="claims_gap",
+                    where=where,
+                    message=f"Point {p.number} claims {p.answers} is documented; the chart lacks it.",
+                )
+            )
+        if not p.citations:
+            problems.append(
+                Problem(
+                    code="missing_citation",
+                    where=where,
+                    message=f"Point {p.number} cites no policy passage or denial statement.",
+                )
+            )
+        for c in p.citations:
+            if c.passage_id and c.passage_id not in grounds.passages:
+                problems.append(
+                    Problem(
+                        code="invalid_citation",
+                        where=where,
+                        message=f"Point {p.number} cites {c.passage_id}, which was not retrieved.",
+                    )
+                )
+        if not p.chart_facts:
+            problems.append(
+                Problem(
+                    code="missing_evidence",
+                    where=where,
+                    message=f"Point {p.number} relies on no chart fact.",
+                )
+            )
+        for fid in p.chart_facts:
+            if fid not in fact_ids:
+                problems.append(
+                    Problem(
+                        code="invalid_fact",
+                        where=where,
+                        message=f"Point {p.number} relies on fact {fid}, not in the chart.",
+                    )
+                )
+    return problems
+
+
+def check_criteria(letter: LetterDraft, evidence: EvidenceMap) -> list[Problem]:
+    """Every stated criterion is answered; every gap is reported with what would close it."""
+    problems = []
+    answered = {p.answers for p in letter.points}
+    for link in evidence.links:
+        crit = link.criterion
+        stated = crit.source is CriterionSource.DENIAL
+        if link.status is EvidenceStatus.MET:
+            if stated and crit.id not in answered:
+                problems.append(
+                    Problem(
+                        code="unanswered_criterion",
+                        where="points",
+                        message=f"Stated criterion {crit.id} is documented; no point answers it.",
+                    )
+                )
+            continue
+        need = f" Needed: {link.need}." if link.need else ""
+        problems.append(
+            Problem(
+                code="stated_criterion_not_documented"
+                if stated
+                else "policy_criterion_not_documented",
+                where=f"criteria.{crit.id}",
+                message=(
+                    f"The payer's stated criterion {crit.id} is not documented in the chart."
+                    if stated
+                    else f"Policy criterion {crit.id} is not documented in the chart."
+                )
+                + need,
+                severity="error" if stated else "warning",
+            )
+        )
+    return problems
+
+
+def check_voice_and_tone(letter: LetterDraft) -> list[Problem]:
+    """Practice and patient voices stay consistent; no threats, no promises, no outrage."""
+    problems = []
+    for where, value in _fields(letter):
+        free = _unquoted(value)
+        if letter.voice == "practice" and _FIRST_PERSON.search(free):
+            problems.append(
+                Problem(
+                    code="wrong_voice",
+                    where=where,
+                    message="First-person singular in a letter written in the practice's voice.",
+                )
+            )
+        if letter.voice == "patient" and re.search(r"\bour patient\b", free, re.I):
+            problems.append(
+                Problem(
+                    code="wrong_voice",
+                    where=where,
+                    message="'our patient' in a letter written in the patient's voice.",
+                )
+            )
+        for word in {m.group(0).lower() for m in _TONE.finditer(free)}:
+            problems.append(
+                Problem(
+                    code="tone",
+                    where=where,
+                    message=f"'{word}': an appeal states evidence, not threats or promises.",
+                )
+            )
+    return problems
+
+
+def validate(
+    letter: LetterDraft,
+    *,
+    denial: Denial,
+    chart: Chart,
+    triage: Triage,
+    evidence: EvidenceMap,
+    passages: Sequence[PolicyPassage],
+    settings: Settings,
+) -> ValidationReport:
+    """Run every check and return all problems; ok means no problem of severity error."""
+    grounds = build_grounds(denial, chart, passages, settings, triage, letter.date)
+    problems = [
+        *check_required(letter, denial, triage),
+        *_scan(letter, grounds),
+        *check_rendered(letter),
+        *check_npi(letter, chart, settings),
+        *check_names(letter, denial, chart, settings),
+        *check_citations(letter, evidence, chart, grounds),
+        *check_criteria(letter, evidence),
+        *check_voice_and_tone(letter),
+    ]
+    unique = list({(p.code, p.where, p.message): p for p in problems}.values())
+    ok = not any(p.severity == "error" for p in unique)
+    return ValidationReport(ok=ok, problems=unique, checked=CHECKS)
