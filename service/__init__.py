@@ -1,0 +1,26 @@
+"""Overturn: grounded appeal letters and letters of medical necessity, offline by default."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """The Flask app factory. Nothing heavy happens here: the index and store open on first use."""
+    from flask import Flask
+
+    from service import api
+    from service.config import Settings
+
+    app = Flask(__name__)
+    overrides = dict(test_config or {})
+    settings = overrides.pop("settings", None) or Settings.from_env(**overrides)
+    app.config["OVERTURN"] = settings
+    # A request body over this is refused with 413 before it is read.
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_input_bytes * 2 + 65536
+    app.config["SECRET_KEY"] = settings.secret_key or "overturn-local"
+    api.init_app(app)
+    return app

@@ -1,0 +1,54 @@
+"""POST /v1/appeals: paste a denial (and chart), get a released or held appeal."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from service.api.inputs import read_payload, storable
+from service.api.resources import resources
+from service.errors import OverturnError
+from service.pipeline import draft_appeal
+
+bp = Blueprint("appeals", __name__)
+
+
+@bp.post("/v1/appeals")
+def create_appeal():  # type: ignore[no-untyped-def]
+    """Draft an appeal.
+
+    Body: JSON {"denial": text | Denial object, "chart": notes | Chart object | null}, or the
+    denial as text/plain, or a form with `denial`/`chart` fields or `denial_file`/`chart_file`.
+    The input is stored before drafting, so it survives any failure. 201 with the result
+    (status released or held); 4xx problem+json for input that cannot be used.
+    """
+    res = resources()
+    payload = read_payload()
+    store = res.store()
+    draft_id = store.save_input("appeal", storable(payload))
+    try:
+        result = draft_appeal(
+            payload.get("denial"),
+            payload.get("chart"),
+            settings=res.settings,
+            retriever=res.retriever(),
+        )
+    except OverturnError as err:
+        store.mark_failed(draft_id, err.slug)
+        err.fields.setdefault("draft_id", draft_id)
+        raise
+    except Exception:
+        store.mark_failed(draft_id, "internal")
+        raise
+    result = result.model_copy(update={"draft_id": draft_id})
+    store.save_result(
+        draft_id,
+        result.status.value,
+        result.model_dump_json(),
+        payer=result.denial.payer,
+        deadline=result.triage.deadline,
+    )
+    store.audit(draft_id, result.status.value, {"problems": len(result.report.problems)})
+    response = jsonify(result.model_dump(mode="json"))
+    response.status_code = 201
+    response.headers["Location"] = f"/v1/drafts/{draft_id}"
+    return response

@@ -1,0 +1,34 @@
+"""GET /v1/drafts and /v1/drafts/<id>: stored drafts, their input, result and audit trail."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, jsonify
+
+from service.api.resources import resources
+
+bp = Blueprint("drafts", __name__)
+
+
+@bp.get("/v1/drafts/<draft_id>")
+def get_draft(draft_id: str):  # type: ignore[no-untyped-def]
+    """One draft: status, the input as submitted, the result (if any) and its audit trail."""
+    store = resources().store()
+    record = store.get(draft_id)
+    record["result"] = json.loads(record["result_json"]) if record.get("result_json") else None
+    record["input"] = json.loads(record["input_json"])
+    record.pop("result_json", None)
+    record.pop("input_json", None)
+    record["audit"] = store.audit_trail(draft_id)
+    return jsonify(record)
+
+
+@bp.get("/v1/drafts")
+def list_drafts():  # type: ignore[no-untyped-def]
+    """Recent drafts, most urgent deadline first."""
+    rows = resources().store().list_recent(limit=50)
+    for row in rows:
+        row.pop("input_json", None)
+        row.pop("result_json", None)
+    return jsonify({"drafts": rows})

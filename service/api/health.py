@@ -1,0 +1,21 @@
+"""GET /healthz and GET /openapi.json."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from service.api.openapi import document
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():  # type: ignore[no-untyped-def]
+    """Liveness: the app answers. The index is built lazily and not touched here."""
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/openapi.json")
+def openapi():  # type: ignore[no-untyped-def]
+    """The OpenAPI 3.1 document."""
+    return jsonify(document())

@@ -1,0 +1,118 @@
+"""`overturn serve | draft | index | config`.
+
+Exit codes of `overturn draft`: 0 released, 3 held, 2 bad input (a problem on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from service.config import Settings, describe
+from service.errors import InvalidJSON, OverturnError
+
+EXIT_RELEASED, EXIT_BAD_INPUT, EXIT_HELD = 0, 2, 3
+
+
+def _read_arg_file(path: str, field: str) -> Any:
+    """A file's content: a JSON object when it parses as one, else its bytes as pasted text."""
+    try:
+        raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as err:
+        raise OverturnError(f"cannot read the {field} file: {err.strerror}", field=field) from err
+    stripped = raw.lstrip()
+    if stripped[:1] in (b"{", b"["):
+        try:
+            obj = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise InvalidJSON(f"the {field} file looks like JSON but does not parse",
+                              field=field) from err
+        if not isinstance(obj, dict):
+            raise InvalidJSON(f"the {field} JSON must be an object", field=field)
+        return obj
+    return raw
+
+
+def _retriever(settings: Settings) -> Any:
+    from service.policies.retrieve import build_retriever
+
+    return build_retriever(settings)
+
+
+def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
+    from service.pipeline import draft_appeal
+
+    denial = _read_arg_file(args.denial, "denial")
+    chart = _read_arg_file(args.chart, "chart") if args.chart else None
+    result = draft_appeal(denial, chart, settings=settings, retriever=_retriever(settings))
+    if args.json:
+        print(result.model_dump_json(indent=2))
+    else:
+        print(result.text or result.triage.rationale)
+        print(f"\n-- {result.status.value} --", file=sys.stderr)
+        for p in result.report.problems:
+            print(f"[{p.severity}] {p.code} at {p.where}: {p.message}", file=sys.stderr)
+    return EXIT_RELEASED if result.status.value == "released" else EXIT_HELD
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from service import create_app
+    from service.api.resources import resources
+
+    app = create_app({"settings": settings})
+    with app.app_context():
+        print("Opening the policy index (built from the corpus on first use)...", file=sys.stderr)
+        resources().retriever()
+    print(f"Overturn on http://{args.host}:{args.port}/", file=sys.stderr)
+    app.run(host=args.host, port=args.port, threaded=True)
+    return 0
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    retriever = _retriever(settings)
+    print(json.dumps({"passages": retriever.count(), "corpus_version": retriever.corpus_version}))
+    return 0
+
+
+def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
+    for name, default, help_text in describe():
+        print(f"{name} (default {default!r}): {help_text}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(prog="overturn", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the web service")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    draft = sub.add_parser("draft", help="draft an appeal from a denial file (and a chart)")
+    draft.add_argument("--denial", required=True, help="denial: pasted text or JSON; - for stdin")
+    draft.add_argument("--chart", help="chart: notes as text, or JSON")
+    draft.add_argument("--json", action="store_true", help="print the full result as JSON")
+    sub.add_parser("index", help="build or update the policy index and report its size")
+    sub.add_parser("config", help="list every setting with its default and help")
+    return parser
+
+
+COMMANDS = {"draft": cmd_draft, "serve": cmd_serve, "index": cmd_index, "config": cmd_config}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `overturn` console script."""
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_env()
+    try:
+        return COMMANDS[args.command](args, settings)
+    except OverturnError as err:
+        problem = {"type": err.slug, "title": err.title, "status": err.status, "detail": err.detail}
+        print(json.dumps(problem), file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

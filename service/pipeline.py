@@ -1,0 +1,163 @@
+"""The appeal pipeline: intake → triage → retrieve → evidence → draft → render → validate → release.
+
+`draft_appeal` only calls the stages in order. It never raises for a letter that fails the
+validator: that letter comes back `held` with its report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from service.config import Settings
+from service.drafting.composer import COMPOSER_VERSION, ComposeInput, compose
+from service.errors import BadInput
+from service.evidence import build_evidence_map
+from service.intake.chart import parse_chart
+from service.intake.denial_json import parse_denial_json
+from service.intake.denial_text import parse_denial_text
+from service.intake.payers import identify_payer
+from service.intake.text import read_text
+from service.models import (
+    AppealResult,
+    Chart,
+    Denial,
+    DraftStatus,
+    EvidenceMap,
+    Problem,
+    Triage,
+    ValidationReport,
+)
+from service.policy_select import Retriever, cited_ids, select_policy
+from service.release import gate, provenance
+from service.render import render_text
+from service.triage import triage
+from service.validate import validate
+
+
+@dataclass
+class Case:
+    denial: Denial
+    chart: Chart
+    triage: Triage
+    payer_id: str | None
+
+
+def today_for(settings: Settings) -> dt.date:
+    """The letter date: fixed by config for reproducible evals, else today."""
+    return dt.date.fromisoformat(settings.today) if settings.today else dt.date.today()
+
+
+def read_denial(data: Any, settings: Settings, today: dt.date | None = None) -> Denial:
+    """A denial from pasted text (str/bytes) or a JSON object."""
+    if isinstance(data, dict):
+        return parse_denial_json(data)
+    if isinstance(data, str | bytes):
+        return parse_denial_text(read_text(data, max_bytes=settings.max_input_bytes), today=today)
+    raise BadInput("denial must be pasted text or a JSON object", field="denial")
+
+
+def read_chart(data: Any, settings: Settings) -> Chart:
+    """A chart from a JSON object, pasted notes, or nothing."""
+    if data is None or isinstance(data, dict):
+        return parse_chart(data)
+    if isinstance(data, str | bytes):
+        if not (data.strip() if isinstance(data, str) else data.strip()):
+            return parse_chart(None)
+        return parse_chart(read_text(data, max_bytes=settings.max_input_bytes, field="chart"))
+    raise BadInput("chart must be pasted notes, a JSON object, or omitted", field="chart")
+
+
+def intake(denial_in: Any, chart_in: Any, settings: Settings) -> Case:
+    """Parse both inputs and triage the denial."""
+    today = today_for(settings)
+    denial = read_denial(denial_in, settings, today)
+    chart = read_chart(chart_in, settings)
+    payer_id = identify_payer(denial.payer)[1] if denial.payer else None
+    return Case(denial=denial, chart=chart, triage=triage(denial, today), payer_id=payer_id)
+
+
+def _no_letter(case: Case, notes: list[str]) -> AppealResult:
+    """Triage says no letter fits (a corrected claim, an eligibility check): say so, hold."""
+    report = ValidationReport(
+        ok=False,
+        problems=[
+            Problem(
+                code=f"strategy_{case.triage.strategy.value}",
+                where="triage",
+                message=case.triage.rationale or "This denial needs no appeal letter.",
+            )
+        ],
+        checked=["strategy"],
+    )
+    return AppealResult(
+        status=DraftStatus.HELD,
+        letter_type="",
+        text="",
+        denial=case.denial,
+        triage=case.triage,
+        evidence=EvidenceMap(),
+        report=report,
+        provenance=provenance(
+            None,
+            drafter="composer",
+            drafter_version=COMPOSER_VERSION,
+            passage_ids=[],
+            corpus_version=None,
+            notes=notes,
+        ),
+    )
+
+
+def draft_appeal(
+    denial_in: Any, chart_in: Any, *, settings: Settings, retriever: Retriever | None
+) -> AppealResult:
+    """Run the whole pipeline for one denial and chart. Bad input raises; a weak letter is held."""
+    case = intake(denial_in, chart_in, settings)
+    return draft_case(case, settings=settings, retriever=retriever)
+
+
+def draft_case(case: Case, *, settings: Settings, retriever: Retriever | None) -> AppealResult:
+    """Draft, render, validate and gate an already-parsed case."""
+    selection = select_policy(case.denial, case.chart, case.payer_id, retriever)
+    notes = [selection.note] if selection.note else []
+    if not case.triage.letter_type:
+        return _no_letter(case, notes)
+    evidence = build_evidence_map(case.denial, case.chart, selection.passages)
+    today = today_for(settings)
+    letter = compose(
+        ComposeInput(
+            case.denial, case.chart, case.triage, evidence, selection.passages, settings, today
+        )
+    )
+    letter = letter.model_copy(update={"text": render_text(letter, settings)})
+    report = validate(
+        letter,
+        denial=case.denial,
+        chart=case.chart,
+        triage=case.triage,
+        evidence=evidence,
+        passages=selection.passages,
+        settings=settings,
+    )
+    cited = [c.passage_id for p in letter.points for c in p.citations if c.passage_id]
+    return AppealResult(
+        status=gate(report),
+        letter_type=letter.letter_type,
+        text=letter.text,
+        denial=case.denial,
+        triage=case.triage,
+        evidence=evidence,
+        letter=letter,
+        passages=selection.passages,
+        report=report,
+        provenance=provenance(
+            letter,
+            drafter="composer",
+            drafter_version=COMPOSER_VERSION,
+            passage_ids=cited_ids([p for p in selection.passages if p.id in set(cited)]),
+            corpus_version=getattr(retriever, "corpus_version", None),
+            notes=notes,
+        ),
+    )
