@@ -359,13 +359,6 @@ class DraftStatus(StrEnum):
     HELD = "held"
 
 
-class Case(_Model):
-    """Everything intake produced for one request."""
-
-    denial: Denial
-    chart: Chart
-
-
 class AppealResult(_Model):
     """The output contract of POST /v1/appeals and `overturn draft --json`."""
 

@@ -47,7 +47,6 @@ def create_appeal():  # type: ignore[no-untyped-def]
         payer=result.denial.payer,
         deadline=result.triage.deadline,
     )
-    store.audit(draft_id, result.status.value, {"problems": len(result.report.problems)})
     response = jsonify(result.model_dump(mode="json"))
     response.status_code = 201
     response.headers["Location"] = f"/v1/drafts/{draft_id}"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, jsonify
 
 from service.api.resources import resources
@@ -16,9 +14,8 @@ def get_draft(draft_id: str):  # type: ignore[no-untyped-def]
     """One draft: status, the input as submitted, the result (if any) and its audit trail."""
     store = resources().store()
     record = store.get(draft_id)
-    record["result"] = json.loads(record["result_json"]) if record.get("result_json") else None
-    record["input"] = json.loads(record["input_json"])
     record.pop("result_json", None)
+    record.pop("input_json", None)
     record.pop("input_json", None)
     record["audit"] = store.audit_trail(draft_id)
     return jsonify(record)
