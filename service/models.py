@@ -352,6 +352,7 @@ class Provenance(_Model):
     corpus_version: str | None = None
     created_at: dt.datetime
     notes: list[str] = Field(default_factory=list)
+    usage: dict[str, float] = Field(default_factory=dict)  # model calls, tokens, cost
 
 
 class DraftStatus(StrEnum):
