@@ -1,0 +1,242 @@
+"""The Chroma adapter: the only module that imports chromadb.
+
+Passages go in and come out as PolicyPassage; Chroma's errors come out as IndexUnavailable.
+Vectors are computed by our own embedder, so Chroma never fetches its default model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import urlparse
+
+import chromadb
+import httpx
+from chromadb.api.types import Documents, Embeddable, EmbeddingFunction, Embeddings, Space
+from chromadb.config import Settings
+from chromadb.errors import ChromaError
+from chromadb.utils.embedding_functions import register_embedding_function
+
+from service.errors import IndexUnavailable
+from service.models import PolicyPassage
+from service.policies.corpus import content_hash
+from service.policies.embedding import Embedder, get_embedder
+
+DEFAULT_COLLECTION = "policies"
+PAGE = 1000
+# What a failing Chroma call raises: its own errors, bad-argument errors from its validators,
+# and transport errors from the HTTP client.
+_CHROMA_ERRORS = (ChromaError, ValueError, TypeError, RuntimeError, OSError, httpx.HTTPError)
+
+
+@register_embedding_function
+class MiniLMFunction(EmbeddingFunction[Documents]):
+    """Chroma's embedding-function protocol over our offline MiniLM embedder."""
+
+    def __init__(self, embedder: Embedder | None = None) -> None:
+        self._embedder = embedder
+
+    def __call__(self, input: Documents) -> Embeddings:
+        import numpy as np
+
+        embedder = self._embedder or get_embedder()
+        return [np.asarray(v, dtype=np.float32) for v in embedder.embed(list(input))]
+
+    @staticmethod
+    def name() -> str:
+        return "overturn-minilm-int8"
+
+    def get_config(self) -> dict[str, Any]:
+        return {}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> MiniLMFunction:
+        return MiniLMFunction()
+
+    def default_space(self) -> Space:
+        return "cosine"
+
+    def supported_spaces(self) -> list[Space]:
+        return ["cosine"]
+
+
+@contextmanager
+def _translated(action: str) -> Iterator[None]:
+    try:
+        yield
+    except _CHROMA_ERRORS as exc:
+        raise IndexUnavailable(
+            f"The policy index failed to {action}.", cause=type(exc).__name__
+        ) from exc
+
+
+def open_index(data_dir: Path, chroma_url: str = "", name: str = DEFAULT_COLLECTION) -> PolicyIndex:
+    """Open (creating if needed) the collection `name`, embedded on disk or on a Chroma server."""
+    settings = Settings(anonymized_telemetry=False)
+    with _translated("open"):
+        if chroma_url:
+            url = urlparse(chroma_url)
+            client = chromadb.HttpClient(
+                host=url.hostname or "localhost",
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=settings,
+            )
+        else:
+            path = Path(data_dir) / "chroma"
+            path.mkdir(parents=True, exist_ok=True)
+            client = chromadb.PersistentClient(path=str(path), settings=settings)
+        collection = client.get_or_create_collection(
+            name,
+            # Chroma types the parameter for text-or-image functions; ours takes text only
+            embedding_function=cast("EmbeddingFunction[Embeddable]", MiniLMFunction()),
+            configuration={"hnsw": {"space": "cosine"}},
+        )
+    return PolicyIndex(collection)
+
+
+class PolicyIndex:
+    """A Chroma collection of policy passages."""
+
+    def __init__(self, collection: Any) -> None:
+        self._collection = collection
+
+    def count(self) -> int:
+        """Number of stored passages."""
+        with _translated("count passages"):
+            return int(self._collection.count())
+
+    def upsert(self, passages: Sequence[PolicyPassage]) -> None:
+        """Store passages (replacing any with the same id), embedding them here."""
+        embedder = get_embedder()
+        for start in range(0, len(passages), 256):
+            batch = passages[start : start + 256]
+            vectors = embedder.embed([embedding_text(p) for p in batch])
+            with _translated("store passages"):
+                self._collection.upsert(
+                    ids=[p.id for p in batch],
+                    embeddings=vectors,
+                    documents=[p.text for p in batch],
+                    metadatas=[to_metadata(p) for p in batch],
+                )
+
+    def delete(self, ids: Sequence[str]) -> None:
+        """Remove passages by id."""
+        if ids:
+            with _translated("delete passages"):
+                self._collection.delete(ids=list(ids))
+
+    def query(
+        self, text: str, k: int, where: Mapping[str, Any] | None = None
+    ) -> list[tuple[str, float]]:
+        """(passage id, cosine distance) of the k nearest passages matching `where`."""
+        size = self.count()
+        if size == 0 or k <= 0:
+            return []
+        with _translated("search"):
+            result = self._collection.query(
+                query_texts=[text],
+                n_results=min(k, size),
+                where=_where(where),
+                include=["distances"],
+            )
+        return list(zip(result["ids"][0], map(float, result["distances"][0]), strict=True))
+
+    def get(self, ids: Sequence[str]) -> list[PolicyPassage]:
+        """The stored passages with these ids, in the order asked; unknown ids are skipped."""
+        if not ids:
+            return []
+        with _translated("read passages"):
+            result = self._collection.get(ids=list(ids), include=["documents", "metadatas"])
+        found = {
+            pid: from_metadata(pid, doc, meta)
+            for pid, doc, meta in zip(
+                result["ids"], result["documents"], result["metadatas"], strict=True
+            )
+        }
+        return [found[pid] for pid in ids if pid in found]
+
+    def all_passages(self) -> list[PolicyPassage]:
+        """Every stored passage, ordered by id."""
+        passages: list[PolicyPassage] = []
+        for ids, docs, metas in self._pages(["documents", "metadatas"]):
+            passages += [from_metadata(*row) for row in zip(ids, docs, metas, strict=True)]
+        return sorted(passages, key=lambda p: p.id)
+
+    def hashes(self) -> dict[str, str]:
+        """Passage id -> content hash of every stored passage."""
+        stored: dict[str, str] = {}
+        for ids, _docs, metas in self._pages(["metadatas"]):
+            stored.update({pid: str(m.get("hash", "")) for pid, m in zip(ids, metas, strict=True)})
+        return stored
+
+    def _pages(self, include: list[str]) -> Iterator[tuple[list, list, list]]:
+        offset = 0
+        while True:
+            with _translated("read passages"):
+                page = self._collection.get(limit=PAGE, offset=offset, include=include)
+            ids = page["ids"]
+            if not ids:
+                return
+            yield ids, page.get("documents") or [None] * len(ids), page["metadatas"]
+            offset += len(ids)
+
+
+def embedding_text(passage: PolicyPassage) -> str:
+    """What gets embedded: the title and section give a bare criterion its topic."""
+    heading = passage.section.split(" > ")[0]
+    return f"{passage.title}. {heading}: {passage.text}"
+
+
+def to_metadata(passage: PolicyPassage) -> dict[str, Any]:
+    """Chroma metadata: no None values and no empty lists (Chroma rejects both)."""
+    meta: dict[str, Any] = {
+        "policy_id": passage.policy_id,
+        "payer": passage.payer,
+        "title": passage.title,
+        "section": passage.section,
+        "hash": content_hash(passage),
+        "effective_date": _iso(passage.effective_date),
+        "superseded_date": _iso(passage.superseded_date),
+        "codes": passage.codes or None,
+        "plan_types": passage.plan_types or None,
+    }
+    return {key: value for key, value in meta.items() if value is not None}
+
+
+def from_metadata(pid: str, document: str | None, meta: Mapping[str, Any]) -> PolicyPassage:
+    """Rebuild a PolicyPassage from what to_metadata stored."""
+    return PolicyPassage(
+        id=pid,
+        policy_id=str(meta["policy_id"]),
+        payer=str(meta["payer"]),
+        title=str(meta["title"]),
+        section=str(meta["section"]),
+        text=document or "",
+        effective_date=_date(meta.get("effective_date")),
+        superseded_date=_date(meta.get("superseded_date")),
+        codes=list(meta.get("codes") or []),
+        plan_types=list(meta.get("plan_types") or []),
+    )
+
+
+def _where(where: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Our simple {field: value or [values]} filter in Chroma's dialect."""
+    if not where:
+        return None
+    clauses = [
+        {key: {"$in": list(value)} if isinstance(value, list | tuple) else value}
+        for key, value in where.items()
+    ]
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _date(value: Any) -> dt.date | None:
+    return dt.date.fromisoformat(value) if isinstance(value, str) and value else None

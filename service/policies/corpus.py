@@ -1,0 +1,417 @@
+"""Load policy documents (Markdown + YAML front matter) and cut them into passages.
+
+A numbered criterion is the unit a letter cites, so each one becomes its own passage, carrying
+its sub-items and the section's lead-in sentence so it still reads correctly on its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import NamedTuple
+
+import yaml
+
+from service.errors import BadInput
+from service.models import PolicyPassage
+
+ITEM_SECTIONS = {"coverage-criteria", "exclusions"}
+MAX_SECTION_CHARS = 1200
+NCD_PAYER = "medicare-ncd"
+NCD_PLAN_TYPES = ["medicare_ab", "medicare_advantage"]
+
+
+class Chunk(NamedTuple):
+    slug: str  # "coverage-criteria-2": the part of the passage id after "#"
+    section: str  # "Coverage criteria > 2"
+    text: str
+
+
+REQUIRED_KEYS = ("policy_id", "payer_id", "title", "effective_date", "version")
+SKIPPED_NAMES = {"readme.md"}
+
+
+def load_corpus(directory: Path) -> list[PolicyPassage]:
+    """Every passage of every policy document under `directory`, in a stable order."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise BadInput("The policy corpus folder does not exist.", field="corpus_dir")
+    passages: list[PolicyPassage] = []
+    for path in sorted(directory.rglob("*.md")):
+        if path.name.lower() not in SKIPPED_NAMES:
+            passages.extend(load_policy(path))
+    _check_unique(passages, where=str(directory))
+    return passages
+
+
+def load_policy(path: Path) -> list[PolicyPassage]:
+    """The passages of one policy document."""
+    path = Path(path)
+    meta, body = _split_front_matter(path)
+    head = _header(meta, path)
+    doc_id = f"{head['policy_id']}@v{head['version']}"
+    passages = [_passage(doc_id, head, chunk) for chunk in chunk_body(body)]
+    if not passages:
+        raise BadInput(f"Policy document {path.name} has no sections.", path=str(path))
+    _check_unique(passages, where=str(path))
+    return passages
+
+
+def content_hash(passage: PolicyPassage) -> str:
+    """sha256 of everything that defines a passage (not its retrieval score)."""
+    canonical = passage.model_dump_json(exclude={"score"})
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def corpus_hash(hashes: Iterable[str]) -> str:
+    """One version string for a set of passages, independent of their order."""
+    digest = hashlib.sha256("\n".join(sorted(hashes)).encode("ascii")).hexdigest()
+    return digest[:16]
+
+
+def slugify(text: str) -> str:
+    """Lowercase words joined by hyphens: "Coverage criteria" -> "coverage-criteria"."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+
+
+def _split_front_matter(path: Path) -> tuple[dict, str]:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"Policy document {path.name} cannot be read.", path=str(path)) from exc
+    match = re.match(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", raw, re.DOTALL)
+    if not match:
+        raise BadInput(
+            f"Policy document {path.name} has no YAML front matter between '---' lines.",
+            path=str(path),
+        )
+    try:
+        meta = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as exc:
+        raise BadInput(
+            f"Policy document {path.name} has front matter that is not valid YAML.",
+            path=str(path),
+        ) from exc
+    if not isinstance(meta, dict):
+        raise BadInput(f"Front matter of {path.name} is not a mapping.", path=str(path))
+    return meta, raw[match.end() :]
+
+
+def _header(meta: dict, path: Path) -> dict:
+    missing = [key for key in REQUIRED_KEYS if meta.get(key) in (None, "")]
+    if missing:
+        raise BadInput(
+            f"Policy document {path.name} lacks front matter key(s): {', '.join(missing)}.",
+            path=str(path),
+            field=missing[0],
+        )
+    return {
+        "policy_id": str(meta["policy_id"]).strip(),
+        "payer_id": str(meta["payer_id"]).strip(),
+        "title": str(meta["title"]).strip(),
+        "version": str(meta["version"]).strip(),
+        "effective_date": _date(meta, "effective_date", path),
+        "superseded_date": _date(meta, "superseded_date", path),
+        "plan_types": _str_list(meta.get("plan_types"), "plan_types", path),
+        "codes": _codes(meta.get("codes"), path),
+    }
+
+
+def _date(meta: dict, key: str, path: Path) -> dt.date | None:
+    value = meta.get(key)
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError as exc:
+        raise BadInput(
+            f"Front matter key {key} of {path.name} is not a YYYY-MM-DD date.",
+            path=str(path),
+            field=key,
+        ) from exc
+
+
+def _str_list(value: object, key: str, path: Path) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise BadInput(
+            f"Front matter key {key} of {path.name} must be a list.", path=str(path), field=key
+        )
+    return [str(item).strip() for item in value if str(item).strip()]
+
+
+def _codes(value: object, path: Path) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, dict):
+        raise BadInput(
+            f"Front matter key codes of {path.name} must map cpt/hcpcs/icd10 to lists.",
+            path=str(path),
+            field="codes",
+        )
+    merged: list[str] = []
+    for system in ("cpt", "hcpcs", "icd10"):
+        for code in _str_list(value.get(system), f"codes.{system}", path):
+            if code not in merged:
+                merged.append(code)
+    return merged
+
+
+def _passage(doc_id: str, head: dict, chunk: Chunk) -> PolicyPassage:
+    return PolicyPassage(
+        id=f"{doc_id}#{chunk.slug}",
+        policy_id=head["policy_id"],
+        payer=head["payer_id"],
+        title=head["title"],
+        section=chunk.section,
+        text=chunk.text,
+        effective_date=head["effective_date"],
+        superseded_date=head["superseded_date"],
+        codes=head["codes"],
+        plan_types=head["plan_types"],
+    )
+
+
+def _check_unique(passages: list[PolicyPassage], where: str) -> None:
+    seen: set[str] = set()
+    for passage in passages:
+        if passage.id in seen:
+            raise BadInput(
+                f"Passage id {passage.id} occurs twice; a policy_id and version or a "
+                "criterion number is repeated.",
+                path=where,
+            )
+        seen.add(passage.id)
+
+
+# --- Markdown chunking -------------------------------------------------------------------------
+
+ITEM_RE = re.compile(r"^(\d+)[.)]\s+\S")
+
+
+def chunk_body(body: str) -> list[Chunk]:
+    """Cut a policy body into chunks: one per numbered criterion, one per other section."""
+    chunks: list[Chunk] = []
+    for heading, lines in _sections(body, "## ", "Overview"):
+        slug = slugify(heading)
+        if slug in ITEM_SECTIONS and any(ITEM_RE.match(line) for line in lines):
+            chunks.extend(_item_section(heading, slug, lines))
+        else:
+            chunks.extend(_plain_chunks(heading, slug, lines))
+    return chunks
+
+
+def _sections(body: str, marker: str, first: str) -> list[tuple[str, list[str]]]:
+    sections: list[tuple[str, list[str]]] = []
+    heading, lines = first, list[str]()
+    for line in body.splitlines():
+        if line.startswith(marker):
+            sections.append((heading, lines))
+            heading, lines = line[len(marker) :].strip(), []
+        elif not line.startswith("# "):  # the document title repeats the front matter
+            lines.append(line.rstrip())
+    sections.append((heading, lines))
+    return [(h, ls) for h, ls in sections if any(line.strip() for line in ls)]
+
+
+def _item_section(heading: str, slug: str, lines: list[str]) -> list[Chunk]:
+    # "### Initial approval" / "### Continuation" restart their numbering: keep them apart
+    parts = _sections("\n".join(lines), "### ", "")
+    chunks: list[Chunk] = []
+    for sub, sub_lines in parts:
+        sub_slug = f"{slug}-{slugify(sub)}" if sub else slug
+        sub_heading = f"{heading} > {sub}" if sub else heading
+        chunks.extend(_item_chunks(sub_heading, sub_slug, sub_lines))
+    return chunks
+
+
+def _item_chunks(heading: str, slug: str, lines: list[str]) -> list[Chunk]:
+    intro, items, rest = _split_items(lines)
+    paragraphs = _paragraphs(intro)
+    lead = paragraphs[-1] if paragraphs else ""
+    chunks = [
+        Chunk(f"{slug}-{number}", f"{heading} > {number}", _join(lead, text))
+        for number, text in items
+    ]
+    notes = paragraphs[:-1] + _paragraphs(rest)
+    chunks += [
+        Chunk(f"{slug}-note-{n}", f"{heading} > note {n}", note) for n, note in enumerate(notes, 1)
+    ]
+    return chunks
+
+
+def _split_items(lines: list[str]) -> tuple[list[str], list[tuple[str, str]], list[str]]:
+    intro: list[str] = []
+    items: list[tuple[str, list[str]]] = []
+    rest: list[str] = []
+    in_item = False
+    for line in lines:
+        match = ITEM_RE.match(line)
+        if match:
+            items.append((match.group(1), [line]))
+            in_item = True
+        elif not items:
+            intro.append(line)
+        elif line.startswith((" ", "\t")) or (in_item and line and items[-1][1][-1]):
+            items[-1][1].append(line)  # a sub-item, or a wrapped line of the criterion
+        elif not line:
+            (items[-1][1] if in_item else rest).append(line)
+        else:
+            in_item = False  # an unindented paragraph after the list is a note
+            rest.append(line)
+    return intro, [(num, "\n".join(body).strip()) for num, body in items], rest
+
+
+def _plain_chunks(heading: str, slug: str, lines: list[str]) -> list[Chunk]:
+    groups = _pack(_paragraphs(lines), MAX_SECTION_CHARS)
+    if len(groups) == 1:
+        return [Chunk(f"{slug}-1", heading, groups[0])]
+    return [Chunk(f"{slug}-{n}", f"{heading} > part {n}", text) for n, text in enumerate(groups, 1)]
+
+
+def _paragraphs(lines: list[str]) -> list[str]:
+    text = "\n".join(lines).strip()
+    return [p.strip() for p in re.split(r"\n[ \t]*\n", text) if p.strip()]
+
+
+def _pack(pieces: list[str], limit: int, sep: str = "\n\n") -> list[str]:
+    """Greedily join pieces into groups no longer than `limit` (a long piece stays whole)."""
+    groups: list[str] = []
+    for piece in pieces:
+        if groups and len(groups[-1]) + len(sep) + len(piece) <= limit:
+            groups[-1] += sep + piece
+        else:
+            groups.append(piece)
+    return groups
+
+
+def _join(lead: str, text: str) -> str:
+    return f"{lead}\n{text}" if lead else text
+
+
+# --- Medicare NCD criteria (JSON lines) -------------------------------------------------------
+
+NCD_BULLET_RE = re.compile(r"^(?:\d+\s*[.)]|=+>|[-*•]\s|[a-z][.)]\s)")
+NCD_LABEL_MAX = 30
+
+
+def load_ncd_jsonl(path: Path) -> list[PolicyPassage]:
+    """Passages of the condensed Medicare NCD criteria, one JSON object a line."""
+    records = _read_jsonl(Path(path))
+    counts: dict[str, int] = {}
+    for record in records:
+        key = str(record.get("ncd_id"))
+        counts[key] = counts.get(key, 0) + 1
+    passages: list[PolicyPassage] = []
+    for record in records:
+        passages.extend(_ncd_passages(record, counts))
+    _check_unique(passages, where=str(path))
+    return passages
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput("The NCD criteria file cannot be read.", path=str(path)) from exc
+    records = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise BadInput(f"Line {number} of the NCD file is not JSON.", path=str(path)) from exc
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+            raise BadInput(f"Line {number} of the NCD file has no text field.", path=str(path))
+        records.append(record)
+    return records
+
+
+def _ncd_passages(record: dict, counts: dict[str, int]) -> list[PolicyPassage]:
+    folder = Path(str(record.get("path") or "")).parent.name
+    ncd_id = record.get("ncd_id")
+    if ncd_id is None:
+        policy_id = f"NCD-{slugify(folder)}"
+    elif counts[str(ncd_id)] > 1:  # the condensation reuses some ids: keep the NCD number visible
+        policy_id = f"NCD-{ncd_id}-{slugify(folder)}"
+    else:
+        policy_id = f"NCD-{ncd_id}"
+    urls = " ".join(record.get("source_urls") or []) + "\n" + record["text"]
+    version = re.search(r"ncdver=(\d+)", urls)
+    doc_id = f"{policy_id}@v{version.group(1) if version else '1'}"
+    title = _ncd_title(str(record.get("title") or ""), folder)
+    return [
+        PolicyPassage(
+            id=f"{doc_id}#{chunk.slug}",
+            policy_id=policy_id,
+            payer=NCD_PAYER,
+            title=title,
+            section=chunk.section,
+            text=chunk.text,
+            plan_types=list(NCD_PLAN_TYPES),
+        )
+        for chunk in _ncd_chunks(record["text"])
+    ]
+
+
+def _ncd_title(title: str, folder: str) -> str:
+    title = title.lstrip("#/ ").strip()
+    if not title or title.endswith((".", ":")) or len(title) > 100:
+        title = folder or title  # the record's title is a sentence of its text
+    if " " not in title:  # folder-style CamelCase
+        title = re.sub(r"(?<=[a-z)])(?=[A-Z(])", " ", title)
+    return title
+
+
+def _ncd_chunks(text: str) -> list[Chunk]:
+    """Paragraphs and bullets of one NCD; a bullet carries the paragraph that leads into it."""
+    units = _ncd_units(text)
+    counters: dict[str, int] = {}
+    chunks: list[Chunk] = []
+    lead = ""
+    for i, (label, kind, body) in enumerate(units):
+        following = units[i + 1] if i + 1 < len(units) else None
+        if kind == "para" and following and following[1] == "bullet" and following[0] == label:
+            lead = body  # introduces the bullets that follow; not a passage of its own
+            continue
+        if kind == "para":
+            lead = ""
+        slug = slugify(label) if label else "criteria"
+        counters[slug] = counters.get(slug, 0) + 1
+        n = counters[slug]
+        section = f"{label or 'Criteria'} > {n}"
+        text = _join(lead, body) if kind == "bullet" else body
+        chunks.append(Chunk(f"{slug}-{n}", section, text))
+    return chunks
+
+
+def _ncd_units(text: str) -> list[tuple[str, str, str]]:
+    """(label, "para" | "bullet", text) in order; labels are lines like "Covered:"."""
+    units: list[tuple[str, str, str]] = []
+    label, para = "", list[str]()
+
+    def flush() -> None:
+        for piece in _pack(para, 800, sep="\n"):
+            units.append((label, "para", piece))
+        para.clear()
+
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("http://", "https://", "//", "#")):
+            flush()  # blank lines, source links and repeated titles separate paragraphs
+        elif NCD_BULLET_RE.match(line):
+            flush()
+            units.append((label, "bullet", line))
+        elif len(line) <= NCD_LABEL_MAX and line.endswith(":"):
+            flush()
+            label = line.rstrip(":").strip()
+        else:
+            para.append(line)
+    flush()
+    return units

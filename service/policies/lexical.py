@@ -1,0 +1,63 @@
+"""BM25 over policy passages, with a tokenizer that keeps billing and diagnosis codes whole.
+
+Dense embeddings split "M54.16" into word pieces and barely notice it; an exact code match is
+often the strongest signal a policy applies, so the lexical side has to see codes as tokens.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+
+from service.models import PolicyPassage
+
+# ICD-10 (M54.16, G47.33) and HCPCS (E0601, J9217) first, then CPT (63030, 0275T), then words.
+# A modifier ("99214-25") is left behind because two digits are not a token.
+TOKEN_RE = re.compile(r"\b[a-z]\d{2}(?:\.?[a-z0-9]{1,4})?\b|\b\d{4}[a-z]\b|\b\d{4,5}\b|[a-z]+")
+_STOPWORD_TEXT = """a an and are as at be been by can for from has have if in into is it its of on
+or such that the their then there these this to was were when which while who will with"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+
+def tokenize(text: str) -> list[str]:
+    """Lowercase tokens with codes kept whole (dots dropped, so M54.16 and M5416 agree)."""
+    tokens = []
+    for token in TOKEN_RE.findall(text.lower()):
+        if len(token) > 1 and token not in STOPWORDS:
+            tokens.append(token.replace(".", ""))
+    return tokens
+
+
+def lexical_text(passage: PolicyPassage) -> str:
+    """What BM25 indexes: the title, the section, the text and the policy's codes."""
+    return " ".join([passage.title, passage.section, passage.text, *passage.codes])
+
+
+class LexicalIndex:
+    """An in-memory BM25 index over passages; cheap enough to rebuild at startup."""
+
+    def __init__(self, passages: Sequence[PolicyPassage]) -> None:
+        import bm25s
+
+        self.ids = [p.id for p in passages]
+        self._bm25 = bm25s.BM25()
+        if self.ids:
+            corpus = [tokenize(lexical_text(p)) or ["-"] for p in passages]
+            self._bm25.index(corpus, show_progress=False)
+
+    def rank(
+        self, query: str, allowed: Collection[str] | None = None, limit: int = 50
+    ) -> list[str]:
+        """Ids of the best-scoring passages (score > 0), optionally only among `allowed`."""
+        tokens = tokenize(query)
+        if not tokens or not self.ids:
+            return []
+        scores = self._bm25.get_scores(tokens)
+        ranked = sorted(
+            (i for i, score in enumerate(scores) if score > 0),
+            key=lambda i: (-scores[i], self.ids[i]),
+        )
+        hits = [self.ids[i] for i in ranked]
+        if allowed is not None:
+            hits = [pid for pid in hits if pid in allowed]
+        return hits[:limit]

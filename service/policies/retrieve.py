@@ -1,0 +1,191 @@
+"""Hybrid policy retrieval: dense (Chroma) and BM25 lists fused by reciprocal rank.
+
+Filters that must hold (payer, the version in force on the date of service) are applied before
+ranking; the service codes then lift the passages of policies that name them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import service
+from service.errors import BadInput, IndexUnavailable
+from service.models import PolicyPassage
+from service.policies.corpus import content_hash, corpus_hash, load_corpus
+from service.policies.lexical import LexicalIndex
+
+if TYPE_CHECKING:
+    from service.config import Settings
+    from service.policies.chroma_index import PolicyIndex
+
+MODES = ("dense", "bm25", "hybrid")
+RRF_K = 60
+# Larger than any fused score (at most 2/61), so a code match always ranks first.
+CODE_BOOST = 1.0
+POOL = 100  # candidates taken from each list before fusion
+MAX_DENSE = 1000
+SHIPPED_CORPUS = Path(service.__file__).resolve().parents[1] / "policy_corpus"
+
+
+@dataclass
+class Retriever:
+    """Searches one policy index; holds the passages in memory for filtering and BM25."""
+
+    index: PolicyIndex
+    passages: dict[str, PolicyPassage]
+    lexical: LexicalIndex
+    corpus_version: str
+
+    @classmethod
+    def from_index(cls, index: PolicyIndex) -> Retriever:
+        """Build the in-memory side (passages, BM25, corpus version) from what Chroma stores."""
+        stored = index.all_passages()
+        return cls(
+            index=index,
+            passages={p.id: p for p in stored},
+            lexical=LexicalIndex(stored),
+            corpus_version=corpus_hash(content_hash(p) for p in stored),
+        )
+
+    def search(
+        self,
+        query: str,
+        *,
+        payer: str | None = None,
+        codes: Sequence[str] = (),
+        date_of_service: dt.date | None = None,
+        k: int = 8,
+        mode: str = "hybrid",
+    ) -> list[PolicyPassage]:
+        """The k best passages for `query` among those of `payer` in force on the date."""
+        if mode not in MODES:
+            raise BadInput(f"Unknown retrieval mode; use one of {', '.join(MODES)}.", field="mode")
+        allowed = eligible(self.passages.values(), payer, date_of_service)
+        text = query.strip() or " ".join(codes)
+        if not allowed or not text:
+            return []
+        lists = []
+        if mode in ("dense", "hybrid"):
+            lists.append(self._dense(text, payer, allowed))
+        if mode in ("bm25", "hybrid"):
+            # the policies' codes are indexed with each passage, so naming them finds the policy
+            lists.append(self.lexical.rank(" ".join([text, *codes]), allowed, POOL))
+        scores = fuse(lists)
+        for pid in scores:
+            if codes_match(self.passages[pid].codes, codes):
+                scores[pid] += CODE_BOOST
+        best = sorted(scores, key=lambda pid: (-scores[pid], pid))[:k]
+        return [self.passages[pid].model_copy(update={"score": scores[pid]}) for pid in best]
+
+    def policy_passages(self, policy_id: str, version: int | None = None) -> list[PolicyPassage]:
+        """Every passage of one policy (one version when given), in document order."""
+        tag = f"{policy_id}@v{version}#" if version is not None else f"{policy_id}@v"
+        return [p for pid, p in self.passages.items() if pid.startswith(tag)]
+
+    def count(self) -> int:
+        """How many passages the index holds."""
+        return len(self.passages)
+
+    def get_passages(self, ids: Iterable[str]) -> list[PolicyPassage]:
+        """The passages with these ids, in order; unknown ids are skipped."""
+        return [self.passages[pid] for pid in ids if pid in self.passages]
+
+    def _dense(self, text: str, payer: str | None, allowed: set[str]) -> list[str]:
+        where = {"payer": payer} if payer else None
+        # ask for every eligible passage (up to a cap): the date filter is applied here, after
+        hits = self.index.query(text, min(max(POOL, len(allowed)), MAX_DENSE), where)
+        return [pid for pid, _distance in hits if pid in allowed]
+
+
+def build_retriever(settings: Settings) -> Retriever:
+    """Open the index, bring it up to date with the policy corpus, and wrap it for search."""
+    from service.policies.chroma_index import open_index  # chromadb is slow to import
+
+    index = open_index(settings.data_path, settings.chroma_url)
+    folder = Path(settings.corpus_dir) if settings.corpus_dir else SHIPPED_CORPUS
+    if folder.is_dir():
+        ingest(index, load_corpus(folder))
+    elif index.count() == 0:
+        raise IndexUnavailable("The policy index is empty and no policy corpus folder exists.")
+    return Retriever.from_index(index)
+
+
+def ingest(index: PolicyIndex, passages: Sequence[PolicyPassage]) -> tuple[int, int]:
+    """Store new or changed passages and drop stale ones of the same documents.
+
+    Returns (written, removed); re-ingesting unchanged documents writes and removes nothing.
+    """
+    stored = index.hashes()
+    changed = [p for p in passages if stored.get(p.id) != content_hash(p)]
+    documents = {document_id(p.id) for p in passages}
+    wanted = {p.id for p in passages}
+    stale = [pid for pid in stored if document_id(pid) in documents and pid not in wanted]
+    index.upsert(changed)
+    index.delete(stale)
+    return len(changed), len(stale)
+
+
+def eligible(
+    passages: Iterable[PolicyPassage], payer: str | None, date_of_service: dt.date | None
+) -> set[str]:
+    """Ids of passages of `payer` in force on the date (or of each policy's newest version)."""
+    pool = [p for p in passages if payer is None or p.payer == payer]
+    if date_of_service is not None:
+        return {p.id for p in pool if in_force(p, date_of_service)}
+    chosen: dict[str, tuple[bool, dt.date, str]] = {}
+    today = dt.date.today()
+    for p in pool:
+        effective = p.effective_date or dt.date.min
+        # a version already in effect beats one announced for later
+        key = (effective <= today, effective, document_id(p.id))
+        chosen[p.policy_id] = max(chosen.get(p.policy_id, key), key)
+    newest = {key[2] for key in chosen.values()}
+    return {p.id for p in pool if document_id(p.id) in newest}
+
+
+def in_force(passage: PolicyPassage, day: dt.date) -> bool:
+    """True when the passage's policy version applies on `day`."""
+    started = passage.effective_date is None or passage.effective_date <= day
+    ended = passage.superseded_date is not None and passage.superseded_date <= day
+    return started and not ended
+
+
+def fuse(rankings: Sequence[Sequence[str]]) -> dict[str, float]:
+    """Reciprocal rank fusion: each list adds 1 / (RRF_K + rank) to an id, rank from 1."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, pid in enumerate(ranking, 1):
+            scores[pid] = scores.get(pid, 0.0) + 1.0 / (RRF_K + rank)
+    return scores
+
+
+def codes_match(policy_codes: Sequence[str], codes: Sequence[str]) -> bool:
+    """True when a code names one of the policy's codes (an ICD-10 category covers its leaves)."""
+    wanted = {_normal(c) for c in codes if c and c.strip()}
+    for policy_code in map(_normal, policy_codes):
+        for code in wanted:
+            if code == policy_code or (
+                _is_letter_led(policy_code) and code.startswith(policy_code)
+            ):
+                return True
+    return False
+
+
+def document_id(passage_id: str) -> str:
+    """ "NW-IMG-104@v1#coverage-criteria-2" -> "NW-IMG-104@v1"."""
+    return passage_id.split("#", 1)[0]
+
+
+def _normal(code: str) -> str:
+    # "99214-25" -> "99214"; "m54.16" -> "M5416"
+    return code.strip().upper().split("-", 1)[0].replace(".", "")
+
+
+def _is_letter_led(code: str) -> bool:
+    # an ICD-10 category (M54.1) covers its leaves; a letter-led HCPCS code is matched the same
+    # way, which also tolerates a modifier glued on without a hyphen (E0601NU)
+    return len(code) >= 3 and code[0].isalpha() and code[1:3].isdigit()
