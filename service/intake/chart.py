@@ -1,0 +1,30 @@
+"""Chart intake entry point: route a chart, whatever its form, to the right parser."""
+
+from __future__ import annotations
+
+import json
+
+from service.errors import BadInput
+from service.intake.chart_json import parse_chart_json
+from service.intake.chart_text import parse_chart_text
+from service.models import Chart
+
+
+def parse_chart(data: str | dict | None) -> Chart:
+    """None or blank -> empty Chart; a dict or a JSON-object string -> JSON; else free text."""
+    if data is None:
+        return Chart()
+    if isinstance(data, dict):
+        return parse_chart_json(data)
+    if not isinstance(data, str):
+        raise BadInput("the chart must be text or a JSON object", field="chart")
+    if not data.strip():
+        return Chart()
+    if data.lstrip().startswith("{"):
+        try:
+            obj = json.loads(data)
+        except json.JSONDecodeError:
+            obj = None  # notes that happen to start with a brace are still notes
+        if isinstance(obj, dict):
+            return parse_chart_json(obj)
+    return parse_chart_text(data)
