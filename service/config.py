@@ -27,7 +27,7 @@ class Settings:
         "", "SQLAlchemy URL for drafts and audit; empty means a SQLite file in data_dir."
     )
     corpus_dir: str = _setting(
-        "", "Folder of policy documents indexed on first use; empty means the shipped policy_corpus/."
+        "", "Folder of policy documents indexed on first use; empty means policy_corpus/."
     )
     chroma_url: str = _setting(
         "", "URL of a Chroma server (`chroma run`); empty means embedded Chroma on local disk."
@@ -37,6 +37,15 @@ class Settings:
     )
     llm_api_base: str = _setting("", "Base URL of an OpenAI-compatible or Ollama server.")
     llm_timeout: float = _setting(60.0, "Seconds before a model call is abandoned.")
+    llm_fallbacks: str = _setting(
+        "", "Comma-separated litellm model strings tried in order when the main model fails."
+    )
+    llm_max_retries: int = _setting(1, "Retries per model call before falling back.")
+    phi_placeholders: str = _setting(
+        "on",
+        "Replace patient identifiers with placeholders before a model call: on or off "
+        "(off only for a model running on this machine).",
+    )
     practice_name: str = _setting("", "Practice name printed on the letterhead and signature.")
     practice_address: str = _setting("", "Practice postal address for the letterhead.")
     practice_phone: str = _setting("", "Practice phone for the letterhead and signature.")
@@ -74,6 +83,10 @@ class Settings:
 def describe() -> list[tuple[str, str, str]]:
     """(variable, default, help) for every setting."""
     return [
-        (PREFIX + f.name.upper(), "" if f.metadata["secret"] else str(f.default), f.metadata["help"])
+        (
+            PREFIX + f.name.upper(),
+            "" if f.metadata["secret"] else str(f.default),
+            f.metadata["help"],
+        )
         for f in fields(Settings)
     ]

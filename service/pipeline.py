@@ -12,6 +12,8 @@ from typing import Any
 
 from service.config import Settings
 from service.drafting.composer import COMPOSER_VERSION, ComposeInput, compose
+from service.drafting.llm import LLM, build_llm
+from service.drafting.llm_drafter import DRAFTER_VERSION, ModelDraft, draft_with_model
 from service.errors import BadInput
 from service.evidence import build_evidence_map
 from service.intake.chart import parse_chart
@@ -25,6 +27,7 @@ from service.models import (
     Denial,
     DraftStatus,
     EvidenceMap,
+    LetterDraft,
     Problem,
     Triage,
     ValidationReport,
@@ -111,37 +114,91 @@ def _no_letter(case: Case, notes: list[str]) -> AppealResult:
 
 
 def draft_appeal(
-    denial_in: Any, chart_in: Any, *, settings: Settings, retriever: Retriever | None
+    denial_in: Any,
+    chart_in: Any,
+    *,
+    settings: Settings,
+    retriever: Retriever | None,
+    llm: LLM | None = None,
 ) -> AppealResult:
     """Run the whole pipeline for one denial and chart. Bad input raises; a weak letter is held."""
     case = intake(denial_in, chart_in, settings)
-    return draft_case(case, settings=settings, retriever=retriever)
+    return draft_case(case, settings=settings, retriever=retriever, llm=llm)
 
 
-def draft_case(case: Case, *, settings: Settings, retriever: Retriever | None) -> AppealResult:
+def _checker(case: Case, evidence: EvidenceMap, passages: list, settings: Settings):  # type: ignore[no-untyped-def]
+    """Render and validate a candidate letter: the one gate every drafter goes through."""
+
+    def check(letter: LetterDraft) -> ValidationReport:
+        return validate(
+            letter.model_copy(update={"text": render_text(letter, settings)}),
+            denial=case.denial,
+            chart=case.chart,
+            triage=case.triage,
+            evidence=evidence,
+            passages=passages,
+            settings=settings,
+        )
+
+    return check
+
+
+def _write(inp: ComposeInput, check, settings: Settings, llm: LLM | None) -> ModelDraft:  # type: ignore[no-untyped-def]
+    """The composer offline; the configured model (with repairs and composer fallback) if set."""
+    llm = (
+        llm
+        if llm is not None
+        else build_llm(
+            settings.model,
+            api_base=settings.llm_api_base,
+            timeout=settings.llm_timeout,
+            fallbacks=[m.strip() for m in settings.llm_fallbacks.split(",") if m.strip()],
+            max_retries=settings.llm_max_retries,
+        )
+    )
+    if llm is None:
+        return ModelDraft(
+            letter=compose(inp), drafter="composer", prompt_id=None, prompt_version=None, model=None
+        )
+    return draft_with_model(
+        inp, llm=llm, check=check, redact=settings.phi_placeholders.lower() != "off"
+    )
+
+
+def draft_case(
+    case: Case, *, settings: Settings, retriever: Retriever | None, llm: LLM | None = None
+) -> AppealResult:
     """Draft, render, validate and gate an already-parsed case."""
     selection = select_policy(case.denial, case.chart, case.payer_id, retriever)
     notes = [selection.note] if selection.note else []
     if not case.triage.letter_type:
         return _no_letter(case, notes)
     evidence = build_evidence_map(case.denial, case.chart, selection.passages)
-    today = today_for(settings)
-    letter = compose(
-        ComposeInput(
-            case.denial, case.chart, case.triage, evidence, selection.passages, settings, today
-        )
+    inp = ComposeInput(
+        case.denial,
+        case.chart,
+        case.triage,
+        evidence,
+        selection.passages,
+        settings,
+        today_for(settings),
     )
-    letter = letter.model_copy(update={"text": render_text(letter, settings)})
-    report = validate(
+    check = _checker(case, evidence, selection.passages, settings)
+    drafted = _write(inp, check, settings, llm)
+    letter = drafted.letter.model_copy(update={"text": render_text(drafted.letter, settings)})
+    report = check(letter)
+    cited = {c.passage_id for p in letter.points for c in p.citations if c.passage_id}
+    stamp = provenance(
         letter,
-        denial=case.denial,
-        chart=case.chart,
-        triage=case.triage,
-        evidence=evidence,
-        passages=selection.passages,
-        settings=settings,
-    )
-    cited = [c.passage_id for p in letter.points for c in p.citations if c.passage_id]
+        drafter=drafted.drafter,
+        drafter_version=DRAFTER_VERSION if drafted.drafter == "llm" else COMPOSER_VERSION,
+        passage_ids=cited_ids([p for p in selection.passages if p.id in cited]),
+        corpus_version=getattr(retriever, "corpus_version", None),
+        notes=[*notes, *drafted.notes],
+        prompt_id=drafted.prompt_id,
+        prompt_version=drafted.prompt_version,
+        model=drafted.model,
+    ).model_copy(update={"usage": drafted.usage})
     return AppealResult(
         status=gate(report),
         letter_type=letter.letter_type,
@@ -152,12 +209,5 @@ def draft_case(case: Case, *, settings: Settings, retriever: Retriever | None) -
         letter=letter,
         passages=selection.passages,
         report=report,
-        provenance=provenance(
-            letter,
-            drafter="composer",
-            drafter_version=COMPOSER_VERSION,
-            passage_ids=cited_ids([p for p in selection.passages if p.id in set(cited)]),
-            corpus_version=getattr(retriever, "corpus_version", None),
-            notes=notes,
-        ),
+        provenance=stamp,
     )

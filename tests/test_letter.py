@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import LUMBAR_POLICY
+from support import LUMBAR_POLICY
 
 from service.config import Settings
 from service.drafting.composer import ComposeInput, compose

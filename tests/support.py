@@ -1,0 +1,57 @@
+"""Shared test helpers (import as `support`): paths, the scripted fake retriever, passages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from service.models import PolicyPassage
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+DENIAL_LETTERS = SHARED_DATA / "denial_letters"
+TODAY = "2026-11-22"
+
+
+class FakeRetriever:
+    """Answers from a fixed list of passages: filters like the real one, ranks by code match."""
+
+    corpus_version = "fake-1"
+
+    def __init__(self, passages: list[PolicyPassage]) -> None:
+        self.passages = passages
+        self.queries: list[dict] = []
+
+    def search(self, query, *, payer=None, codes=(), date_of_service=None, k=8, mode="hybrid"):
+        self.queries.append({"query": query, "payer": payer, "codes": list(codes)})
+        hits = [p for p in self.passages if payer is None or p.payer == payer]
+        hits.sort(key=lambda p: -len(set(codes) & set(p.codes)))
+        return hits[:k]
+
+    def policy_passages(self, policy_id, version=None):
+        return [p for p in self.passages if p.policy_id == policy_id]
+
+    def count(self) -> int:
+        return len(self.passages)
+
+
+def passage(policy_id: str, n: int, text: str, payer: str = "northwind",
+            codes: tuple[str, ...] = ("72148",)) -> PolicyPassage:
+    """A coverage-criteria passage as the chunker makes them."""
+    return PolicyPassage(
+        id=f"{policy_id}@v1#coverage-criteria-{n}", policy_id=policy_id, payer=payer,
+        title="Magnetic resonance imaging of the lumbar spine",
+        section=f"Coverage criteria > {n}",
+        text=f"Coverage requires all of the following:\n{n}. {text}",
+        effective_date=dt.date(2025, 3, 1), codes=list(codes),
+    )
+
+
+LUMBAR_POLICY = [
+    passage("NW-IMG-104", 1, "Low back pain with radicular symptoms and a neurologic deficit "
+            "such as weakness, reflex change or a positive straight leg raise."),
+    passage("NW-IMG-104", 2, "At least six weeks of conservative treatment, including physical "
+            "therapy and anti-inflammatory medication, has failed."),
+]
+
+
