@@ -1,0 +1,194 @@
+"""Dates in chart notes: single dates, ranges, and the note headers that carry them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"],
+        start=1,
+    )
+}
+MONTH_NAME = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_DATE_RE = re.compile(
+    r"(?<![\w/])(?:"
+    r"(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})"
+    r"|(?P<m>\d{1,2})(?P<sep>[/-])(?P<d>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})"
+    rf"|(?P<lmon>{MONTH_NAME})\.?\s+(?P<ld>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<ly>\d{{4}})"
+    rf"|(?P<dd>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<dmon>{MONTH_NAME})\.?,?\s+(?P<dy>\d{{4}})"
+    rf"|(?P<mmon>{MONTH_NAME})\.?,?\s+(?P<my>\d{{4}})"
+    r"|(?P<nm>\d{1,2})/(?P<ny>\d{4})"
+    r")(?![\w/])",
+    re.IGNORECASE,
+)
+_RANGE_JOIN_RE = re.compile(r"\s*(?:-|–|—|to|through|thru|until|till|and)\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Date:
+    start: int
+    end: int
+    first: dt.date  # the day, or the 1st of the month for a month-only date
+    last: dt.date  # the same day, or the last of the month
+    month_only: bool
+
+
+def _year(raw: str) -> int:
+    year = int(raw)
+    # two-digit years: 00-50 read as 20xx, the rest as 19xx (a fixed pivot keeps output stable)
+    if year < 100:
+        year += 2000 if year <= 50 else 1900
+    return year
+
+
+def _to_date(m: re.Match[str]) -> _Date | None:
+    g = m.groupdict()
+    try:
+        if g["iy"]:
+            day = dt.date(int(g["iy"]), int(g["im"]), int(g["id"]))
+        elif g["m"]:
+            day = dt.date(_year(g["y"]), int(g["m"]), int(g["d"]))
+        elif g["lmon"]:
+            day = dt.date(int(g["ly"]), _MONTHS[g["lmon"][:3].lower()], int(g["ld"]))
+        elif g["dmon"]:
+            day = dt.date(int(g["dy"]), _MONTHS[g["dmon"][:3].lower()], int(g["dd"]))
+        else:
+            year = int(g["my"] or g["ny"])
+            month = _MONTHS[g["mmon"][:3].lower()] if g["mmon"] else int(g["nm"])
+            first = dt.date(year, month, 1)
+            nxt = dt.date(year + month // 12, month % 12 + 1, 1)
+            return _Date(m.start(), m.end(), first, nxt - dt.timedelta(days=1), True)
+    except ValueError:  # 02/30/2017 and the like are not dates
+        return None
+    return _Date(m.start(), m.end(), day, day, False)
+
+
+def find_dates(text: str) -> list[_Date]:
+    """Every valid date in text, in order (impossible days like 02/30 are skipped)."""
+    return [d for m in _DATE_RE.finditer(text) if (d := _to_date(m))]
+
+
+def date_range(text: str, dates: list[_Date]) -> tuple[_Date, _Date] | None:
+    """The first 'A - B' / 'from A through B' / 'between A and B' pair in text."""
+    for a, b in zip(dates, dates[1:], strict=False):
+        join = _RANGE_JOIN_RE.fullmatch(text, a.end, b.start)
+        if not join or b.last < a.first:
+            continue
+        if join.group().strip().lower() == "and" and not re.search(
+            r"(?i)\bbetween\s*$", text[: a.start]
+        ):
+            continue
+        return a, b
+    return None
+
+
+def parse_date(value: str) -> dt.date | None:
+    """A single full date written in any format the notes parser reads, else None."""
+    m = _DATE_RE.fullmatch(value.strip())
+    found = _to_date(m) if m else None
+    return found.first if found and not found.month_only else None
+
+
+# ---------------------------------------------------------------- note headers
+
+BULLET_RE = re.compile(r"^\s*(?:[-*•·▪◦]|\d{1,2}[.)]|[a-z][.)])\s+")
+_DOS_RE = re.compile(
+    r"(?i)^\s*(?:date of service|dos|service date|visit date|date of visit|encounter date"
+    r"|exam date|date of exam|date)\s*[:#]?\s*"
+)
+_NOTE_WORD_RE = re.compile(
+    r"(?i)\b(?:note|visit|consult\w*|report|evaluation|eval|re-?eval\w*|exam\w*|encounter"
+    r"|follow[- ]?up|f/u|summary|appointment|procedure|session|letter|h&p|history and physical"
+    r"|imaging|mri|x-?ray|radiograph\w*|ct|cbct|ultrasound|therapy|pt|discharge|intake|office"
+    r"|admission|operative)\b"
+)
+_TITLE_WORD_RE = re.compile(
+    r"(?i)\b(?:note|visit|consult(?:ation)?|report|evaluation|encounter|summary|h&p"
+    r"|history and physical|discharge|letter)\b"
+)
+
+
+@dataclass(frozen=True)
+class Note:
+    """The start of a dated or titled note."""
+
+    date: dt.date | None
+    end_date: dt.date | None
+    title: str | None
+
+
+@dataclass(frozen=True)
+class TextBlock:
+    """A run of note text, by source offsets."""
+
+    start: int
+    end: int
+    bullet: bool = False
+
+
+def _dated_header(source: str, start: int, end: int, dates: list[_Date]) -> list[object] | None:
+    line = source[start:end]
+    first, rng = dates[0], date_range(line, dates)
+    if rng and rng[0] is not first:
+        rng = None
+    if first.month_only and not rng:
+        return None  # "March 2017: ..." has no day; inventing the 1st would be wrong
+    last_end = rng[1].end if rng else first.end
+    after = line[last_end:]
+    rest_at = last_end + len(after) - len(after.lstrip(" \t-–—:,|)]"))
+    rest = line[rest_at:].rstrip()
+    title, body = None, rest_at if rest else None
+    pre = rest.split(":", 1)[0]
+    if ":" in rest and len(pre.split()) <= 6 and "." not in pre:
+        title, body = pre.strip(), rest_at + len(pre) + 1
+    elif rest and len(rest.split()) <= 6 and _NOTE_WORD_RE.search(rest) and rest[-1] != ".":
+        title, body = rest.strip(), None
+    events: list[object] = [Note(first.first, rng[1].last if rng else None, title)]
+    if body is not None and line[body:].strip():
+        events.append(TextBlock(start + body, end))
+    return events
+
+
+def _titled_header(line: str, dates: list[_Date]) -> list[object] | None:
+    if dates:  # "Progress note - 03/02/2017", "MRI report (04/10/2017)"
+        rng = date_range(line, dates)
+        last = rng[1] if rng else dates[-1]
+        pre = line[: dates[0].start].strip(" \t-–—:,(|[")
+        if (
+            line[last.end :].strip(" \t)]:.")
+            or dates[0].month_only
+            or not pre
+            or len(pre.split()) > 8
+            or not _NOTE_WORD_RE.search(pre)
+            or ". " in pre
+        ):
+            return None
+        return [Note(dates[0].first, rng[1].last if rng else None, pre)]
+    stripped = line.strip()
+    if (
+        len(stripped.split()) <= 6
+        and _TITLE_WORD_RE.search(stripped)
+        and re.fullmatch(r"[\w &/,()'\-]+:?", stripped)
+    ):
+        return [Note(None, None, stripped.rstrip(":").strip())]
+    return None
+
+
+def note_header(source: str, start: int, end: int) -> list[object] | None:
+    """A note header line -> [Note] or [Note, TextBlock of its body]; None for other lines."""
+    line = source[start:end]
+    if BULLET_RE.match(line):
+        return None
+    dos = _DOS_RE.match(line)
+    lead = dos.end() if dos else len(line) - len(line.lstrip())
+    dates = find_dates(line)
+    if dates and dates[0].start == lead:
+        return _dated_header(source, start, end, dates)
+    return None if dos and dos.group().strip() else _titled_header(line, dates)

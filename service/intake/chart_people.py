@@ -1,0 +1,238 @@
+"""Patient identity and treating-provider lines in chart notes (names, DOB, member id, NPI)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from service.intake.chart_dates import find_dates
+from service.models import Person, Provider
+
+
+def npi_is_valid(npi: str) -> bool:
+    """True for 10 digits whose last is the Luhn check digit over '80840' + the first nine."""
+    if not re.fullmatch(r"\d{10}", npi):
+        return False
+    total = 0
+    for i, ch in enumerate(reversed("80840" + npi)):
+        n = int(ch) * (2 if i % 2 else 1)
+        total += n - 9 if n > 9 else n
+    return total % 10 == 0
+
+
+_NAME = r"(?:[A-Z][A-Za-z'\-]+,[ ]?)?[A-Z][A-Za-z'\-]*\.?(?:[ ][A-Z][A-Za-z'\-]*\.?){0,4}"
+_ID_LINE_RE = re.compile(
+    r"(?i)^\s*(?:patient(?:'s)?\s+name|patient|pt\.?\s+name|name|dob|d\.o\.b\.?|date of birth"
+    r"|birth\s*date|member\s*(?:id|#|number|no\.?)|subscriber\s*(?:id|#|number)|mrn"
+    r"|medical record\s*(?:number|#|no\.?)|acct\.?|account\s*(?:#|number|no\.?)?|sex|gender"
+    r"|age|insurance|payer|ssn|phone|address)\s*[:#]"
+)
+_PATIENT_NAME_RE = re.compile(
+    rf"(?i:patient(?:'s)?\s+name|patient|pt\.?\s+name|name)\s*:\s*(?P<name>{_NAME})"
+)
+DOB_RE = re.compile(r"(?i)\b(?:dob|d\.o\.b\.?|date of birth|birth\s*date)\s*[:#]?\s*")
+_MEMBER_RE = re.compile(
+    r"(?i)\b(?:member|subscriber|insurance|policy)\s*(?:id|#|number|no\.?)\s*[:#]?\s*"
+    r"(?P<v>[A-Za-z0-9][A-Za-z0-9-]{3,})"
+)
+_STOP_TOKENS = {"DOB", "MRN", "MEMBER", "DATE", "SEX", "AGE", "ID", "GENDER", "INSURANCE"}
+
+
+def _words(text: str) -> frozenset[str]:
+    """The space-separated words of text, as a set (keeps word tables one line each)."""
+    return frozenset(text.split())
+
+
+_PRESCRIBERS = _words("MD DO DDS DMD NP FNP FNP-C FNP-BC APRN CNP CRNP DNP PA PA-C DPM")
+_CREDS = _PRESCRIBERS | _words(
+    "PT DPT MPT MSPT OT OTR OTR/L DC PHD RN MS MSC OCS FACS FAAOS FACP MBBS PSYD LCSW OD ATC CHT"
+    " SCS"
+)
+_SIGNED_RE = re.compile(
+    r"(?i)^\s*(?:electronically\s+)?(?:signed|authenticated|attested|dictated|signature)"
+    r"(?:\s+electronically)?(?:\s+by)?\s*[:\-]?\s*(?P<rest>.+)$"
+)
+_LABELED_RE = re.compile(
+    r"(?i)^\s*(?P<kind>treating\s+|rendering\s+|attending\s+)?(?:provider|physician|dentist"
+    r"|surgeon|therapist|clinician|doctor|author)(?:\s+name)?\s*:\s*(?P<rest>.+)$"
+)
+_BARE_SIG_RE = re.compile(
+    r"^\s*(?P<rest>(?:Dr\.?\s+)?[A-Z][A-Za-z'.\-]+(?:\s+[A-Z][A-Za-z'.\-]*)"
+    r"{1,3}(?:,\s*[A-Z][A-Za-z/.\-]*)+)\s*$"
+)
+_DR_ONLY_RE = re.compile(
+    r"^\s*(?P<rest>Dr\.?\s+[A-Z][A-Za-z'.\-]+(?:\s+[A-Z][A-Za-z'.\-]+){1,3})"
+    r"\s*$"
+)
+_NPI_RE = re.compile(r"(?i)\bNPI\b\s*(?:#|number|no\.?)?\s*[:#]?\s*(?P<npi>\d{9,11})\b")
+_PHONE_RE = re.compile(
+    r"(?i)\b(?P<label>phone|tel|telephone|ph|office|p|fax|f)\b\.?\s*[:#]?\s*"
+    r"(?P<num>\(?\d{3}\)?[\s.\-]*\d{3}[\s.\-]*\d{4}(?:\s*(?:x|ext\.?)\s*\d+)?)"
+)
+_STREET_RE = re.compile(
+    r"(?i)^\s*\d+\s+[\w .'\-]+\b(?:street|st|avenue|ave|road|rd|boulevard|blvd|drive|dr|lane|ln"
+    r"|way|parkway|pkwy|court|ct|place|pl|suite|ste|highway|hwy)\b.*$"
+)
+_CITY_RE = re.compile(r"^\s*[A-Za-z .'\-]+,\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?\s*$")
+_PRACTICE_LABEL_RE = re.compile(
+    r"(?i)^\s*(?:practice(?:\s+name)?|clinic|facility|organization)\s*:\s*(?P<v>.+?)\s*$"
+)
+_ORG_RE = re.compile(
+    r"^(?:[A-Z][\w'.\-]*|&|and|of|the|for)(?:\s+(?:[A-Z][\w'.\-]*|&|and|of|the|for)){1,7}\s*$"
+)
+_ORG_END_RE = re.compile(
+    r"(?i)\b(?:surgery|clinic|associates|dentistry|dental|center|centre|group|llc|pc|p\.c\.|pllc"
+    r"|inc\.?|orthopa?edics|physical therapy|hospital|health|practice|partners|specialists"
+    r"|medicine|rehabilitation|rehab)\b"
+)
+
+
+@dataclass
+class _Candidate:
+    """One provider named in the notes; the best-scoring one becomes Chart.provider."""
+
+    order: int
+    labeled: bool = False
+    name: str | None = None
+    credentials: str | None = None
+    npi: str | None = None
+    practice: str | None = None
+    address: str | None = None
+    phone: str | None = None
+    fax: str | None = None
+
+    def score(self) -> tuple[bool, bool, bool, int]:
+        # a prescriber's signature beats a therapist's, an NPI beats none, later beats earlier
+        creds = {c.strip().upper() for c in (self.credentials or "").split(",")}
+        return (bool(creds & _PRESCRIBERS), bool(self.npi), self.labeled, self.order)
+
+
+@dataclass
+class People:
+    patient: Person = field(default_factory=Person)
+    candidates: list[_Candidate] = field(default_factory=list)
+    letterhead: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    block_left: int = 0  # lines after a signature still read as its block
+
+    def provider(self) -> Provider:
+        if not self.candidates:
+            return Provider(practice=self.letterhead)
+        best = max(self.candidates, key=_Candidate.score)
+        values = {k: v for k, v in vars(best).items() if k not in ("order", "labeled")}
+        values["practice"] = values["practice"] or self.letterhead
+        return Provider(**values)
+
+
+def _norm_cred(part: str) -> str:
+    return part.replace(".", "").strip().upper()
+
+
+def _name_and_creds(rest: str) -> tuple[str | None, list[str], list[str]]:
+    """'Dr. Maria Lopez, DDS, MS, Lakeside Surgery' -> (name, credentials, other parts)."""
+    parts = [p.strip() for p in rest.split(",") if p.strip()]
+    if not parts:
+        return None, [], []
+    tokens = re.sub(r"^Dr\.?\s+", "", parts[0]).split()
+    creds = [t for t in tokens if _norm_cred(t) in _CREDS]
+    name_tokens = [t for t in tokens if _norm_cred(t) not in _CREDS]
+    joined = " ".join(name_tokens)
+    name = joined if 2 <= len(name_tokens) <= 5 and re.fullmatch(_NAME, joined) else None
+    others: list[str] = []
+    for part in parts[1:]:
+        (creds if _norm_cred(part) in _CREDS else others).append(part)
+    return name, [_norm_cred(c) if c.isupper() or "." in c else c for c in creds], others
+
+
+def _read_npi(line: str, cand: _Candidate, people: People) -> None:
+    m = _NPI_RE.search(line)
+    if not m:
+        return
+    if npi_is_valid(m.group("npi")):
+        cand.npi = cand.npi or m.group("npi")
+    else:
+        people.warnings.append(
+            "provider NPI in the notes fails the NPI check-digit rule; it was not kept"
+        )
+
+
+def provider_line(line: str, people: People) -> bool:
+    """Read a signature or 'Provider:' line; True when the line named a provider."""
+    m = (
+        _SIGNED_RE.match(line)
+        or _LABELED_RE.match(line)
+        or _BARE_SIG_RE.match(line)
+        or _DR_ONLY_RE.match(line)
+    )
+    if not m or re.match(r"(?i)^\s*referr", line):
+        return False
+    rest = _NPI_RE.sub("", m.group("rest"))
+    name, creds, others = _name_and_creds(rest)
+    bare = m.re in (_BARE_SIG_RE, _DR_ONLY_RE)
+    if name is None and not _NPI_RE.search(line):
+        return False
+    if bare and not (creds or line.strip().startswith("Dr")):
+        return False  # "Jane Roe, Chicago" is not a signature
+    cand = _Candidate(
+        order=len(people.candidates),
+        labeled=m.re is _LABELED_RE,
+        name=name,
+        credentials=", ".join(creds) or None,
+    )
+    cand.practice = next((o for o in others if _ORG_END_RE.search(o)), None)
+    _read_npi(line, cand, people)
+    people.candidates.append(cand)
+    people.block_left = 4
+    return True
+
+
+def block_line(line: str, people: People) -> bool:
+    """Phone, fax, NPI, address or practice lines under a signature, or labeled anywhere."""
+    labeled = _PRACTICE_LABEL_RE.match(line)
+    if not people.candidates:
+        if labeled or (_ORG_RE.match(line.strip()) and _ORG_END_RE.search(line)):
+            people.letterhead = people.letterhead or (
+                labeled.group("v") if labeled else line.strip()
+            )
+            return True
+        return False
+    cand = people.candidates[-1]
+    in_block = people.block_left > 0
+    if labeled or (in_block and _ORG_RE.match(line.strip()) and _ORG_END_RE.search(line)):
+        cand.practice = cand.practice or (labeled.group("v") if labeled else line.strip())
+    elif re.match(r"(?i)^\s*NPI\b", line) or in_block and _NPI_RE.search(line):
+        _read_npi(line, cand, people)
+    elif in_block and _PHONE_RE.search(line):
+        for p in _PHONE_RE.finditer(line):
+            slot = "fax" if p.group("label").lower() in ("fax", "f") else "phone"
+            setattr(cand, slot, getattr(cand, slot) or p.group("num").strip())
+    elif in_block and (_STREET_RE.match(line) or _CITY_RE.match(line)):
+        part = line.strip()
+        cand.address = f"{cand.address}, {part}" if cand.address else part
+    elif in_block and all(_norm_cred(p) in _CREDS for p in line.split(",") if p.strip()):
+        cand.credentials = cand.credentials or ", ".join(_norm_cred(p) for p in line.split(","))
+    else:
+        return False
+    return True
+
+
+def identity_line(line: str, people: People) -> bool:
+    """Read 'Patient: / DOB: / Member ID:' lines; True when the line is identity, not a fact."""
+    if not _ID_LINE_RE.match(line):
+        return False
+    name = _PATIENT_NAME_RE.search(line)
+    tokens = name.group("name").split() if name else []
+    while tokens and tokens[-1].strip(".,:").upper() in _STOP_TOKENS:
+        tokens.pop()
+    if re.match(r"(?i)^\s*(?:patient|name)\s*:", line) and len(tokens) < 2:
+        return False  # "Patient: 45 yo F with jaw pain" is a sentence, not a name
+    if len(tokens) >= 2:
+        people.patient.name = people.patient.name or " ".join(tokens).rstrip(",")
+    dob = DOB_RE.search(line)
+    dates = find_dates(line[dob.end() :]) if dob else []
+    if dates and dates[0].start <= 2 and not dates[0].month_only:
+        people.patient.date_of_birth = people.patient.date_of_birth or dates[0].first
+    member = _MEMBER_RE.search(line)
+    if member and re.search(r"\d", member.group("v")):
+        people.patient.member_id = people.patient.member_id or member.group("v")
+    return True  # MRN, sex, phone and the like are identity too, but not kept
