@@ -38,8 +38,51 @@ _SUB_ITEM = re.compile(r"^\s*[a-z]\.\s+", re.M)
 _CRITERION_START = re.compile(r"^\s*\d+\.\s+", re.M)
 _WORD = re.compile(r"[a-z][a-z0-9'-]+")
 _STOP = frozenset(
-    "the a an and or of to in for with on at by is are be been was were this that your you "
-    "should must have has had not no do does did it its as from we our us if than then".split()
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "for",
+        "with",
+        "on",
+        "at",
+        "by",
+        "is",
+        "are",
+        "be",
+        "been",
+        "was",
+        "were",
+        "this",
+        "that",
+        "your",
+        "you",
+        "should",
+        "must",
+        "have",
+        "has",
+        "had",
+        "not",
+        "no",
+        "do",
+        "does",
+        "did",
+        "it",
+        "its",
+        "as",
+        "from",
+        "we",
+        "our",
+        "us",
+        "if",
+        "than",
+        "then",
+    ]
 )
 FALLBACK_OVERLAP = 0.34
 FALLBACK_SIMILARITY = 0.55
@@ -51,7 +94,7 @@ class Concept:
     label: str
     need: str
     asks: re.Pattern[str]
-    shows: re.Pattern[str]
+    shows: re.Pattern[str] | None  # None: any fact of the concept's types documents it
     types: frozenset[str]
 
 
@@ -70,7 +113,7 @@ def concepts() -> tuple[Concept, ...]:
             label=row["label"],
             need=row["need"],
             asks=_terms_pattern(row["asks"]),
-            shows=_terms_pattern(row["shows"]),
+            shows=_terms_pattern(row["shows"]) if row["shows"] else None,
             types=frozenset(row.get("types", [])),
         )
         for row in rows
@@ -97,7 +140,7 @@ def _documents(fact: ChartFact, c: Concept) -> bool:
         return False
     if c.types and fact.type.value not in c.types:
         return False
-    return bool(c.shows.search(fact.text.lower()))
+    return c.shows is None or bool(c.shows.search(fact.text.lower()))
 
 
 def _facts_for(concept_id: str, facts: Sequence[ChartFact]) -> list[ChartFact]:

@@ -10,11 +10,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+
 from service.config import Settings
 from service.drafting.composer import COMPOSER_VERSION, ComposeInput, compose
 from service.drafting.llm import LLM, build_llm
 from service.drafting.llm_drafter import DRAFTER_VERSION, ModelDraft, draft_with_model
-from service.errors import BadInput
+from service.errors import BadInput, SchemaError
 from service.evidence import build_evidence_map
 from service.intake.chart import parse_chart
 from service.intake.denial_json import parse_denial_json
@@ -72,10 +74,12 @@ def read_chart(data: Any, settings: Settings) -> Chart:
     raise BadInput("chart must be pasted notes, a JSON object, or omitted", field="chart")
 
 
-def intake(denial_in: Any, chart_in: Any, settings: Settings) -> Case:
-    """Parse both inputs and triage the denial."""
+def intake(
+    denial_in: Any, chart_in: Any, settings: Settings, corrections: dict[str, Any] | None = None
+) -> Case:
+    """Parse both inputs, apply the user's corrections, and triage the denial."""
     today = today_for(settings)
-    denial = read_denial(denial_in, settings, today)
+    denial = apply_corrections(read_denial(denial_in, settings, today), corrections)
     chart = read_chart(chart_in, settings)
     payer_id = identify_payer(denial.payer)[1] if denial.payer else None
     return Case(denial=denial, chart=chart, triage=triage(denial, today), payer_id=payer_id)
@@ -120,9 +124,10 @@ def draft_appeal(
     settings: Settings,
     retriever: Retriever | None,
     llm: LLM | None = None,
+    corrections: dict[str, Any] | None = None,
 ) -> AppealResult:
     """Run the whole pipeline for one denial and chart. Bad input raises; a weak letter is held."""
-    case = intake(denial_in, chart_in, settings)
+    case = intake(denial_in, chart_in, settings, corrections)
     return draft_case(case, settings=settings, retriever=retriever, llm=llm)
 
 
@@ -211,3 +216,52 @@ def draft_case(
         report=report,
         provenance=stamp,
     )
+
+
+# Fields a biller may correct or supply after reading what Overturn parsed (the web page's field
+# edits, or `corrections` in an API request). Each is recorded in the denial's warnings.
+CORRECTABLE = (
+    "payer",
+    "plan_type",
+    "plan_name",
+    "reviewer",
+    "patient_name",
+    "member_id",
+    "date_of_birth",
+    "claim_number",
+    "reference_number",
+    "dates_of_service",
+    "denial_date",
+    "guideline",
+)
+
+
+def apply_corrections(denial: Denial, corrections: dict[str, Any] | None) -> Denial:
+    """The denial with the user's corrections; refuses fields that are not correctable."""
+    if not corrections:
+        return denial
+    if not isinstance(corrections, dict):
+        raise SchemaError("corrections must be an object of field: value.", field="corrections")
+    unknown = sorted(set(corrections) - set(CORRECTABLE))
+    if unknown:
+        raise SchemaError(
+            f"These fields cannot be corrected: {', '.join(unknown)}.",
+            field="corrections",
+            fields=unknown,
+        )
+    data = denial.model_dump(exclude={"service_codes", "carc_codes"})
+    data.update(corrections)
+    # A corrected value no longer comes from the pasted text: drop its span.
+    data["sources"] = {
+        k: v
+        for k, v in data["sources"].items()
+        if k.split("[", 1)[0].split(".", 1)[0] not in corrections
+    }
+    data["warnings"] = [*denial.warnings, *(f"corrected by user: {k}" for k in sorted(corrections))]
+    try:
+        return Denial.model_validate(data)
+    except ValidationError as err:
+        where = sorted({".".join(str(x) for x in e["loc"]) for e in err.errors()})
+        raise SchemaError(
+            f"Invalid correction for: {', '.join(where)}.", field="corrections", fields=where
+        ) from err

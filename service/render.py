@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import jinja2
+import yaml
 
 from service.config import Settings
 from service.drafting.phrases import long_date
@@ -28,6 +29,18 @@ def environment() -> jinja2.Environment:
     )
     env.filters["long_date"] = long_date
     return env
+
+
+@lru_cache(maxsize=16)
+def load_spec(letter_type: str) -> dict:
+    """The required-elements spec beside a letter template."""
+    path = TEMPLATES_DIR / f"{letter_type}.elements.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def spec_requires(letter_type: str, element_id: str) -> bool:
+    """True when the letter type's spec lists this element."""
+    return any(el["id"] == element_id for el in load_spec(letter_type)["elements"])
 
 
 def template_name(letter_type: str, fmt: str = "txt") -> str:

@@ -11,10 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 
-import yaml
 from dateutil import parser as dateparser
 
 from service.config import Settings
@@ -30,7 +27,7 @@ from service.models import (
     Triage,
     ValidationReport,
 )
-from service.render import TEMPLATES_DIR, letterhead
+from service.render import letterhead, load_spec
 
 _QUOTED = re.compile(r"\u201c([^\u201d]*)\u201d|\"([^\"]*)\"")
 _PLACEHOLDER = re.compile(r"\[[^\]\n]{1,80}\]|\{\{|\}\}|\bTBD\b|\bXXX+\b|<[A-Z_]{3,}>")
@@ -148,13 +145,6 @@ def _fields(letter: LetterDraft) -> Iterator[tuple[str, str]]:
 
 def _unquoted(text: str) -> str:
     return _QUOTED.sub(" ", text)
-
-
-@lru_cache(maxsize=8)
-def load_spec(letter_type: str) -> dict:
-    """The required-elements spec beside a letter template."""
-    path = Path(TEMPLATES_DIR) / f"{letter_type}.elements.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 def _value(letter: LetterDraft, where: str) -> object:
@@ -344,7 +334,7 @@ def check_citations(
                 Problem(
                     code="claims_gap",
                     where=where,
-                    message=f"Point {p.number} claims {p.answers} is documented; the chart lacks it.",
+                    message=f"Point {p.number} claims {p.answers}; the chart does not document it.",
                 )
             )
         if not p.citations:

@@ -31,6 +31,7 @@ def create_appeal():  # type: ignore[no-untyped-def]
             payload.get("chart"),
             settings=res.settings,
             retriever=res.retriever(),
+            corrections=payload.get("corrections"),
         )
     except OverturnError as err:
         store.mark_failed(draft_id, err.slug)

@@ -36,6 +36,7 @@ from service.models import (
     Strategy,
     Triage,
 )
+from service.render import spec_requires
 
 COMPOSER_VERSION = "1.0"
 MAX_FACTS_PER_POINT = 4
@@ -80,7 +81,12 @@ def _diagnosis_phrase(denial: Denial, chart: Chart) -> str:
             for d in denial.diagnosis_codes
         )
     coded = [f for f in chart.facts if f.type.value == "diagnosis" and f.codes]
-    return "; ".join(f"{f.text.rstrip('.')} ({', '.join(f.codes)})" for f in coded)
+    phrases_ = []
+    for f in coded:
+        text = f.text.strip().rstrip(".")
+        missing = [c for c in f.codes if c not in text]
+        phrases_.append(f"{text} ({', '.join(missing)})" if missing else text)
+    return "; ".join(phrases_)
 
 
 def _dates_of_service(denial: Denial) -> str:
@@ -106,7 +112,9 @@ def _identifiers(inp: ComposeInput) -> dict[str, str]:
         ids["Claim number"] = d.claim_number
     if d.reference_number:
         ids["Reference number"] = d.reference_number
-    if not (d.claim_number or d.reference_number):
+    if not (d.claim_number or d.reference_number) and spec_requires(
+        inp.triage.letter_type or "appeal", "claim_or_reference"
+    ):
         ids["Claim number"] = placeholder("Claim or reference number")
     ids["Service"] = _service_phrase(d) or placeholder("Service and code")
     dos = _dates_of_service(d)
@@ -121,11 +129,14 @@ def _identifiers(inp: ComposeInput) -> dict[str, str]:
 
 
 def _recipient(d: Denial) -> str:
-    if not d.payer:
+    if not d.payer and not d.reviewer:
         return placeholder("Payer appeals department")
-    lines = [f"Appeals Department, {d.payer}"]
     if d.reviewer and d.reviewer != d.payer:
-        lines = [f"Appeals Unit, {d.reviewer}, on behalf of {d.payer}"]
+        # A review vendor decided for the plan: the appeal goes to it, for the plan.
+        plan = d.payer or "the member's health plan"
+        lines = [f"Appeals Unit, {d.reviewer}, on behalf of {plan}"]
+    else:
+        lines = [f"Appeals Department, {d.payer}"]
     if d.appeal_instructions.address:
         lines.append(d.appeal_instructions.address)
     if d.appeal_instructions.fax:
@@ -154,16 +165,24 @@ def _doc_name(source: str) -> str:
     return source if first[1:2].isupper() else source[0].lower() + source[1:]
 
 
-def _fact_sentence(fact: ChartFact) -> str:
+def _fact_lead(fact: ChartFact) -> str:
     doc = _doc_name(fact.source)
     if fact.date and fact.end_date and fact.end_date != fact.date:
-        lead = (f"The {doc} covering {phrases.long_date(fact.date)} to "
-                f"{phrases.long_date(fact.end_date)}")
-    elif fact.date:
-        lead = f"The {doc} of {phrases.long_date(fact.date)}"
-    else:
-        lead = f"The {doc}"
-    return f"{lead} records: {quote(fact.text)}"
+        return (
+            f"The {doc} covering {phrases.long_date(fact.date)} to "
+            f"{phrases.long_date(fact.end_date)}"
+        )
+    if fact.date:
+        return f"The {doc} of {phrases.long_date(fact.date)}"
+    return f"The {doc}"
+
+
+def _fact_sentences(facts: list[ChartFact]) -> list[str]:
+    """One sentence per document: 'The note of May 30, 2017 records: “A” and “B”'."""
+    groups: dict[str, list[str]] = {}
+    for fact in facts:
+        groups.setdefault(_fact_lead(fact), []).append(quote(fact.text))
+    return [f"{lead} records: {phrases.join_and(quotes)}" for lead, quotes in groups.items()]
 
 
 def section_label(section: str) -> str:
@@ -235,7 +254,7 @@ def _point(
         heading = f"{heading} ({p.policy_id}, {section_label(p.section)})"
         body = re.sub(r"^\s*\d+\.\s*", "", crit.text)
         sentences.append(f"Your policy {p.policy_id} requires: {quote(body)}")
-    sentences.extend(_fact_sentence(facts[fid]) for fid in used)
+    sentences.extend(_fact_sentences([facts[fid] for fid in used]))
     if crit.source is CriterionSource.DENIAL and cited:
         refs = "; ".join(f"{p.policy_id}, {section_label(p.section)}" for p in cited)
         sentences.append(f"Your published policy sets out the same requirement ({refs})")
@@ -300,6 +319,17 @@ def _closing(inp: ComposeInput, all_met: bool) -> str:
     return " ".join(parts)
 
 
+def _restated(point: Point, link: EvidenceLink, earlier: int) -> Point:
+    """The same record answers this criterion too: say so rather than quote it twice."""
+    text = (
+        f"Your letter also states: {quote(link.criterion.text)}. The record quoted in "
+        f"point {earlier} answers this as well."
+    )
+    if point.enclosures:
+        text += f" ({phrases.enclosure_ref(point.enclosures)}.)"
+    return point.model_copy(update={"text": text})
+
+
 def compose(inp: ComposeInput) -> LetterDraft:
     """Build the structured letter from the evidence map; text is rendered separately."""
     facts = {f.id: f for f in inp.chart.facts}
@@ -309,7 +339,15 @@ def compose(inp: ComposeInput) -> LetterDraft:
     stated_gaps = [
         link for link in inp.evidence.gaps if link.criterion.source is CriterionSource.DENIAL
     ]
-    points = [_point(n, link, inp, facts, encl, passages) for n, link in enumerate(met, start=1)]
+    points: list[Point] = []
+    seen: dict[tuple[str, ...], int] = {}
+    for n, link in enumerate(met, start=1):
+        point = _point(n, link, inp, facts, encl, passages)
+        key = tuple(point.chart_facts)
+        if key in seen and link.criterion.source is CriterionSource.DENIAL:
+            point = _restated(point, link, seen[key])
+        seen.setdefault(key, n)
+        points.append(point)
     all_met = not stated_gaps and bool(points)
     return LetterDraft(
         letter_type=inp.triage.letter_type or "appeal",

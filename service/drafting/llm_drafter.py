@@ -122,8 +122,13 @@ def prompt_values(inp: ComposeInput, skeleton: LetterDraft) -> dict[str, object]
         for link in inp.evidence.links
     ]
     facts = [
-        {"id": f.id, "type": f.type.value, "date": f.date.isoformat() if f.date else "",
-         "source": f.source, "text": f.text}
+        {
+            "id": f.id,
+            "type": f.type.value,
+            "date": f.date.isoformat() if f.date else "",
+            "source": f.source,
+            "text": f.text,
+        }
         for f in inp.chart.facts
     ]
     passages = [
@@ -142,8 +147,13 @@ def prompt_values(inp: ComposeInput, skeleton: LetterDraft) -> dict[str, object]
         "guideline": d.guideline or "",
     }
     denial_text = (d.source_text or d.denial_reason or "")[:MAX_DENIAL_CHARS]
-    return {"case": case, "criteria": criteria, "facts": facts, "passages": passages,
-            "denial_text": denial_text}
+    return {
+        "case": case,
+        "criteria": criteria,
+        "facts": facts,
+        "passages": passages,
+        "denial_text": denial_text,
+    }
 
 
 def _passages(inp: ComposeInput) -> dict[str, PolicyPassage]:
@@ -185,7 +195,7 @@ def check_ids(out: DraftOut, inp: ComposeInput) -> list[str]:
             if cid != DENIAL_CITATION and cid not in passages:
                 problems.append(f"points[{i}].citations: {cid} is not one of the passage ids.")
         if not p.citations:
-            problems.append(f"points[{i}].citations: cite a passage id or \"denial\".")
+            problems.append(f'points[{i}].citations: cite a passage id or "denial".')
         for fid in p.chart_facts:
             if fid not in facts:
                 problems.append(f"points[{i}].chart_facts: {fid} is not one of the fact ids.")
@@ -202,8 +212,10 @@ def check_claims(out: DraftOut) -> list[str]:
     problems = []
     for where, value in fields:
         if _DECISION_CLAIM.search(value):
-            problems.append(f"{where}: states or implies a coverage decision the payer has not "
-                            "made; ask for the denial to be reversed instead.")
+            problems.append(
+                f"{where}: states or implies a coverage decision the payer has not "
+                "made; ask for the denial to be reversed instead."
+            )
         if leftover_tokens(value):
             problems.append(f"{where}: contains a withheld-identifier token; leave it out.")
     return problems
@@ -213,11 +225,16 @@ def _citation(cid: str, inp: ComposeInput, answers: str) -> Citation:
     p = _passages(inp).get(cid)
     if p is None:
         source = inp.denial.guideline or "the denial letter"
-        return Citation(kind=CitationKind.DENIAL,
-                        label=f"{source}, as stated in the denial letter ({answers})")
-    return Citation(kind=CitationKind.POLICY, passage_id=p.id, policy_id=p.policy_id,
-                    section=p.section,
-                    label=f"{p.policy_id} ({p.title}), {section_label(p.section)}")
+        return Citation(
+            kind=CitationKind.DENIAL, label=f"{source}, as stated in the denial letter ({answers})"
+        )
+    return Citation(
+        kind=CitationKind.POLICY,
+        passage_id=p.id,
+        policy_id=p.policy_id,
+        section=p.section,
+        label=f"{p.policy_id} ({p.title}), {section_label(p.section)}",
+    )
 
 
 def merge(skeleton: LetterDraft, out: DraftOut, inp: ComposeInput) -> LetterDraft:
@@ -230,9 +247,17 @@ def merge(skeleton: LetterDraft, out: DraftOut, inp: ComposeInput) -> LetterDraf
         if numbers and "nclosure" not in text:
             text += f" ({phrases.enclosure_ref(numbers)}.)"
         cites = list(dict.fromkeys(p.citations))
-        points.append(Point(number=n, heading=p.heading.strip(), answers=p.answers, text=text,
-                            citations=[_citation(c, inp, p.answers) for c in cites],
-                            chart_facts=list(dict.fromkeys(p.chart_facts)), enclosures=numbers))
+        points.append(
+            Point(
+                number=n,
+                heading=p.heading.strip(),
+                answers=p.answers,
+                text=text,
+                citations=[_citation(c, inp, p.answers) for c in cites],
+                chart_facts=list(dict.fromkeys(p.chart_facts)),
+                enclosures=numbers,
+            )
+        )
     return skeleton.model_copy(
         update={"opening": out.opening.strip(), "points": points, "closing": out.closing.strip()}
     )
@@ -241,13 +266,20 @@ def merge(skeleton: LetterDraft, out: DraftOut, inp: ComposeInput) -> LetterDraf
 def new_errors(report: ValidationReport, baseline: ValidationReport) -> list[str]:
     """Validator errors the model caused: those the composer's own letter does not also have."""
     known = {(p.code, p.where) for p in baseline.problems if p.severity == "error"}
-    return [f"{p.where}: {p.message}" for p in report.problems
-            if p.severity == "error" and (p.code, p.where) not in known]
+    return [
+        f"{p.where}: {p.message}"
+        for p in report.problems
+        if p.severity == "error" and (p.code, p.where) not in known
+    ]
 
 
 def _attempt(
-    reply: LLMReply, inp: ComposeInput, skeleton: LetterDraft, redactor: Redactor,
-    check: Callable[[LetterDraft], ValidationReport], baseline: ValidationReport,
+    reply: LLMReply,
+    inp: ComposeInput,
+    skeleton: LetterDraft,
+    redactor: Redactor,
+    check: Callable[[LetterDraft], ValidationReport],
+    baseline: ValidationReport,
 ) -> tuple[LetterDraft | None, ValidationReport | None, list[str]]:
     """Parse, id-check, merge and validate one answer; problems empty means usable."""
     out, problems = parse_reply(reply, redactor)
@@ -276,8 +308,7 @@ def draft_with_model(
     redactor = Redactor.for_case(inp.denial, inp.chart, enabled=redact)
     messages = render(prompt, prompt_values(inp, skeleton))
     usage = _Usage()
-    result = ModelDraft(skeleton, "composer", prompt.id, prompt.version, llm.model,
-                        report=baseline)
+    result = ModelDraft(skeleton, "composer", prompt.id, prompt.version, llm.model, report=baseline)
     problems: list[str] = []
     for attempt in range(max_repairs + 1):
         started = time.perf_counter()
@@ -297,8 +328,11 @@ def draft_with_model(
             if attempt:
                 result.notes.append(f"The model's draft was repaired {attempt} time(s).")
             break
-        messages = [*messages, {"role": "assistant", "content": reply.text},
-                    *render(repair, {"problems": problems})]
+        messages = [
+            *messages,
+            {"role": "assistant", "content": reply.text},
+            *render(repair, {"problems": problems}),
+        ]
     else:
         result.notes.append(
             f"The model's draft still had {len(problems)} problem(s) after {max_repairs} "

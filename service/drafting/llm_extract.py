@@ -94,8 +94,16 @@ def _facts(out: ExtractOut, chart: Chart) -> list[ChartFact]:
                 continue  # a date the notes do not write is invented
         known.add(_key(f.text))
         n = len(chart.facts) + len(found) + 1
-        found.append(ChartFact(id=f"F{n}", type=FactType(f.type), date=date, source=f.source,
-                               text=chart.source_text[span.start:span.end], span=span))
+        found.append(
+            ChartFact(
+                id=f"F{n}",
+                type=FactType(f.type),
+                date=date,
+                source=f.source,
+                text=chart.source_text[span.start : span.end],
+                span=span,
+            )
+        )
     return found
 
 
@@ -104,8 +112,10 @@ def extract_with_model(
 ) -> tuple[list[StatedCriterion], list[ChartFact]]:
     """Extra stated criteria and chart facts from the source texts; ([], []) if the model fails."""
     redactor = Redactor.for_case(denial, chart, enabled=redact)
-    values = {"denial_text": denial.source_text[:MAX_CHARS],
-              "chart_text": chart.source_text[:MAX_CHARS]}
+    values = {
+        "denial_text": denial.source_text[:MAX_CHARS],
+        "chart_text": chart.source_text[:MAX_CHARS],
+    }
     messages = redactor.redact_messages(render(load_prompt(PROMPT_ID), values))
     try:
         reply = llm.complete(messages, response_schema=ExtractOut)

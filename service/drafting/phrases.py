@@ -57,7 +57,19 @@ def date_span(start: dt.date | None, end: dt.date | None) -> str:
     return long_date(start) if start else ""
 
 
-_NUMBER_WORDS = "zero one two three four five six seven eight nine ten".split()
+_NUMBER_WORDS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+]
 
 
 def number_word(n: int) -> str:
@@ -71,3 +83,10 @@ def enclosure_ref(numbers: list[int]) -> str:
         return f"Enclosure {numbers[0]}"
     head = ", ".join(str(n) for n in numbers[:-1])
     return f"Enclosures {head} and {numbers[-1]}"
+
+
+def join_and(items: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
