@@ -1,0 +1,1 @@
+"""Intake: turn pasted or structured input into domain types."""

@@ -1,0 +1,292 @@
+"""Code tables and validators: ICD-10-CM, CPT/HCPCS shapes, CARC and RARC labels.
+
+CARC/RARC labels are our own short paraphrases kept in data/*.csv (source: X12 code lists).
+simple_icd_10_cm loads its whole code set on import (~2 s), so it is imported on first use.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import warnings
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+
+_DATA = Path(__file__).with_name("data")
+
+# A dotted or undotted ICD-10-CM shape: letter, digit, alphanumeric, then up to 4 more.
+_ICD_SHAPE = re.compile(r"^[A-Z][0-9][0-9A-Z](?:\.?[0-9A-Z]{1,4})?$")
+_CPT = re.compile(r"^(?:\d{5}|\d{4}[FTU])$")
+# HCPCS Level II: a letter (D, F, I, N, O, W-Z are unused or not medical) and 4 digits.
+_HCPCS = re.compile(r"^[ABCEGHJKLMPQRSTUV]\d{4}$")
+_RARC = re.compile(r"^(?:MA\d{1,3}|M\d{1,3}|N\d{1,3})$")
+_CARC = re.compile(r"^(?:\d{1,3}|[A-DPWY]\d{1,2})$")
+
+
+@cache
+def _icd() -> ModuleType:
+    # Heavy (~2 s): load on first use. Its loader uses a deprecated importlib API; hush that.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import simple_icd_10_cm
+
+        simple_icd_10_cm.is_valid_item("A00")
+    return simple_icd_10_cm
+
+
+def normalize_icd10(code: str) -> str:
+    """Upper-case an ICD-10-CM code and put the dot after the third character."""
+    raw = code.strip().upper().replace(".", "")
+    return raw if len(raw) <= 3 else f"{raw[:3]}.{raw[3:]}"
+
+
+def is_valid_icd10(code: str) -> bool:
+    """True when the code is a category, subcategory or billable code in ICD-10-CM."""
+    norm = normalize_icd10(code)
+    if not _ICD_SHAPE.match(norm):
+        return False
+    icd = _icd()
+    return bool(icd.is_valid_item(norm)) and not icd.is_chapter_or_block(norm)
+
+
+def is_billable_icd10(code: str) -> bool:
+    """True when the code is a leaf (billable) ICD-10-CM code."""
+    return is_valid_icd10(code) and bool(_icd().is_leaf(normalize_icd10(code)))
+
+
+def icd10_description(code: str) -> str:
+    """The ICD-10-CM description of a valid code, or "" when the code is not valid."""
+    if not is_valid_icd10(code):
+        return ""
+    return str(_icd().get_description(normalize_icd10(code)))
+
+
+def is_cpt(code: str) -> bool:
+    """True for a CPT shape: 5 digits (Category I) or 4 digits + F/T/U (II, III, PLA)."""
+    return bool(_CPT.match(code.strip().upper())) and code.strip() != "00000"
+
+
+def is_hcpcs(code: str) -> bool:
+    """True for a HCPCS Level II shape: a letter and 4 digits."""
+    return bool(_HCPCS.match(code.strip().upper()))
+
+
+def is_rarc_shape(code: str) -> bool:
+    """True when the code has the shape of a remark code (N…, M…, MA…)."""
+    return bool(_RARC.match(code.strip().upper()))
+
+
+def is_carc_shape(code: str) -> bool:
+    """True when the code has the shape of a claim adjustment reason code."""
+    return bool(_CARC.match(code.strip().upper()))
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with (_DATA / name).open(encoding="utf-8") as fh:
+        lines = [line for line in fh if not line.startswith("#")]
+    return list(csv.DictReader(lines))
+
+
+@cache
+def _carc_table() -> dict[str, tuple[str, str]]:
+    return {r["code"]: (r["label"], r["category"]) for r in _rows("carc.csv")}
+
+
+@cache
+def _rarc_table() -> dict[str, str]:
+    return {r["code"]: r["label"] for r in _rows("rarc.csv")}
+
+
+def _carc_key(code: str) -> str:
+    key = code.strip().upper()
+    return (key.lstrip("0") or "0") if key.isdigit() else key
+
+
+def is_known_carc(code: str) -> bool:
+    """True when the CARC is in our table."""
+    return _carc_key(code) in _carc_table()
+
+
+def carc_label(code: str) -> str:
+    """Our short label for a CARC, or "" when it is not in the table."""
+    return _carc_table().get(_carc_key(code), ("", ""))[0]
+
+
+def carc_category(code: str) -> str:
+    """The denial category (a service.models.Category value) of a CARC; "unknown" if unlisted."""
+    return _carc_table().get(_carc_key(code), ("", "unknown"))[1]
+
+
+def is_known_rarc(code: str) -> bool:
+    """True when the RARC is in our table."""
+    return code.strip().upper() in _rarc_table()
+
+
+def rarc_label(code: str) -> str:
+    """Our short label for a RARC, or "" when it is not in the table."""
+    return _rarc_table().get(code.strip().upper(), "")
+
+
+# ---- finding codes in free text -------------------------------------------------------------
+
+
+# Redaction placeholders such as "[Patient]" or "[CASE]" stand for values that were removed.
+PLACEHOLDER_RE = re.compile(r"\[[A-Za-z][A-Za-z0-9 _-]{0,30}\]")
+
+
+@dataclass(frozen=True)
+class CodeHit:
+    """A code found in text: its value, span, and extras (modifiers or group code, amount)."""
+
+    code: str
+    start: int
+    end: int
+    extra: tuple[str, ...] = ()
+    amount: float | None = None
+
+
+_PROC_RE = re.compile(
+    r"(?<![\w$.,/#-])(?P<code>\d{5}|\d{4}[FTU]|[ABCEGHJKLMPQRSTUV]\d{4})"
+    r"(?:-(?P<mods>[A-Z0-9]{2}(?:-[A-Z0-9]{2}){0,3}))?(?![\w/]|[.,]\d|-\d)"
+)
+_PROC_CONTEXT = re.compile(
+    r"\b(?:cpt|hcpcs|procedures?|proc|services?|items?|codes?|billed|units?|charges?)\b", re.I
+)
+_MONEY_OR_DATE = re.compile(r"\$\s?\d|\b\d{1,2}/\d{1,2}/\d{2,4}\b")
+# Numbers right after these words are identifiers, phone parts or addresses, not codes.
+_ID_BEFORE = re.compile(
+    r"(?:reference|ref|claim|member|account|acct|id|case|auth\w*|npi|tin|tax|zip|suite|ste|box"
+    r"|phone|fax|tel|icn|dcn|group)\W{0,3}(?:number|no|#)?\W{0,3}$",
+    re.I,
+)
+_DX_CONTEXT = re.compile(r"\b(?:icd(?:-?10)?(?:-cm)?|diagnos[ie]s|dx|diag)\b", re.I)
+_DESC_END = re.compile(r"\s{2,}|\t|\$|\s\d+\.\d\d\b|\s(?:CO|PR|OA|PI)-?\d")
+
+
+def _line_bounds(text: str, pos: int) -> tuple[int, int]:
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return start, len(text) if end < 0 else end
+
+
+def find_procedure_codes(text: str) -> list[tuple[CodeHit, tuple[int, int] | None]]:
+    """CPT/HCPCS codes with modifiers, each with the span of a description that follows it."""
+    out = []
+    for m in _PROC_RE.finditer(text):
+        if not (is_cpt(m["code"]) or is_hcpcs(m["code"])) or _edi_element(text, m):
+            continue
+        ls, le = _line_bounds(text, m.start())
+        before, after = text[ls : m.start()], text[m.end() : le]
+        if re.search(r"\b[A-Z]{2},?\s+$", before) or _ID_BEFORE.search(before[-30:]):
+            continue
+        line = text[ls:le]
+        if _DX_CONTEXT.search(line) and not _PROC_CONTEXT.search(line):
+            continue
+        desc = _description(text, m.end(), after)
+        leading = not before.strip() or before.rstrip().endswith(":")
+        if not (
+            m["mods"]
+            or _PROC_CONTEXT.search(line)
+            or _MONEY_OR_DATE.search(line)
+            or (desc and leading)
+        ):
+            continue
+        mods = tuple(m["mods"].split("-")) if m["mods"] else ()
+        out.append((CodeHit(m["code"], m.start("code"), m.end("code"), mods), desc))
+    return out
+
+
+def _edi_element(text: str, m: re.Match[str]) -> bool:
+    """True for a number inside pasted X12 segments, unless it is an SVC "HC:" procedure."""
+    star = text[m.start() - 1 : m.start()] == "*" or text[m.end() : m.end() + 1] == "*"
+    return star and text[max(0, m.start() - 3) : m.start()] not in ("HC:", "HC>")
+
+
+def _description(text: str, pos: int, after: str) -> tuple[int, int] | None:
+    lead = len(after) - len(after.lstrip(" \t-:"))
+    rest = after[lead:]
+    cut = _DESC_END.search(rest)
+    piece = rest[: cut.start() if cut else len(rest)].rstrip(" .,;")
+    if len(piece) < 3 or not piece[0].isalpha() or PLACEHOLDER_RE.search(piece):
+        return None
+    return pos + lead, pos + lead + len(piece)
+
+
+_ICD_RE = re.compile(
+    r"(?<![\w.-])(?P<code>[A-TV-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?|[A-TV-Z]\d[0-9A-Z]{2,5})"
+    r"(?![\w]|\.\w|-\d)"
+)
+
+
+def find_icd10(text: str) -> list[CodeHit]:
+    """ICD-10-CM shaped codes: dotted anywhere, undotted only on a diagnosis line."""
+    out = []
+    for m in _ICD_RE.finditer(text):
+        code = m["code"]
+        if "." not in code:
+            ls, le = _line_bounds(text, m.start())
+            if not _DX_CONTEXT.search(text[ls:le]):
+                continue
+        out.append(CodeHit(code, m.start(), m.end()))
+    return out
+
+
+_GROUPS = "CO|PR|OA|PI|CR"
+_CARC_GROUP_RE = re.compile(
+    rf"(?<![\w*-])(?P<group>{_GROUPS})\s*[-: ]?\s*"
+    r"(?P<code>\d{1,3}|[A-DPWY]\d{1,2})(?![\w.*]|-\d)"
+)
+_CARC_WORD_RE = re.compile(
+    r"\b(?:CARC|claim\s+adjustment\s+reason\s+code|adjustment\s+reason(?:\s+code)?|reason\s+code"
+    r"|adj(?:ustment)?\s+code)s?\s*[#:-]?\s*(?P<code>\d{1,3}|[A-DPWY]\d{1,2})\b",
+    re.I,
+)
+_CAS_RE = re.compile(rf"\bCAS\*(?P<group>{_GROUPS})\*(?P<rest>[^~\n]*)")
+
+
+def find_carcs(text: str) -> list[CodeHit]:
+    """CARC codes with group codes (extra=(group,)) from "CO-50", "CARC 50" and CAS segments."""
+    hits = [
+        CodeHit(m["code"], m.start("code"), m.end("code"), (m["group"],))
+        for m in _CARC_GROUP_RE.finditer(text)
+    ]
+    hits += [
+        CodeHit(m["code"], m.start("code"), m.end("code")) for m in _CARC_WORD_RE.finditer(text)
+    ]
+    for m in _CAS_RE.finditer(text):
+        pos = m.start("rest")
+        parts = m["rest"].split("*")
+        for i in range(0, len(parts), 3):
+            code = parts[i]
+            start = pos + sum(len(p) + 1 for p in parts[:i])
+            if code and is_carc_shape(code):
+                amount = _to_float(parts[i + 1]) if i + 1 < len(parts) else None
+                hits.append(CodeHit(code, start, start + len(code), (m["group"],), amount))
+    return sorted(hits, key=lambda h: h.start)
+
+
+def _to_float(raw: str) -> float | None:
+    try:
+        return float(raw)
+    except ValueError:
+        return None
+
+
+# Not followed by "*": "N1*PR*..." in pasted X12 is a segment name, not a remark code.
+_RARC_RE = re.compile(r"(?<![\w-])(?P<code>MA\d{1,3}|M\d{1,3}|N\d{1,3})(?![\w.*]|-\d)")
+_RARC_CONTEXT = re.compile(r"\b(?:remarks?|rarc|rmk|lq\*he)\b", re.I)
+
+
+def find_rarcs(text: str) -> list[CodeHit]:
+    """Remark codes: any listed in our table, or any remark-shaped code on a remark line."""
+    out = []
+    for m in _RARC_RE.finditer(text):
+        ls, le = _line_bounds(text, m.start())
+        line = text[ls:le]
+        if _RARC_CONTEXT.search(line) or (
+            is_known_rarc(m["code"]) and not _DX_CONTEXT.search(line)
+        ):
+            out.append(CodeHit(m["code"], m.start(), m.end()))
+    return out
