@@ -13,3 +13,6 @@ def init_app(app: Flask) -> None:
     for module in (appeals, denials, drafts, health, policies):
         app.register_blueprint(module.bp)
     problems.register(app)
+    from service import web  # the biller's workspace pages
+
+    web.init_app(app)

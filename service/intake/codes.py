@@ -236,7 +236,7 @@ def find_icd10(text: str) -> list[CodeHit]:
 _GROUPS = "CO|PR|OA|PI|CR"
 _CARC_GROUP_RE = re.compile(
     rf"(?<![\w*-])(?P<group>{_GROUPS})\s*[-: ]?\s*"
-    r"(?P<code>\d{1,3}|[A-DPWY]\d{1,2})(?![\w.*]|-\d)"
+    r"(?P<code>\d{1,3}|[A-DPWY]\d{1,2})(?![\w*]|\.\d|-\d)"
 )
 _CARC_WORD_RE = re.compile(
     r"\b(?:CARC|claim\s+adjustment\s+reason\s+code|adjustment\s+reason(?:\s+code)?|reason\s+code"
