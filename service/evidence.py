@@ -254,6 +254,24 @@ def _overlap(a: list[str], b: list[str]) -> float:
     return len(sa & sb) / len(sa | sb) if sa and sb else 0.0
 
 
+_ALTERNATIVES = re.compile(
+    r"\b(one of the following|any of the following|at least one of|either"
+    r"|criteri(?:on|a) \d+(?:, \d+)*,? or \d+|\d+(?:, \d+)*,? or \d+ (?:is|are) met)\b",
+    re.I,
+)
+
+
+def lead_in(passage: PolicyPassage) -> str:
+    """The section's lead-in sentence the chunker put before the numbered criterion."""
+    m = _CRITERION_START.search(passage.text)
+    return passage.text[: m.start()].strip() if m else ""
+
+
+def _alternatives(passages: Sequence[PolicyPassage]) -> bool:
+    """True when the policy's criteria are alternatives ('when criterion 1, 2 or 3 is met')."""
+    return any(_ALTERNATIVES.search(lead_in(p)) for p in passages if is_criterion_passage(p))
+
+
 def build_evidence_map(
     denial: Denial,
     chart: Chart,
@@ -279,8 +297,14 @@ def build_evidence_map(
         ]
         merged.update(backing)
         links.append(link.model_copy(update={"citations": backing}))
-    for pc in policy:
-        if pc.id not in merged:
-            link = _match(pc, facts, similarity)
-            links.append(link.model_copy(update={"citations": [pc.id]}))
-    return EvidenceMap(links=links)
+    policy_links = [
+        _match(pc, facts, similarity).model_copy(update={"citations": [pc.id]})
+        for pc in policy
+        if pc.id not in merged
+    ]
+    if _alternatives(passages) and (
+        merged or any(link.status is EvidenceStatus.MET for link in policy_links)
+    ):
+        # One alternative is met (or backs a stated criterion): the others are not required.
+        policy_links = [link for link in policy_links if link.status is EvidenceStatus.MET]
+    return EvidenceMap(links=[*links, *policy_links])
