@@ -74,6 +74,14 @@ class NotFound(OverturnError):
     title = "Not found"
 
 
+class NotReleased(OverturnError):
+    """A download or send of a letter that the validator has not released."""
+
+    status = 409
+    slug = "not-released"
+    title = "The letter has not been released"
+
+
 class IndexUnavailable(OverturnError):
     status = 503
     slug = "index-unavailable"

@@ -48,6 +48,7 @@ _TONE = re.compile(
     r"unacceptable|negligen\w*|shameful|disgrace\w*)\b",
     re.I,
 )
+_PRACTICE_VOICE = re.compile(r"\b(?:we (?:ask|request|are writing)|our patient)\b", re.I)
 _FIRST_PERSON = re.compile(r"(?<![\w\u201c])I(?= [a-z])|\bmy\b")
 CHECKS = [
     "required_elements",
@@ -423,6 +424,14 @@ def check_voice_and_tone(letter: LetterDraft) -> list[Problem]:
                     message="First-person singular in a letter written in the practice's voice.",
                 )
             )
+        if letter.voice == "provider" and _PRACTICE_VOICE.search(free):
+            problems.append(
+                Problem(
+                    code="wrong_voice",
+                    where=where,
+                    message="The practice's 'we' in a letter in the treating provider's voice.",
+                )
+            )
         if letter.voice == "patient" and re.search(r"\bour patient\b", free, re.I):
             problems.append(
                 Problem(
@@ -439,6 +448,14 @@ def check_voice_and_tone(letter: LetterDraft) -> list[Problem]:
                     message=f"'{word}': an appeal states evidence, not threats or promises.",
                 )
             )
+    if letter.voice == "provider" and not _FIRST_PERSON.search(_unquoted(letter.opening)):
+        problems.append(
+            Problem(
+                code="wrong_voice",
+                where="opening",
+                message="A letter of medical necessity opens in the provider's own voice.",
+            )
+        )
     return problems
 
 

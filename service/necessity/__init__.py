@@ -1,0 +1,1 @@
+"""Letters of medical necessity: request, readiness check, provider-voice letter, appeal attach."""

@@ -1,0 +1,104 @@
+"""Readiness check: per policy criterion for this payer and code, met (with the chart facts)
+or not documented (with what would document it), plus the coding and documentation flags.
+
+It is the same evidence map the letter is written from, so what the check says is met is
+exactly what the letter claims, and what it says is missing is what holds the letter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from service.config import Settings
+from service.evidence import build_evidence_map, criterion_text
+from service.models import ChartFact, EvidenceMap, EvidenceStatus, PolicyPassage
+from service.necessity.applicability import Applicable, applicable, sharpen
+from service.necessity.case import NecessityCase, build_case
+from service.necessity.flags import conservative_flag, diagnosis_flags
+from service.necessity.models import (
+    CriterionReadiness,
+    FactRef,
+    NecessityRequest,
+    ReadinessReport,
+    ReadinessStatus,
+)
+from service.policy_select import Retriever, select_policy
+
+
+@dataclass
+class Assessment:
+    case: NecessityCase
+    policy: list[PolicyPassage]  # the governing policy's criteria, as retrieved (for grounding)
+    scope: Applicable
+    evidence: EvidenceMap  # applicable criteria only
+    readiness: ReadinessReport
+
+
+def _fact_refs(ids: Sequence[str], facts: dict[str, ChartFact]) -> list[FactRef]:
+    return [
+        FactRef(id=f.id, text=f.text, date=f.date, source=f.source)
+        for f in (facts[i] for i in ids if i in facts)
+    ]
+
+
+def _rows(policy: list[PolicyPassage], scope: Applicable, evidence: EvidenceMap,
+          facts: dict[str, ChartFact]) -> list[CriterionReadiness]:
+    links = {link.criterion.id: link for link in evidence.links}
+    narrowed = {p.id: p for p in scope.passages}
+    rows = []
+    for p in policy:
+        base: dict[str, Any] = dict(id=p.id, policy_id=p.policy_id, section=p.section,
+                                    text=criterion_text(narrowed.get(p.id, p)))
+        link = links.get(p.id)
+        if link is None:
+            rows.append(CriterionReadiness(**base, status=ReadinessStatus.NOT_APPLICABLE,
+                                           reason=scope.skipped.get(p.id)))
+        elif link.status is EvidenceStatus.MET:
+            rows.append(CriterionReadiness(**base, status=ReadinessStatus.MET,
+                                           facts=_fact_refs(link.fact_ids, facts)))
+        else:
+            rows.append(CriterionReadiness(**base, status=ReadinessStatus.NOT_DOCUMENTED,
+                                           facts=_fact_refs(link.fact_ids, facts),
+                                           need=link.need))
+    return rows
+
+
+def assess(case: NecessityCase, policy: list[PolicyPassage], note: str = "") -> Assessment:
+    """Match the applicable criteria of `policy` against the chart and flag coding problems."""
+    scope = applicable(policy, case)
+    evidence = sharpen(build_evidence_map(case.denial, case.chart, scope.passages), scope,
+                       case.chart.facts)
+    facts = {f.id: f for f in case.chart.facts}
+    rows = _rows(policy, scope, evidence, facts)
+    flags = diagnosis_flags(case.denial.diagnosis_codes, case.chart)
+    if (flag := conservative_flag(evidence.links)) is not None:
+        flags.append(flag)
+    undocumented = [r.id for r in rows if r.status is ReadinessStatus.NOT_DOCUMENTED]
+    readiness = ReadinessReport(
+        ready=bool(policy) and not undocumented and not flags,
+        payer_id=case.payer_id,
+        policy_id=policy[0].policy_id if policy else None,
+        policy_title=policy[0].title if policy else None,
+        letter_kind=case.kind,
+        criteria=rows,
+        undocumented=undocumented,
+        flags=flags,
+        note=note,
+    )
+    return Assessment(case=case, policy=policy, scope=scope, evidence=evidence,
+                      readiness=readiness)
+
+
+def assess_request(case: NecessityCase, retriever: Retriever | None) -> Assessment:
+    """Find the payer's governing policy for the service, then assess the chart against it."""
+    selection = select_policy(case.denial, case.chart, case.payer_id, retriever)
+    return assess(case, selection.passages, selection.note)
+
+
+def check_readiness(
+    request: NecessityRequest, *, settings: Settings, retriever: Retriever | None
+) -> ReadinessReport:
+    """Which of the payer's criteria the chart documents, and which it does not yet."""
+    return assess_request(build_case(request, settings), retriever).readiness
