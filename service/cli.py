@@ -28,8 +28,9 @@ def _read_arg_file(path: str, field: str) -> Any:
         try:
             obj = json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise InvalidJSON(f"the {field} file looks like JSON but does not parse",
-                              field=field) from err
+            raise InvalidJSON(
+                f"the {field} file looks like JSON but does not parse", field=field
+            ) from err
         if not isinstance(obj, dict):
             raise InvalidJSON(f"the {field} JSON must be an object", field=field)
         return obj
@@ -96,10 +97,34 @@ def build_parser() -> argparse.ArgumentParser:
     draft.add_argument("--json", action="store_true", help="print the full result as JSON")
     sub.add_parser("index", help="build or update the policy index and report its size")
     sub.add_parser("config", help="list every setting with its default and help")
+    from service.evals import cli as evals_cli
+    from service.necessity import cli as necessity_cli
+
+    necessity_cli.add_parser(sub)
+    evals_cli.add_parser(sub)
     return parser
 
 
-COMMANDS = {"draft": cmd_draft, "serve": cmd_serve, "index": cmd_index, "config": cmd_config}
+def cmd_letter(args: argparse.Namespace, settings: Settings) -> int:
+    from service.necessity import cli as necessity_cli
+
+    return necessity_cli.run(args, settings)
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from service.evals import cli as evals_cli
+
+    return evals_cli.run(args)
+
+
+COMMANDS = {
+    "draft": cmd_draft,
+    "serve": cmd_serve,
+    "index": cmd_index,
+    "config": cmd_config,
+    "letter": cmd_letter,
+    "eval": cmd_eval,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -148,7 +148,7 @@ def test_input_is_kept_when_drafting_fails(client, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("Dana Whitfield NWH448812")  # a crash whose message carries PHI
 
-    monkeypatch.setattr(appeals, "draft_appeal", boom)
+    monkeypatch.setattr(appeals, "draft_case", boom)
     resp = post_appeal(client, LUMBAR_DENIAL, LUMBAR_CHART)
     assert_problem(resp, 500, "internal")
     drafts = client.get("/v1/drafts").get_json()["drafts"]

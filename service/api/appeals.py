@@ -7,7 +7,8 @@ from flask import Blueprint, jsonify
 from service.api.inputs import read_payload, storable
 from service.api.resources import resources
 from service.errors import OverturnError
-from service.pipeline import draft_appeal
+from service.necessity.attach import attach_requested
+from service.pipeline import draft_case, intake
 
 bp = Blueprint("appeals", __name__)
 
@@ -26,13 +27,15 @@ def create_appeal():  # type: ignore[no-untyped-def]
     store = res.store()
     draft_id = store.save_input("appeal", storable(payload))
     try:
-        result = draft_appeal(
-            payload.get("denial"),
-            payload.get("chart"),
-            settings=res.settings,
-            retriever=res.retriever(),
-            corrections=payload.get("corrections"),
+        case = intake(
+            payload.get("denial"), payload.get("chart"), res.settings, payload.get("corrections")
         )
+        result = draft_case(case, settings=res.settings, retriever=res.retriever())
+        lmn = None
+        if payload.get("necessity") is not None:
+            result, lmn = attach_requested(
+                case, result, payload["necessity"], settings=res.settings
+            )
     except OverturnError as err:
         store.mark_failed(draft_id, err.slug)
         err.fields.setdefault("draft_id", draft_id)
@@ -48,7 +51,10 @@ def create_appeal():  # type: ignore[no-untyped-def]
         payer=result.denial.payer,
         deadline=result.triage.deadline,
     )
-    response = jsonify(result.model_dump(mode="json"))
+    body = result.model_dump(mode="json")
+    if lmn is not None:
+        body["necessity_letter"] = lmn.model_dump(mode="json")
+    response = jsonify(body)
     response.status_code = 201
     response.headers["Location"] = f"/v1/drafts/{draft_id}"
     return response
