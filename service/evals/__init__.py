@@ -1,0 +1,1 @@
+"""The eval suite: cases with expectations, deterministic metrics, a runner and its report."""

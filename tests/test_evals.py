@@ -1,0 +1,102 @@
+"""The eval suite catches a broken composer or template, and names the metric and the cases."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import jinja2
+import pytest
+from support import FakeRetriever
+
+from service import render
+from service.drafting import composer, phrases
+from service.evals import cli
+from service.evals.cases import load_cases
+from service.evals.metrics import reading_grade
+from service.models import Citation, CitationKind
+from service.policies.corpus import load_corpus
+from service.policies.retrieve import SHIPPED_CORPUS
+
+CASES = ["nw-lumbar-mri-met", "nw-cgrp-preventives", "med-cpap-redetermination",
+         "hard-json-denial-chart", "nw-coding-modifier"]
+
+
+def _args(tmp_path, *extra: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    cli.add_parser(parser.add_subparsers(dest="command"))
+    only = [x for cid in CASES for x in ("--only", cid)]
+    return parser.parse_args(["eval", *extra, *only, "--no-progress", "--out",
+                              str(tmp_path / "out"), "--baseline", str(tmp_path / "base.json"),
+                              "--index-dir", str(tmp_path / "index")])
+
+
+@pytest.fixture(scope="module")
+def retriever():
+    return FakeRetriever(load_corpus(SHIPPED_CORPUS))
+
+
+@pytest.fixture
+def accepted(tmp_path, retriever):
+    """A clean run of the handful of cases, accepted as this test's baseline."""
+    _, failures = cli.evaluate(_args(tmp_path), retriever=retriever)
+    assert failures == [], [f.message for f in failures]
+    assert cli.accept(_args(tmp_path, "--force")) == cli.EXIT_PASS
+    return tmp_path
+
+
+def _failed(tmp_path, retriever) -> dict[str, set[str]]:
+    """Run again; metric -> the cases the gate names for it."""
+    results, failures = cli.evaluate(_args(tmp_path), retriever=retriever)
+    assert not results["gate"]["ok"]
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    out: dict[str, set[str]] = {}
+    for f in failures:
+        assert f.metric in report and all(f"#case-{c}" in report for c in f.cases)
+        out.setdefault(f.metric, set()).update(f.cases)
+    return out
+
+
+def test_the_clean_run_passes_and_the_cases_load(accepted, retriever):
+    results, failures = cli.evaluate(_args(accepted), retriever=retriever)
+    assert failures == [] and results["gate"]["ok"]
+    assert len(load_cases()) >= 40
+    assert {c.kind for c in load_cases()} == {"appeal", "necessity"}
+
+
+def test_dropping_the_policy_citation_fails_citation_recall(accepted, retriever, monkeypatch):
+    monkeypatch.setattr(composer, "_policy_citation",
+                        lambda p: Citation(kind=CitationKind.DENIAL, label="the policy"))
+    failed = _failed(accepted, retriever)
+    assert "nw-lumbar-mri-met" in failed["citation_recall"]
+    assert "nw-cgrp-preventives" in failed["citation_recall"]
+
+
+def test_dropping_the_signature_block_fails_element_coverage(accepted, retriever, monkeypatch):
+    source = (render.TEMPLATES_DIR / "appeal.txt.j2").read_text(encoding="utf-8")
+    broken = source.split("Sincerely,")[0]
+    env = jinja2.Environment(loader=jinja2.DictLoader({"appeal.txt.j2": broken}),
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env.filters["long_date"] = phrases.long_date
+    monkeypatch.setattr(render, "environment", lambda: env)
+    failed = _failed(accepted, retriever)
+    assert {"nw-lumbar-mri-met", "med-cpap-redetermination"} <= failed["element_coverage"]
+    details = json.loads((accepted / "out" / "results.json").read_text())
+    misses = details["variants"]["composer"]["cases"]["nw-lumbar-mri-met"]["failures"]
+    assert any("signer_npi" in m["detail"] for m in misses)
+
+
+def test_an_invented_code_fails_the_hallucination_metric(accepted, retriever, monkeypatch):
+    closing = composer._closing
+    monkeypatch.setattr(composer, "_closing",
+                        lambda inp, all_met: closing(inp, all_met) + " See also CPT 99499.")
+    failed = _failed(accepted, retriever)
+    assert "nw-lumbar-mri-met" in failed["hallucinated_codes"]
+    assert "nw-lumbar-mri-met" in failed["validator_pass"]  # the validator holds it too
+
+
+def test_reading_grade_orders_plain_and_dense_prose():
+    plain = "The scan was done. The pain is bad. We ask you to pay."
+    dense = ("Comprehensive neurodiagnostic evaluation demonstrated multilevel degenerative "
+             "foraminal stenosis necessitating interventional consideration.")
+    assert reading_grade(plain) < 4 < 14 < reading_grade(dense)
