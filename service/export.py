@@ -20,6 +20,13 @@ _PDF_SUBSTITUTES = str.maketrans({"\u2192": "->", "\u2264": "<=", "\u2265": ">="
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
+MIMETYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+    "txt": "text/plain; charset=utf-8",
+}
+
+
 def body_text(letter: LetterDraft, settings: Settings) -> str:
     """The letter rendered by its template without the letterhead (the file sets that apart)."""
     bare = dataclasses.replace(

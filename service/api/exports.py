@@ -6,16 +6,10 @@ from flask import Blueprint, Response
 
 from service.api.resources import resources
 from service.errors import NotFound, NotReleased
-from service.export import to_docx, to_pdf
+from service.export import MIMETYPES, to_docx, to_pdf
 from service.models import LetterDraft
 
 bp = Blueprint("exports", __name__)
-
-_TYPES = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "pdf": "application/pdf",
-    "txt": "text/plain; charset=utf-8",
-}
 
 
 def released_letter(draft_id: str) -> LetterDraft:
@@ -25,7 +19,8 @@ def released_letter(draft_id: str) -> LetterDraft:
         raise NotReleased(
             "Only a released letter can be exported; this draft is "
             f"{record['status']}. Fix what its report names and draft again.",
-            draft_id=draft_id, status_of_draft=record["status"],
+            draft_id=draft_id,
+            status_of_draft=record["status"],
         )
     letter = (record.get("result") or {}).get("letter")
     if not letter:
@@ -36,7 +31,7 @@ def released_letter(draft_id: str) -> LetterDraft:
 @bp.get("/v1/drafts/<draft_id>/letter.<fmt>")
 def export_letter(draft_id: str, fmt: str):  # type: ignore[no-untyped-def]
     """The released letter as DOCX, PDF or text; 409 problem+json while it is held."""
-    if fmt not in _TYPES:
+    if fmt not in MIMETYPES:
         raise NotFound("Letters export as .docx, .pdf or .txt.", draft_id=draft_id)
     letter = released_letter(draft_id)
     settings = resources().settings
@@ -44,6 +39,6 @@ def export_letter(draft_id: str, fmt: str):  # type: ignore[no-untyped-def]
         body: bytes = letter.text.encode("utf-8")
     else:
         body = to_docx(letter, settings) if fmt == "docx" else to_pdf(letter, settings)
-    response = Response(body, mimetype=_TYPES[fmt].split(";")[0], content_type=_TYPES[fmt])
+    response = Response(body, mimetype=MIMETYPES[fmt].split(";")[0], content_type=MIMETYPES[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="letter-{draft_id}.{fmt}"'
     return response

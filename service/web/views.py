@@ -181,10 +181,11 @@ def download(draft_id: str, fmt: str) -> Response:
     name = f"appeal-{draft_id[:8]}.{fmt}"
     if fmt == "txt":
         body, mimetype = d.result.text.encode("utf-8"), "text/plain; charset=utf-8"
-    elif fmt in pages.EXPORT_FORMATS and pages.exports_available():
-        from service import export  # type: ignore[attr-defined]
+    elif fmt in pages.EXPORT_FORMATS and d.result.letter is not None:
+        from service.export import MIMETYPES, to_docx, to_pdf
 
-        body, mimetype = export.export(d.result, fmt, settings=resources().settings)
+        writer = to_docx if fmt == "docx" else to_pdf
+        body, mimetype = writer(d.result.letter, resources().settings), MIMETYPES[fmt]
     else:
         abort(404)
     resources().store().audit(draft_id, "downloaded", {"format": fmt})
