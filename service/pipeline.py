@@ -170,10 +170,24 @@ def _write(inp: ComposeInput, check, settings: Settings, llm: LLM | None) -> Mod
     )
 
 
+VOICES = {"practice": "practice", "patient": "patient"}  # requester -> letter voice
+
+
 def draft_case(
-    case: Case, *, settings: Settings, retriever: Retriever | None, llm: LLM | None = None
+    case: Case,
+    *,
+    settings: Settings,
+    retriever: Retriever | None,
+    llm: LLM | None = None,
+    requester: str = "practice",
 ) -> AppealResult:
-    """Draft, render, validate and gate an already-parsed case."""
+    """Draft, render, validate and gate an already-parsed case.
+
+    `requester` is who sends the appeal: the practice's billing office (default) or the patient,
+    whose appeal is written in the first person and signed by them.
+    """
+    if requester not in VOICES:
+        raise SchemaError("requester must be 'practice' or 'patient'.", field="requester")
     selection = select_policy(case.denial, case.chart, case.payer_id, retriever)
     notes = [selection.note] if selection.note else []
     if not case.triage.letter_type:
@@ -187,6 +201,7 @@ def draft_case(
         selection.passages,
         settings,
         today_for(settings),
+        VOICES[requester],
     )
     check = _checker(case, evidence, selection.passages, settings)
     drafted = _write(inp, check, settings, llm)

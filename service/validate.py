@@ -162,9 +162,12 @@ def _present(value: object) -> bool:
     return bool(value)
 
 
-def _applies(when: dict | None, denial: Denial, triage: Triage) -> bool:
+def applies(when: dict | None, denial: Denial, triage: Triage, voice: str) -> bool:
+    """Whether a spec element's `when` holds for this case and voice."""
     if not when:
         return True
+    if "voices" in when and voice not in when["voices"]:
+        return False
     if when.get("post_service") and not (denial.claim_number or denial.adjustments):
         return False
     if "plan_types" in when and denial.plan_type.value not in when["plan_types"]:
@@ -176,7 +179,7 @@ def check_required(letter: LetterDraft, denial: Denial, triage: Triage) -> list[
     """Every element the spec requires for this letter type and case is present and filled."""
     problems = []
     for el in load_spec(letter.letter_type)["elements"]:
-        if not _applies(el.get("when"), denial, triage):
+        if not applies(el.get("when"), denial, triage, letter.voice):
             continue
         wheres = el.get("any_of") or [el["where"]]
         if any(_present(_value(letter, w)) for w in wheres):
@@ -301,7 +304,10 @@ def check_names(
             )
         )
     signer = letter.signer.name or ""
-    if _present(signer) and signer not in {chart.provider.name, settings.signer_name}:
+    allowed = {chart.provider.name, settings.signer_name}
+    if letter.voice == "patient":
+        allowed = {denial.patient_name, chart.patient.name}
+    if _present(signer) and signer not in allowed:
         problems.append(
             Problem(
                 code="ungrounded_name",

@@ -190,3 +190,18 @@ def test_health_and_openapi(client):
     doc = client.get("/openapi.json").get_json()
     assert doc["openapi"].startswith("3.1")
     assert "/v1/appeals" in doc["paths"] and "AppealResult" in doc["components"]["schemas"]
+
+
+def test_patient_requester_gets_a_first_person_letter_signed_by_the_patient(client):
+    chart = "\n".join(line for line in LUMBAR_CHART.splitlines() if "signed" not in line)
+    body = client.post("/v1/appeals", json={"denial": LUMBAR_DENIAL, "chart": chart,
+                                            "requester": "patient"}).get_json()
+    assert body["status"] == "released", body["report"]
+    assert body["letter"]["voice"] == "patient"
+    assert body["letter"]["signer"]["name"] == "Dana Whitfield"
+    assert "I ask you to reverse" in body["text"] and "our patient" not in body["text"]
+
+
+def test_unknown_requester_is_a_schema_problem(client):
+    assert_problem(client.post("/v1/appeals", json={"denial": LUMBAR_DENIAL,
+                                                    "requester": "lawyer"}), 422, "schema")

@@ -187,3 +187,17 @@ def test_negated_fact_is_not_evidence():
     sc1 = next(link for link in evidence.links if link.criterion.id == "SC1")
     assert sc1.status is EvidenceStatus.GAP
     assert "physical_therapy" in sc1.missing
+
+
+def test_validator_checks_each_voice():
+    def as_patient_with_our_patient(letter):
+        return letter.model_copy(update={"voice": "patient"})  # opening still says "our patient"
+
+    _, report, _ = _draft(mutate=as_patient_with_our_patient)
+    assert "wrong_voice" in codes(report)
+
+    def practice_in_first_person(letter):
+        return letter.model_copy(update={"closing": letter.closing + " I know my patient well."})
+
+    _, report, _ = _draft(mutate=practice_in_first_person)
+    assert "wrong_voice" in codes(report)

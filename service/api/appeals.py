@@ -30,7 +30,12 @@ def create_appeal():  # type: ignore[no-untyped-def]
         case = intake(
             payload.get("denial"), payload.get("chart"), res.settings, payload.get("corrections")
         )
-        result = draft_case(case, settings=res.settings, retriever=res.retriever())
+        result = draft_case(
+            case,
+            settings=res.settings,
+            retriever=res.retriever(),
+            requester=payload.get("requester") or "practice",
+        )
         lmn = None
         if payload.get("necessity") is not None:
             result, lmn = attach_requested(

@@ -51,6 +51,7 @@ class ComposeInput:
     passages: Sequence[PolicyPassage]
     settings: Settings
     today: dt.date
+    voice: str = "practice"  # "practice" (billing office) or "patient" (the member appeals)
 
 
 def quote(text: str) -> str:
@@ -165,6 +166,12 @@ def _doc_name(source: str) -> str:
     return source if first[1:2].isupper() else source[0].lower() + source[1:]
 
 
+def _patient_signer(inp: ComposeInput) -> Signer:
+    """The member signs their own appeal."""
+    name = inp.denial.patient_name or inp.chart.patient.name
+    return Signer(name=name or placeholder("Your name"))
+
+
 def _fact_lead(fact: ChartFact) -> str:
     doc = _doc_name(fact.source)
     if fact.date and fact.end_date and fact.end_date != fact.date:
@@ -277,10 +284,12 @@ def _point(
 def _opening(inp: ComposeInput, all_met: bool) -> str:
     d, t = inp.denial, inp.triage
     service = _service_phrase(d) or "the requested service"
+    patient = inp.voice == "patient"
+    we, whom = ("I", "") if patient else ("We", " for our patient")
     ask = (
-        f"We ask you to approve {service} for our patient under the plan's exception process."
+        f"{we} ask you to approve {service}{whom} under the plan's exception process."
         if t.strategy is Strategy.EXCEPTION_REQUEST
-        else f"We ask you to reverse the denial of {service} for our patient."
+        else f"{we} ask you to reverse the denial of {service}{whom}."
     )
     when = f" dated {phrases.long_date(d.denial_date)}" if d.denial_date else ""
     how = phrases.CATEGORY_PHRASE.get(t.category, "")
@@ -303,10 +312,11 @@ def _opening(inp: ComposeInput, all_met: bool) -> str:
 def _closing(inp: ComposeInput, all_met: bool) -> str:
     d, t = inp.denial, inp.triage
     service = _service_phrase(d) or "the service"
+    we = "I" if inp.voice == "patient" else "we"
     if t.strategy is Strategy.EXCEPTION_REQUEST:
-        ask = f"we ask that you grant the exception and cover {service}."
+        ask = f"{we} ask that you grant the exception and cover {service}."
     else:
-        ask = f"we ask that you reverse the denial and approve {service}."
+        ask = f"{we} ask that you reverse the denial and approve {service}."
     lead = (
         "Because each requirement is documented in the enclosed record, "
         if all_met
@@ -315,7 +325,7 @@ def _closing(inp: ComposeInput, all_met: bool) -> str:
     parts = [lead + ask]
     request = phrases.CRITERIA_REQUEST.get(d.plan_type, phrases.CRITERIA_REQUEST_DEFAULT)
     if request:
-        parts.append(request)
+        parts.append(request.replace("We also ask", "I also ask") if we == "I" else request)
     return " ".join(parts)
 
 
@@ -351,7 +361,7 @@ def compose(inp: ComposeInput) -> LetterDraft:
     all_met = not stated_gaps and bool(points)
     return LetterDraft(
         letter_type=inp.triage.letter_type or "appeal",
-        voice="practice",
+        voice=inp.voice,
         date=inp.today,
         recipient=_recipient(inp.denial),
         subject=f"Re: {phrases.SUBJECT_PREFIX.get(inp.triage.strategy, 'Appeal')} \u2014 "
@@ -362,5 +372,5 @@ def compose(inp: ComposeInput) -> LetterDraft:
         closing=_closing(inp, all_met),
         gaps=[link.criterion.id for link in inp.evidence.gaps],
         enclosures=enclosures,
-        signer=_signer(inp.chart, inp.settings),
+        signer=_patient_signer(inp) if inp.voice == "patient" else _signer(inp.chart, inp.settings),
     )

@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 from service.config import Settings
 from service.evals.cases import EvalCase
 from service.models import AppealResult, Chart, CitationKind, DraftStatus, LetterDraft
-from service.validate import CODE, build_grounds, check_required, load_spec, normalize, parse_date
+from service.validate import (
+    CODE,
+    applies,
+    build_grounds,
+    check_required,
+    load_spec,
+    normalize,
+    parse_date,
+)
 
 
 @dataclass(frozen=True)
@@ -128,13 +136,9 @@ def _element_texts(letter: LetterDraft, el: dict) -> list[str]:
 
 
 def _applies(el: dict, result: AppealResult) -> bool:
-    """The spec's `when`: post-service only, some plan types, some categories."""
-    when, d = el.get("when") or {}, result.denial
-    if when.get("post_service") and not (d.claim_number or d.adjustments):
-        return False
-    if "plan_types" in when and d.plan_type.value not in when["plan_types"]:
-        return False
-    return "categories" not in when or result.triage.category.value in when["categories"]
+    """The spec's `when`, as the validator reads it."""
+    voice = result.letter.voice if result.letter else "practice"
+    return applies(el.get("when"), result.denial, result.triage, voice)
 
 
 def elements(case: EvalCase, result: AppealResult, score: CaseScore) -> None:
