@@ -7,8 +7,8 @@ import datetime as dt
 import json
 import re
 
-from support import LUMBAR_POLICY
 from pydantic import BaseModel
+from support import LUMBAR_POLICY
 
 from service.config import Settings
 from service.drafting.composer import ComposeInput

@@ -7,9 +7,9 @@ import subprocess
 import sys
 
 import pytest
-from support import REPO
 from fake_llm import case, checker, good
 from llm_server import ScriptedServer, Step
+from support import REPO
 
 from service.drafting.llm import LiteLLM, build_llm
 from service.drafting.llm_drafter import DraftOut, draft_with_model

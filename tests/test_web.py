@@ -92,11 +92,11 @@ def _fields_form(client, draft_id: str) -> dict[str, str]:
     return {k: v.replace("&#39;", "'").replace("&amp;", "&") for k, v in data.items()}
 
 
-def test_paste_page_is_labelled_and_mentions_pdf_later(wclient) -> None:
+def test_paste_page_is_labelled_and_accepts_pdf(wclient) -> None:
     page = wclient.get("/").get_data(as_text=True)
     for box in ("denial", "chart", "denial_file", "chart_file"):
         assert f'<label for="{box}"' in page and f'id="{box}"' in page
-    assert "PDF upload comes later" in page
+    assert 'accept=".txt,.pdf' in page
 
 
 def test_post_without_form_token_is_refused(wclient) -> None:

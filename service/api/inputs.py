@@ -8,11 +8,15 @@ from flask import request
 from werkzeug.exceptions import BadRequest
 
 from service.errors import BadInput, EmptyInput, InvalidJSON, SchemaError
+from service.intake.pdf_text import is_pdf, pdf_to_text
 
 
-def _file_text(name: str) -> bytes | None:
+def _file_text(name: str) -> bytes | str | None:
     f = request.files.get(name)
-    return f.read() if f and f.filename else None
+    if not f or not f.filename:
+        return None
+    data = f.read()
+    return pdf_to_text(data, field=name) if is_pdf(data, f.filename) else data
 
 
 def read_payload() -> dict[str, Any]:

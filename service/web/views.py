@@ -22,7 +22,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
 from service.api.resources import resources
-from service.errors import NotText, OverturnError
+from service.errors import OverturnError
 from service.web import pages, present, workflow
 from service.web.corrections import correct
 
@@ -47,17 +47,16 @@ def _helpers() -> dict[str, object]:
 
 
 def _upload(name: str, field: str) -> str | None:
-    """An uploaded text file's contents; PDFs are refused until a text extractor is added."""
+    """An uploaded file's text: a .txt as it is, a text PDF through its text layer."""
+    from service.intake.pdf_text import is_pdf, pdf_to_text
     from service.intake.text import read_text
 
     f = request.files.get(name)
     if not f or not f.filename:
         return None
     data = f.read()
-    if f.filename.lower().endswith(".pdf") or data.startswith(b"%PDF"):
-        raise NotText(
-            "PDF files cannot be read yet: paste the text or upload a .txt file.", field=name
-        )
+    if is_pdf(data, f.filename):
+        data = pdf_to_text(data, field=name).encode("utf-8")
     return read_text(data, max_bytes=resources().settings.max_input_bytes, field=field)
 
 

@@ -198,13 +198,23 @@ def _submit(browser, form_css: str) -> None:  # type: ignore[no-untyped-def]
 
 def _navigate(browser, action) -> None:  # type: ignore[no-untyped-def]
     """Do something that loads a new page, and wait until the new page has loaded."""
-    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
     old = _by(browser, "html")
     action()
+
+    def old_page_gone(_driver) -> bool:  # type: ignore[no-untyped-def]
+        # Chromium reports a node of an unloaded page either as stale or, mid-navigation, as
+        # "does not belong to the document" (a plain WebDriverException): both mean gone.
+        try:
+            old.is_enabled()
+        except WebDriverException:
+            return True
+        return False
+
     wait = WebDriverWait(browser, 15)
-    wait.until(ec.staleness_of(old))
+    wait.until(old_page_gone)
     wait.until(lambda b: b.execute_script("return document.readyState") == "complete")
 
 
