@@ -62,7 +62,8 @@ def _fact(i, type_, text, date, end=None, source="Progress note"):
 
 FULL_FACTS = [
     _fact(1, FactType.PRIOR_TREATMENT, "Physical therapy twice weekly for 8 weeks with no "
-          "improvement in leg pain", dt.date(2026, 7, 1), dt.date(2026, 8, 26), "PT discharge note"),
+          "improvement in leg pain", dt.date(2026, 7, 1), dt.date(2026, 8, 26),
+          "PT discharge note"),
     _fact(2, FactType.MEDICATION, "Naproxen 500 mg twice daily for 8 weeks, pain persists at 7/10",
           dt.date(2026, 7, 1), dt.date(2026, 8, 26)),
     _fact(3, FactType.EXAM, "Positive straight leg raise on the left at 40 degrees; ankle reflex "

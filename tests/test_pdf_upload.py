@@ -1,4 +1,4 @@
-"""A denial uploaded as a PDF is read through its text layer; unreadable PDFs get a precise problem."""
+"""A denial uploaded as a PDF is read through its text layer; unreadable PDFs are refused."""
 
 from __future__ import annotations
 
