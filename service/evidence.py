@@ -272,6 +272,27 @@ def _alternatives(passages: Sequence[PolicyPassage]) -> bool:
     return any(_ALTERNATIVES.search(lead_in(p)) for p in passages if is_criterion_passage(p))
 
 
+_SIDE = {"right": re.compile(r"\bright\b", re.I), "left": re.compile(r"\bleft\b", re.I)}
+
+
+def requested_side(denial: Denial) -> str | None:
+    """'right' or 'left' when the service or diagnosis names exactly one side, else None."""
+    text = " ".join(
+        [line.description for line in denial.service_lines]
+        + [d.description for d in denial.diagnosis_codes]
+    )
+    sides = [side for side, pattern in _SIDE.items() if pattern.search(text)]
+    return sides[0] if len(sides) == 1 else None
+
+
+def _same_side(facts: Sequence[ChartFact], side: str | None) -> list[ChartFact]:
+    """Drop facts about the other side only: a left-knee finding cannot support a right-knee MRI."""
+    if side is None:
+        return list(facts)
+    other = _SIDE["left" if side == "right" else "right"]
+    return [f for f in facts if not (other.search(f.text) and not _SIDE[side].search(f.text))]
+
+
 def build_evidence_map(
     denial: Denial,
     chart: Chart,
@@ -279,7 +300,7 @@ def build_evidence_map(
     similarity: Similarity | None = None,
 ) -> EvidenceMap:
     """Link each denial and policy criterion to chart facts, or mark it a gap."""
-    facts = chart.facts
+    facts = _same_side(chart.facts, requested_side(denial))
     policy = [
         Criterion(id=p.id, text=criterion_text(p), source=CriterionSource.POLICY, passage_id=p.id)
         for p in passages

@@ -202,3 +202,18 @@ def test_validator_checks_each_voice():
 
     _, report, _ = _draft(mutate=practice_in_first_person)
     assert "wrong_voice" in codes(report)
+
+
+def test_a_finding_on_the_other_side_is_not_evidence():
+    denial = _denial(service_lines=[ServiceLine(code="73721", code_system=CodeSystem.CPT,
+                                                description="MRI right knee without contrast")],
+                     stated_criteria=[StatedCriterion(id="SC1", text="The notes do not show a "
+                                                      "positive McMurray test or locking.")])
+    left = _fact(1, FactType.EXAM, "Positive McMurray test and locking of the left knee",
+                 dt.date(2026, 8, 25))
+    right = _fact(2, FactType.EXAM, "Positive McMurray test and locking of the right knee",
+                  dt.date(2026, 8, 25))
+    _, _, evidence = _draft(denial=denial, chart=_chart([left]), passages=[])
+    assert evidence.links[0].status is EvidenceStatus.GAP
+    _, _, evidence = _draft(denial=denial, chart=_chart([left, right]), passages=[])
+    assert evidence.links[0].fact_ids == ["F2"]
