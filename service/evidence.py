@@ -86,6 +86,7 @@ _STOP = frozenset(
 )
 FALLBACK_OVERLAP = 0.34
 FALLBACK_SIMILARITY = 0.55
+WORDS_BACKING = 0.34  # share of a stated criterion's words a policy item must use to back it
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,18 @@ def _match(
             if link.status is EvidenceStatus.MET:
                 return link
         return _match_all(criterion, asked_concepts(text), text, facts, similarity)
+    head, sep, rest = text.partition(" such as ")
+    # The examples run to the end of their sentence; what follows is required as usual.
+    examples, _, after = ([*re.split(r"([.;\n])", rest, maxsplit=1), "", ""])[:3]
+    head = f"{head} {after}"
+    if sep and asked_concepts(examples):
+        # "conservative care such as a night guard, NSAIDs and a soft diet": the listed items are
+        # examples, so one documented example meets them; the rest of the criterion still counts.
+        for option in asked_concepts(examples):
+            wanted = list(dict.fromkeys([*asked_concepts(head), option]))
+            link = _match_all(criterion, wanted, text, facts, similarity)
+            if link.status is EvidenceStatus.MET:
+                return link
     return _match_all(criterion, asked_concepts(text), text, facts, similarity)
 
 
@@ -293,6 +306,41 @@ def _same_side(facts: Sequence[ChartFact], side: str | None) -> list[ChartFact]:
     return [f for f in facts if not (other.search(f.text) and not _SIDE[side].search(f.text))]
 
 
+_SERVICE_CODE = re.compile(r"(?<![\w.])(?:\d{5}|[A-V]\d{4})(?![\w.])")
+
+
+def _for_this_service(text: str, service_codes: set[str]) -> bool:
+    """A criterion that names codes applies only when one of them is the service denied."""
+    named = set(_SERVICE_CODE.findall(text))
+    return not named or not service_codes or bool(named & service_codes)
+
+
+def _best_backing(crit: Criterion, concepts_: list[str], policy: list[Criterion]) -> list[str]:
+    """The single policy criterion closest to a stated one: shared words, then shared concepts."""
+    scored = []
+    for pc in policy:
+        concept_share = _overlap(concepts_, asked_concepts(pc.text))
+        word_share = _containment(crit.text, pc.text)
+        if concept_share >= 0.5 or word_share >= WORDS_BACKING:
+            scored.append((word_share + 0.15 * concept_share, pc.id))
+    return [max(scored)[1]] if scored else []
+
+
+# Words every denial sentence uses; they say nothing about which criterion is meant.
+_BOILERPLATE = frozenset(
+    [
+        "notes", "records", "record", "show", "shows", "document", "documented", "letter",
+        "patient", "member", "beneficiary", "enrollee", "doctor", "provider",
+    ]
+)
+
+
+def _containment(stated: str, policy_text: str) -> float:
+    """Share of the stated criterion's content words that the policy item also uses."""
+    want = _content_words(stated) - _BOILERPLATE
+    return len(want & _content_words(policy_text)) / len(want) if want else 0.0
+
+
 def build_evidence_map(
     denial: Denial,
     chart: Chart,
@@ -301,21 +349,18 @@ def build_evidence_map(
 ) -> EvidenceMap:
     """Link each denial and policy criterion to chart facts, or mark it a gap."""
     facts = _same_side(chart.facts, requested_side(denial))
+    service_codes = set(denial.service_codes)
     policy = [
         Criterion(id=p.id, text=criterion_text(p), source=CriterionSource.POLICY, passage_id=p.id)
         for p in passages
-        if is_criterion_passage(p)
+        if is_criterion_passage(p) and _for_this_service(criterion_text(p), service_codes)
     ]
     links: list[EvidenceLink] = []
     merged: set[str] = set()
     for crit in denial_criteria(denial):
         link = _match(crit, facts, similarity)
-        # A policy criterion that asks for the same things backs the payer's stated one.
-        backing = [
-            pc.id
-            for pc in policy
-            if link.concepts and _overlap(link.concepts, asked_concepts(pc.text)) >= 0.5
-        ]
+        # The policy criterion that asks for the most of the same things backs the stated one.
+        backing = _best_backing(crit, link.concepts, policy)
         merged.update(backing)
         links.append(link.model_copy(update={"citations": backing}))
     policy_links = [

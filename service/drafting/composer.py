@@ -329,6 +329,16 @@ def _closing(inp: ComposeInput, all_met: bool) -> str:
     return " ".join(parts)
 
 
+def _also_cites(point: Point, citations: list[Citation]) -> Point:
+    """Add policy items that the same record meets to an earlier point."""
+    new = [c for c in citations if c.passage_id not in {x.passage_id for x in point.citations}]
+    if not new:
+        return point
+    refs = "; ".join(f"{c.policy_id}, {section_label(c.section or '')}" for c in new)
+    text = f"{point.text} The same record answers your policy's requirement ({refs})."
+    return point.model_copy(update={"text": text, "citations": [*point.citations, *new]})
+
+
 def _restated(point: Point, link: EvidenceLink, earlier: int) -> Point:
     """The same record answers this criterion too: say so rather than quote it twice."""
     text = (
@@ -351,9 +361,15 @@ def compose(inp: ComposeInput) -> LetterDraft:
     ]
     points: list[Point] = []
     seen: dict[tuple[str, ...], int] = {}
-    for n, link in enumerate(met, start=1):
+    for link in met:
+        n = len(points) + 1
         point = _point(n, link, inp, facts, encl, passages)
         key = tuple(point.chart_facts)
+        earlier = next((i for i, p in enumerate(points) if set(key) <= set(p.chart_facts)), None)
+        if link.criterion.source is CriterionSource.POLICY and earlier is not None:
+            # The record already quoted meets this policy item too: cite it there, once.
+            points[earlier] = _also_cites(points[earlier], point.citations)
+            continue
         if key in seen and link.criterion.source is CriterionSource.DENIAL:
             point = _restated(point, link, seen[key])
         seen.setdefault(key, n)
