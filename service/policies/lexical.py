@@ -49,6 +49,12 @@ class LexicalIndex:
         self, query: str, allowed: Collection[str] | None = None, limit: int = 50
     ) -> list[str]:
         """Ids of the best-scoring passages (score > 0), optionally only among `allowed`."""
+        return [pid for pid, _score in self.scored(query, allowed, limit)]
+
+    def scored(
+        self, query: str, allowed: Collection[str] | None = None, limit: int = 50
+    ) -> list[tuple[str, float]]:
+        """(id, BM25 score) of the best-scoring passages, best first; only scores above 0."""
         tokens = tokenize(query)
         if not tokens or not self.ids:
             return []
@@ -57,7 +63,7 @@ class LexicalIndex:
             (i for i, score in enumerate(scores) if score > 0),
             key=lambda i: (-scores[i], self.ids[i]),
         )
-        hits = [self.ids[i] for i in ranked]
+        hits = [(self.ids[i], float(scores[i])) for i in ranked]
         if allowed is not None:
-            hits = [pid for pid in hits if pid in allowed]
+            hits = [hit for hit in hits if hit[0] in allowed]
         return hits[:limit]
