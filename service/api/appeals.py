@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint
 
 from service.api.inputs import read_payload, storable
 from service.api.resources import resources
-from service.errors import OverturnError
+from service.api.stored import created, kept_input
 from service.necessity.attach import attach_requested
 from service.pipeline import draft_case, intake
 
@@ -25,8 +25,7 @@ def create_appeal():  # type: ignore[no-untyped-def]
     res = resources()
     payload = read_payload()
     store = res.store()
-    draft_id = store.save_input("appeal", storable(payload))
-    try:
+    with kept_input(store, "appeal", storable(payload)) as draft_id:
         case = intake(
             payload.get("denial"), payload.get("chart"), res.settings, payload.get("corrections")
         )
@@ -41,13 +40,6 @@ def create_appeal():  # type: ignore[no-untyped-def]
             result, lmn = attach_requested(
                 case, result, payload["necessity"], settings=res.settings
             )
-    except OverturnError as err:
-        store.mark_failed(draft_id, err.slug)
-        err.fields.setdefault("draft_id", draft_id)
-        raise
-    except Exception:
-        store.mark_failed(draft_id, "internal")
-        raise
     result = result.model_copy(update={"draft_id": draft_id})
     store.save_result(
         draft_id,
@@ -59,7 +51,4 @@ def create_appeal():  # type: ignore[no-untyped-def]
     body = result.model_dump(mode="json")
     if lmn is not None:
         body["necessity_letter"] = lmn.model_dump(mode="json")
-    response = jsonify(body)
-    response.status_code = 201
-    response.headers["Location"] = f"/v1/drafts/{draft_id}"
-    return response
+    return created(draft_id, body)

@@ -9,7 +9,8 @@ from pydantic import ValidationError
 from werkzeug.exceptions import BadRequest
 
 from service.api.resources import resources
-from service.errors import EmptyInput, InvalidJSON, OverturnError, SchemaError
+from service.api.stored import created, kept_input
+from service.errors import EmptyInput, InvalidJSON, SchemaError
 from service.necessity.models import NecessityRequest
 from service.necessity.pipeline import draft_necessity
 from service.necessity.readiness import check_readiness
@@ -69,21 +70,10 @@ def create_letter():  # type: ignore[no-untyped-def]
     res = resources()
     body = _body()
     store = res.store()
-    draft_id = store.save_input("necessity", body)
-    try:
+    with kept_input(store, "necessity", body) as draft_id:
         result = draft_necessity(parse_request(body), settings=res.settings,
                                  retriever=res.retriever())
-    except OverturnError as err:
-        store.mark_failed(draft_id, err.slug)
-        err.fields.setdefault("draft_id", draft_id)
-        raise
-    except Exception:
-        store.mark_failed(draft_id, "internal")
-        raise
     result = result.model_copy(update={"draft_id": draft_id})
     store.save_result(draft_id, result.status.value, result.model_dump_json(),
                       payer=result.readiness.payer_id)
-    response = jsonify(result.model_dump(mode="json"))
-    response.status_code = 201
-    response.headers["Location"] = f"/v1/drafts/{draft_id}"
-    return response
+    return created(draft_id, result.model_dump(mode="json"))
