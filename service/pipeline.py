@@ -206,7 +206,8 @@ def draft_case(
     check = _checker(case, evidence, selection.passages, settings)
     drafted = _write(inp, check, settings, llm)
     letter = drafted.letter.model_copy(update={"text": render_text(drafted.letter, settings)})
-    report = check(letter)
+    # The model drafter already validated its final letter; the composer's is checked here.
+    report = drafted.report or check(letter)
     cited = {c.passage_id for p in letter.points for c in p.citations if c.passage_id}
     stamp = provenance(
         letter,

@@ -8,7 +8,7 @@ import json
 import re
 
 from pydantic import BaseModel
-from support import LUMBAR_POLICY
+from support import LUMBAR_POLICY, lumbar_denial
 
 from service.config import Settings
 from service.drafting.composer import ComposeInput
@@ -18,16 +18,10 @@ from service.models import (
     Category,
     Chart,
     ChartFact,
-    CodeSystem,
-    Denial,
-    DiagnosisCode,
     FactType,
     LetterDraft,
     Person,
-    PlanType,
     Provider,
-    ServiceLine,
-    StatedCriterion,
     Strategy,
     Triage,
     ValidationReport,
@@ -100,20 +94,8 @@ def case(
 ) -> ComposeInput:
     """The ComposeInput the LLM tests draft (optionally with an instruction planted in it)."""
     text = DENIAL_TEXT + (INJECTION if injected else "")
-    denial = Denial(
-        payer="Northwind Health", plan_type=PlanType.COMMERCIAL, patient_name=PATIENT,
-        member_id=MEMBER, claim_number=CLAIM, date_of_birth=DOB,
-        denial_date=dt.date(2026, 10, 2), dates_of_service=[dt.date(2026, 9, 20)],
-        service_lines=[ServiceLine(code="72148", code_system=CodeSystem.CPT,
-                                   description="MRI lumbar spine without contrast")],
-        diagnosis_codes=[DiagnosisCode(code="M54.16", description="Radiculopathy, lumbar region")],
-        denial_reason="Not medically necessary.",
-        stated_criteria=[
-            StatedCriterion(id="SC1", text="The notes do not show six weeks of physical therapy "
-                            "and anti-inflammatory medicines that failed."),
-            StatedCriterion(id="SC2", text="The notes do not show weakness, reflex changes or "
-                            "a positive straight leg raise."),
-        ],
+    denial = lumbar_denial(
+        patient_name=PATIENT, member_id=MEMBER, claim_number=CLAIM, date_of_birth=DOB,
         source_text=text,
     )
     facts = FACTS if facts is None else facts

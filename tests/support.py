@@ -5,7 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from service.models import PolicyPassage
+from service.models import (
+    CodeSystem,
+    Denial,
+    DiagnosisCode,
+    PlanType,
+    PolicyPassage,
+    ServiceLine,
+    StatedCriterion,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -55,3 +63,25 @@ LUMBAR_POLICY = [
 ]
 
 
+
+
+def lumbar_denial(**overrides) -> Denial:
+    """A Northwind lumbar-MRI denial stating two criteria; keyword arguments replace fields."""
+    base = dict(
+        payer="Northwind Health", plan_type=PlanType.COMMERCIAL, patient_name="Dana Whitfield",
+        member_id="NWH448812", claim_number="CLM-2026-0091", denial_date=dt.date(2026, 10, 2),
+        dates_of_service=[dt.date(2026, 9, 20)],
+        service_lines=[ServiceLine(code="72148", code_system=CodeSystem.CPT,
+                                   description="MRI lumbar spine without contrast")],
+        diagnosis_codes=[DiagnosisCode(code="M54.16", description="Radiculopathy, lumbar region")],
+        denial_reason="Not medically necessary.",
+        stated_criteria=[
+            StatedCriterion(id="SC1", text="The notes do not show six weeks of physical therapy "
+                            "and anti-inflammatory medicines that failed."),
+            StatedCriterion(id="SC2", text="The notes do not show weakness, reflex changes or "
+                            "a positive straight leg raise."),
+        ],
+        source_text="Northwind Health denial of 72148 for M54.16, claim CLM-2026-0091.",
+    )
+    base.update(overrides)
+    return Denial(**base)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from support import LUMBAR_POLICY
+from support import LUMBAR_POLICY, lumbar_denial
 
 from service.config import Settings
 from service.drafting.composer import ComposeInput, compose
@@ -17,12 +17,9 @@ from service.models import (
     Citation,
     CitationKind,
     CodeSystem,
-    Denial,
-    DiagnosisCode,
     EvidenceStatus,
     FactType,
     Person,
-    PlanType,
     Provider,
     ServiceLine,
     StatedCriterion,
@@ -35,25 +32,7 @@ from service.validate import validate
 TODAY = dt.date(2026, 11, 22)
 
 
-def _denial(**kw) -> Denial:
-    base = dict(
-        payer="Northwind Health", plan_type=PlanType.COMMERCIAL, patient_name="Dana Whitfield",
-        member_id="NWH448812", claim_number="CLM-2026-0091", denial_date=dt.date(2026, 10, 2),
-        dates_of_service=[dt.date(2026, 9, 20)],
-        service_lines=[ServiceLine(code="72148", code_system=CodeSystem.CPT,
-                                   description="MRI lumbar spine without contrast")],
-        diagnosis_codes=[DiagnosisCode(code="M54.16", description="Radiculopathy, lumbar region")],
-        denial_reason="Not medically necessary.",
-        stated_criteria=[
-            StatedCriterion(id="SC1", text="The notes do not show six weeks of physical therapy "
-                            "and anti-inflammatory medicines that failed."),
-            StatedCriterion(id="SC2", text="The notes do not show weakness, reflex changes or "
-                            "a positive straight leg raise."),
-        ],
-        source_text="Northwind Health denial of 72148 for M54.16, claim CLM-2026-0091.",
-    )
-    base.update(kw)
-    return Denial(**base)
+_denial = lumbar_denial
 
 
 def _fact(i, type_, text, date, end=None, source="Progress note"):
