@@ -294,6 +294,19 @@ def _join(lead: str, text: str) -> str:
     return f"{lead}\n{text}" if lead else text
 
 
+def split_lead(text: str) -> tuple[str, str]:
+    """(lead-in, criterion) of a passage's text; the lead is "" when it has none.
+
+    Sibling criteria share their lead-in word for word, so only the criterion's own words can
+    tell them apart.
+    """
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        if ITEM_RE.match(line) or NCD_BULLET_RE.match(line.strip()):
+            return "\n".join(lines[:number]), "\n".join(lines[number:])
+    return "", text
+
+
 # --- Medicare NCD criteria (JSON lines) -------------------------------------------------------
 
 NCD_BULLET_RE = re.compile(r"^(?:\d+\s*[.)]|=+>|[-*•]\s|[a-z][.)]\s)")

@@ -10,6 +10,7 @@ import re
 from collections.abc import Collection, Sequence
 
 from service.models import PolicyPassage
+from service.policies.corpus import split_lead
 
 # ICD-10 (M54.16, G47.33) and HCPCS (E0601, J9217) first, then CPT (63030, 0275T), then words.
 # A modifier ("99214-25") is left behind because two digits are not a token.
@@ -17,6 +18,10 @@ TOKEN_RE = re.compile(r"\b[a-z]\d{2}(?:\.?[a-z0-9]{1,4})?\b|\b\d{4}[a-z]\b|\b\d{
 _STOPWORD_TEXT = """a an and are as at be been by can for from has have if in into is it its of on
 or such that the their then there these this to was were when which while who will with"""
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+# Okapi parameters. b below the usual 0.75 penalises long passages less: a criterion with its
+# sub-items is long because it says more, not because it is padded. Chosen on the retrieval eval
+# (b 0.4-0.6 and k1 1.2-1.5 all land within 0.01 MRR of each other).
+K1, B = 1.5, 0.5
 
 
 def tokenize(text: str) -> list[str]:
@@ -29,8 +34,13 @@ def tokenize(text: str) -> list[str]:
 
 
 def lexical_text(passage: PolicyPassage) -> str:
-    """What BM25 indexes: the title, the section, the text and the policy's codes."""
-    return " ".join([passage.title, passage.section, passage.text, *passage.codes])
+    """What BM25 indexes: the title, the section, the text and the policy's codes.
+
+    A criterion's own words count twice and its shared lead-in once, so among sibling criteria
+    the one whose own words match the query ranks first (NCD MRR 0.874 -> 0.900).
+    """
+    lead, own = split_lead(passage.text)
+    return " ".join([passage.title, passage.section, own, own, lead, *passage.codes])
 
 
 class LexicalIndex:
@@ -40,7 +50,7 @@ class LexicalIndex:
         import bm25s
 
         self.ids = [p.id for p in passages]
-        self._bm25 = bm25s.BM25()
+        self._bm25 = bm25s.BM25(k1=K1, b=B)
         if self.ids:
             corpus = [tokenize(lexical_text(p)) or ["-"] for p in passages]
             self._bm25.index(corpus, show_progress=False)
