@@ -58,6 +58,16 @@ class Settings:
         "", "Fixed letter date (YYYY-MM-DD) for reproducible evals; empty means today."
     )
     secret_key: str = _setting("", "Flask secret key for the web workspace.", secret=True)
+    embedding: str = _setting(
+        "minilm-int8",
+        "Embedding model of the policy index: minilm-int8 (built in, offline), ollama:<model>, "
+        "openai:<model> or sentence-transformers:<model>; each model gets its own collection.",
+    )
+    embedding_url: str = _setting(
+        "",
+        "Base URL of the embedding server (Ollama, or an OpenAI-compatible API); "
+        "empty means the provider's default.",
+    )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

@@ -1,7 +1,8 @@
-"""The Chroma adapter: the only module that imports chromadb.
+"""The Chroma adapter: with embedders.py, the only modules that import chromadb.
 
 Passages go in and come out as PolicyPassage; Chroma's errors come out as IndexUnavailable.
-Vectors are computed by our own embedder, so Chroma never fetches its default model.
+Vectors are computed here by the configured embedding function (our offline MiniLM unless the
+`embedding` setting names another), so Chroma never fetches its default model.
 """
 
 from __future__ import annotations
@@ -10,57 +11,34 @@ import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlparse
 
 import chromadb
 import httpx
-from chromadb.api.types import Documents, Embeddable, EmbeddingFunction, Embeddings, Space
-from chromadb.config import Settings
+from chromadb.api.types import Documents, Embeddable, EmbeddingFunction
+from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import ChromaError
-from chromadb.utils.embedding_functions import register_embedding_function
 
 from service.errors import IndexUnavailable
 from service.models import PolicyPassage
 from service.policies.corpus import content_hash
-from service.policies.embedding import Embedder, get_embedder
+from service.policies.embedders import (
+    DEFAULT,
+    MiniLMFunction,
+    collection_name,
+    embedding_function,
+    provider_errors,
+)
+
+if TYPE_CHECKING:
+    from service.config import Settings
 
 DEFAULT_COLLECTION = "policies"
 PAGE = 1000
 # What a failing Chroma call raises: its own errors, bad-argument errors from its validators,
 # and transport errors from the HTTP client.
 _CHROMA_ERRORS = (ChromaError, ValueError, TypeError, RuntimeError, OSError, httpx.HTTPError)
-
-
-@register_embedding_function
-class MiniLMFunction(EmbeddingFunction[Documents]):
-    """Chroma's embedding-function protocol over our offline MiniLM embedder."""
-
-    def __init__(self, embedder: Embedder | None = None) -> None:
-        self._embedder = embedder
-
-    def __call__(self, input: Documents) -> Embeddings:
-        import numpy as np
-
-        embedder = self._embedder or get_embedder()
-        return [np.asarray(v, dtype=np.float32) for v in embedder.embed(list(input))]
-
-    @staticmethod
-    def name() -> str:
-        return "overturn-minilm-int8"
-
-    def get_config(self) -> dict[str, Any]:
-        return {}
-
-    @staticmethod
-    def build_from_config(config: dict[str, Any]) -> MiniLMFunction:
-        return MiniLMFunction()
-
-    def default_space(self) -> Space:
-        return "cosine"
-
-    def supported_spaces(self) -> list[Space]:
-        return ["cosine"]
 
 
 @contextmanager
@@ -73,36 +51,54 @@ def _translated(action: str) -> Iterator[None]:
         ) from exc
 
 
-def open_index(data_dir: Path, chroma_url: str = "", name: str = DEFAULT_COLLECTION) -> PolicyIndex:
-    """Open (creating if needed) the collection `name`, embedded on disk or on a Chroma server."""
-    settings = Settings(anonymized_telemetry=False)
+def open_index(
+    data_dir: Path,
+    chroma_url: str = "",
+    name: str = DEFAULT_COLLECTION,
+    *,
+    settings: Settings | None = None,
+) -> PolicyIndex:
+    """Open (creating if needed) the collection for `name` and the embedder `settings` choose.
+
+    Embedded on disk, or on a Chroma server when `chroma_url` is set. Without settings the
+    offline MiniLM embeds; another embedder gets its own collection, `name`__identity.
+    """
+    function = embedding_function(settings) if settings else MiniLMFunction()
+    full_name = collection_name(name, settings.embedding if settings else DEFAULT)
     with _translated("open"):
-        if chroma_url:
-            url = urlparse(chroma_url)
-            client = chromadb.HttpClient(
-                host=url.hostname or "localhost",
-                port=url.port or (443 if url.scheme == "https" else 8000),
-                ssl=url.scheme == "https",
-                settings=settings,
-            )
-        else:
-            path = Path(data_dir) / "chroma"
-            path.mkdir(parents=True, exist_ok=True)
-            client = chromadb.PersistentClient(path=str(path), settings=settings)
-        collection = client.get_or_create_collection(
-            name,
-            # Chroma types the parameter for text-or-image functions; ours takes text only
-            embedding_function=cast("EmbeddingFunction[Embeddable]", MiniLMFunction()),
+        collection = _client(data_dir, chroma_url).get_or_create_collection(
+            full_name,
+            # Chroma types the parameter for text-or-image functions; ours take text only
+            embedding_function=cast("EmbeddingFunction[Embeddable]", function),
             configuration={"hnsw": {"space": "cosine"}},
         )
-    return PolicyIndex(collection)
+    return PolicyIndex(collection, function)
+
+
+def _client(data_dir: Path, chroma_url: str) -> Any:
+    settings = ChromaSettings(anonymized_telemetry=False)
+    if chroma_url:
+        url = urlparse(chroma_url)
+        return chromadb.HttpClient(
+            host=url.hostname or "localhost",
+            port=url.port or (443 if url.scheme == "https" else 8000),
+            ssl=url.scheme == "https",
+            settings=settings,
+        )
+    path = Path(data_dir) / "chroma"
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=settings)
 
 
 class PolicyIndex:
-    """A Chroma collection of policy passages."""
+    """A Chroma collection of policy passages and the function that embeds them."""
 
-    def __init__(self, collection: Any) -> None:
+    def __init__(
+        self, collection: Any, function: EmbeddingFunction[Documents] | None = None
+    ) -> None:
         self._collection = collection
+        # one function for passages and queries, so both live in the same vector space
+        self._function = function or MiniLMFunction()
 
     def count(self) -> int:
         """Number of stored passages."""
@@ -111,10 +107,10 @@ class PolicyIndex:
 
     def upsert(self, passages: Sequence[PolicyPassage]) -> None:
         """Store passages (replacing any with the same id), embedding them here."""
-        embedder = get_embedder()
         for start in range(0, len(passages), 256):
             batch = passages[start : start + 256]
-            vectors = embedder.embed([embedding_text(p) for p in batch])
+            with provider_errors(self._function):
+                vectors = self._function([embedding_text(p) for p in batch])
             with _translated("store passages"):
                 self._collection.upsert(
                     ids=[p.id for p in batch],
@@ -136,9 +132,11 @@ class PolicyIndex:
         size = self.count()
         if size == 0 or k <= 0:
             return []
+        with provider_errors(self._function):
+            vector = self._function.embed_query([text])
         with _translated("search"):
             result = self._collection.query(
-                query_texts=[text],
+                query_embeddings=vector,
                 n_results=min(k, size),
                 where=_where(where),
                 include=["distances"],
