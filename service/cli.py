@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from service.config import Settings, describe
-from service.errors import InvalidJSON, OverturnError
+from service.errors import BadInput, InputTooLarge, InvalidJSON, OverturnError
 
 EXIT_RELEASED, EXIT_BAD_INPUT, EXIT_HELD = 0, 2, 3
 
@@ -73,9 +73,57 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    if getattr(args, "index_command", None) == "add":
+        return cmd_index_add(args, settings)
     retriever = _retriever(settings)
     print(json.dumps({"passages": retriever.count(), "corpus_version": retriever.corpus_version}))
     return 0
+
+
+def cmd_index_add(args: argparse.Namespace, settings: Settings) -> int:
+    from service.policies.documents import add_documents
+
+    docs = [(str(path), _read_policy(path)) for path in _policy_files(args.paths)]
+    defaults = {
+        "payer_id": args.payer,
+        "policy_id": args.policy_id,
+        "title": args.title,
+        "effective_date": args.effective_date,
+        "version": args.policy_version,
+    }
+    # through the retriever, so the shipped corpus is in the index before versions are compared
+    index = _retriever(settings).index
+    print(json.dumps(add_documents(index, docs, defaults=defaults), indent=2))
+    return 0
+
+
+def _policy_files(paths: list[str]) -> list[Path]:
+    """The given files; a folder stands for the policy documents under it."""
+    from service.policies.documents import SUPPORTED_SUFFIXES
+
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found += sorted(
+                p
+                for p in path.rglob("*")
+                if p.suffix.lower() in SUPPORTED_SUFFIXES and p.name.lower() != "readme.md"
+            )
+        else:
+            found.append(path)
+    return found
+
+
+def _read_policy(path: Path) -> bytes:
+    from service.policies.documents import MAX_POLICY_BYTES
+
+    try:
+        if path.stat().st_size > MAX_POLICY_BYTES:  # refuse before reading it into memory
+            raise InputTooLarge(f"{path.name} is larger than the policy size limit.", field="path")
+        return path.read_bytes()
+    except OSError as err:
+        raise BadInput(f"cannot read {path.name}: {err.strerror}", field="path") from err
 
 
 def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
@@ -95,7 +143,17 @@ def build_parser() -> argparse.ArgumentParser:
     draft.add_argument("--denial", required=True, help="denial: pasted text or JSON; - for stdin")
     draft.add_argument("--chart", help="chart: notes as text, or JSON")
     draft.add_argument("--json", action="store_true", help="print the full result as JSON")
-    sub.add_parser("index", help="build or update the policy index and report its size")
+    index = sub.add_parser("index", help="build or update the policy index and report its size")
+    index_sub = index.add_subparsers(dest="index_command")
+    add = index_sub.add_parser(
+        "add", help="add a practice's policy documents (Markdown, HTML, PDF) to the index"
+    )
+    add.add_argument("paths", nargs="+", metavar="PATH", help="files, or folders of them")
+    add.add_argument("--payer", help="payer_id, for documents that do not state it")
+    add.add_argument("--policy-id", help="policy_id, for documents that do not state it")
+    add.add_argument("--title", help="title, for documents that do not state it")
+    add.add_argument("--effective-date", help="YYYY-MM-DD the policy version took effect")
+    add.add_argument("--version", dest="policy_version", help="version of the policy document")
     sub.add_parser("config", help="list every setting with its default and help")
     from service.evals import cli as evals_cli
     from service.necessity import cli as necessity_cli

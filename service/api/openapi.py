@@ -109,6 +109,31 @@ def document() -> dict[str, Any]:
                     "responses": {"200": {"description": "Passages"}, **_errors(400)},
                 }
             },
+            "/v1/policies": {
+                "get": {
+                    "summary": "Indexed policy documents, their versions and dates",
+                    "responses": {"200": {"description": "Documents"}, **_errors(503)},
+                },
+                "post": {
+                    "summary": "Add policy documents (Markdown, HTML or text PDF)",
+                    "description": "multipart `file` (repeatable) with metadata fields, or one "
+                    "raw document with metadata as query parameters. Every document is "
+                    "checked before any is stored.",
+                    "requestBody": {
+                        "content": {
+                            "multipart/form-data": {"schema": {"type": "object"}},
+                            "application/pdf": {"schema": {"type": "string"}},
+                            "text/html": {"schema": {"type": "string"}},
+                            "text/markdown": {"schema": {"type": "string"}},
+                        }
+                    },
+                    "responses": {
+                        "201": {"description": "Stored"},
+                        "200": {"description": "Unchanged"},
+                        **_errors(400, 413, 503),
+                    },
+                },
+            },
             "/v1/drafts": {
                 "get": {
                     "summary": "Recent drafts by urgency",

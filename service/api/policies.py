@@ -1,4 +1,4 @@
-"""GET /v1/policies/search: hybrid search of the policy index."""
+"""/v1/policies: hybrid search of the policy index, listing its documents, adding new ones."""
 
 from __future__ import annotations
 
@@ -9,6 +9,20 @@ from service.errors import BadInput
 
 bp = Blueprint("policies", __name__)
 MODES = ("hybrid", "dense", "bm25")
+META_FIELDS = (
+    "policy_id", "payer_id", "title", "effective_date", "version", "superseded_date",
+    "plan_types", "codes",
+)  # fmt: skip
+# What a raw (non-form) upload's Content-Type says about its format
+RAW_SUFFIXES = {
+    "application/pdf": ".pdf",
+    "text/html": ".html",
+    "application/xhtml+xml": ".html",
+    "text/markdown": ".md",
+    "text/x-markdown": ".md",
+    "text/plain": ".md",
+}
+FORM_OVERHEAD = 1024 * 1024  # room for multipart boundaries and metadata fields
 
 
 @bp.get("/v1/policies/search")
@@ -33,3 +47,58 @@ def search():  # type: ignore[no-untyped-def]
         .search(q[:2000], payer=request.args.get("payer") or None, codes=codes, k=k, mode=mode)
     )
     return jsonify({"results": [p.model_dump(mode="json") for p in hits]})
+
+
+@bp.get("/v1/policies")
+def list_policies():  # type: ignore[no-untyped-def]
+    """Every policy document in the index (query param payer narrows it), with its dates."""
+    from service.policies.retrieve import policy_versions
+
+    stored = resources().retriever().passages
+    rows = policy_versions(stored.values() if isinstance(stored, dict) else stored)
+    payer = request.args.get("payer")
+    return jsonify({"policies": [row for row in rows if not payer or row["payer"] == payer]})
+
+
+@bp.post("/v1/policies")
+def add_policies():  # type: ignore[no-untyped-def]
+    """Add policy documents: multipart `file` part(s) plus metadata fields, or a raw body.
+
+    201 with a report when something was stored; 200 when every document was already there.
+    """
+    from service.policies import documents
+
+    # policies are larger than denials: this route alone accepts one document of the full size
+    request.max_content_length = documents.MAX_POLICY_BYTES + FORM_OVERHEAD
+    docs, defaults = _uploads()
+    res = resources()
+    with res.policy_writes:
+        report = documents.add_documents(res.policy_index(), docs, defaults=defaults)
+        if report["changed"]:
+            res.refresh_retriever()
+    return jsonify(report), 201 if report["changed"] else 200
+
+
+def _uploads() -> tuple[list[tuple[str, bytes]], dict]:
+    """(filename, bytes) of each uploaded document and the metadata fields sent with them."""
+    ctype = (request.mimetype or "").lower()
+    if ctype == "multipart/form-data":
+        files = [f for key in ("file", "files") for f in request.files.getlist(key) if f]
+        docs = [(f.filename or "document", f.read()) for f in files]
+        return docs, _metadata(request.form)
+    if ctype in RAW_SUFFIXES or ctype == "application/octet-stream":
+        name = request.args.get("filename") or "document" + RAW_SUFFIXES.get(ctype, "")
+        return [(name, request.get_data(cache=False))], _metadata(request.args)
+    raise BadInput(
+        "Send the policy as multipart/form-data (field 'file') or as a raw body with "
+        "Content-Type application/pdf, text/html or text/markdown.",
+        field="content-type",
+    )
+
+
+def _metadata(source) -> dict:  # type: ignore[no-untyped-def]
+    """Metadata fields given with the upload; they fill what a document does not say itself."""
+    meta = {key: source.get(key, "").strip() for key in META_FIELDS if source.get(key, "").strip()}
+    if "payer_id" not in meta and source.get("payer", "").strip():
+        meta["payer_id"] = source.get("payer").strip()
+    return meta

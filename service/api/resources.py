@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from service.config import Settings
+from service.errors import IndexUnavailable
 
 
 @dataclass
@@ -18,6 +19,8 @@ class Resources:
     _retriever: Any = None
     _store: Any = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # adds of policy documents run one at a time: each reads the index, writes, then refreshes
+    policy_writes: threading.Lock = field(default_factory=threading.Lock)
 
     def retriever(self) -> Any:
         """The hybrid retriever; builds the index from the corpus on first use."""
@@ -29,6 +32,25 @@ class Resources:
                     from service.policies.retrieve import build_retriever
 
                     self._retriever = build_retriever(self.settings)
+            return self._retriever
+
+    def policy_index(self) -> Any:
+        """The policy index behind the retriever, for adding documents."""
+        index = getattr(self.retriever(), "index", None)
+        if index is None:
+            raise IndexUnavailable("This service's policy index does not accept new documents.")
+        return index
+
+    def refresh_retriever(self) -> Any:
+        """Rebuild the cached retriever from what the index now stores (after an add)."""
+        with self._lock:
+            index = getattr(self._retriever, "index", None)
+            if index is not None:
+                from service.policies.retrieve import Retriever
+
+                self._retriever = Retriever.from_index(index)
+            else:
+                self._retriever = None  # built afresh on next use
             return self._retriever
 
     def store(self) -> Any:

@@ -52,12 +52,17 @@ def load_policy(path: Path) -> list[PolicyPassage]:
     """The passages of one policy document."""
     path = Path(path)
     meta, body = _split_front_matter(path)
+    return document_passages(meta, body, path)
+
+
+def document_passages(meta: dict, body: str, path: Path) -> list[PolicyPassage]:
+    """The passages of a policy given its metadata and its Markdown-shaped body."""
     head = _header(meta, path)
     doc_id = f"{head['policy_id']}@v{head['version']}"
     passages = [_passage(doc_id, head, chunk) for chunk in chunk_body(body)]
     if not passages:
-        raise BadInput(f"Policy document {path.name} has no sections.", path=str(path))
-    _check_unique(passages, where=str(path))
+        raise BadInput(f"Policy document {path.name} has no text to index.", path=str(path))
+    _check_unique(passages, where=path.name)
     return passages
 
 

@@ -7,6 +7,7 @@ ranking; the service codes then lift the passages of policies that name them.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,7 +111,7 @@ def build_retriever(settings: Settings) -> Retriever:
     """Open the index, bring it up to date with the policy corpus, and wrap it for search."""
     from service.policies.chroma_index import open_index  # chromadb is slow to import
 
-    index = open_index(settings.data_path, settings.chroma_url)
+    index = open_index(settings.data_path, settings.chroma_url, settings=settings)
     folder = Path(settings.corpus_dir) if settings.corpus_dir else SHIPPED_CORPUS
     if folder.is_dir():
         ingest(index, load_corpus(folder))
@@ -137,18 +138,26 @@ def ingest(index: PolicyIndex, passages: Sequence[PolicyPassage]) -> tuple[int, 
 def eligible(
     passages: Iterable[PolicyPassage], payer: str | None, date_of_service: dt.date | None
 ) -> set[str]:
-    """Ids of passages of `payer` in force on the date (or of each policy's newest version)."""
+    """Ids of passages of `payer` in the one version of each policy that applies on the date.
+
+    Two versions can both look in force on a date (an upload of version 2 does not stamp a
+    superseded_date on version 1, and the shipped corpus is re-synced at every start); the one
+    that took effect last, on or before the date, wins. Without a date, each policy's newest
+    version already in effect today (else its newest announced one) is used.
+    """
     pool = [p for p in passages if payer is None or p.payer == payer]
     if date_of_service is not None:
-        return {p.id for p in pool if in_force(p, date_of_service)}
-    chosen: dict[str, tuple[bool, dt.date, str]] = {}
-    today = dt.date.today()
+        pool = [p for p in pool if in_force(p, date_of_service)]
+    day = date_of_service or dt.date.today()
+    chosen: dict[tuple[str, str], tuple] = {}
     for p in pool:
         effective = p.effective_date or dt.date.min
+        doc = document_id(p.id)
         # a version already in effect beats one announced for later
-        key = (effective <= today, effective, document_id(p.id))
-        chosen[p.policy_id] = max(chosen.get(p.policy_id, key), key)
-    newest = {key[2] for key in chosen.values()}
+        key = (effective <= day, effective, version_key(doc), doc)
+        group = (p.payer, p.policy_id)
+        chosen[group] = max(chosen.get(group, key), key)
+    newest = {key[-1] for key in chosen.values()}
     return {p.id for p in pool if document_id(p.id) in newest}
 
 
@@ -212,3 +221,49 @@ def _is_letter_led(code: str) -> bool:
     # an ICD-10 category (M54.1) covers its leaves; a letter-led HCPCS code is matched the same
     # way, which also tolerates a modifier glued on without a hyphen (E0601NU)
     return len(code) >= 3 and code[0].isalpha() and code[1:3].isdigit()
+
+
+def version_key(doc_id: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key of a document's version: "X@v10" after "X@v9" (numbers compare as numbers)."""
+    version = doc_id.rsplit("@v", 1)[-1]
+    parts = re.split(r"(\d+)", version)
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in parts if part)
+
+
+def policy_versions(passages: Iterable[PolicyPassage]) -> list[dict]:
+    """One JSON-ready row per policy document, with the date a later version replaces it."""
+    docs: dict[str, dict] = {}
+    for p in {p.id: p for p in passages}.values():
+        doc = document_id(p.id)
+        row = docs.setdefault(doc, _version_row(doc, p))
+        row["passages"] += 1
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for row in docs.values():
+        groups.setdefault((row["payer"], row["policy_id"]), []).append(row)
+    for rows in groups.values():
+        rows.sort(key=lambda r: (r["effective_date"] or dt.date.min, version_key(r["document_id"])))
+        for older, newer in zip(rows, rows[1:], strict=False):
+            start = newer["effective_date"]
+            if start and (older["effective_date"] is None or start > older["effective_date"]):
+                older["superseded_by"] = newer["document_id"]
+                ended = older["superseded_date"]
+                older["superseded_date"] = min(ended, start) if ended else start
+    ordered = sorted(docs.values(), key=lambda r: (r["payer"], r["policy_id"]))
+    for row in ordered:
+        for key in ("effective_date", "superseded_date"):
+            row[key] = row[key].isoformat() if row[key] else None
+    return ordered
+
+
+def _version_row(doc: str, passage: PolicyPassage) -> dict:
+    return {
+        "document_id": doc,
+        "policy_id": passage.policy_id,
+        "version": doc.rsplit("@v", 1)[-1],
+        "payer": passage.payer,
+        "title": passage.title,
+        "effective_date": passage.effective_date,
+        "superseded_date": passage.superseded_date,
+        "superseded_by": None,
+        "passages": 0,
+    }

@@ -1,0 +1,504 @@
+"""A practice's own payer policy documents (Markdown, HTML or PDF) turned into passages.
+
+Every format is first rewritten as the Markdown body the corpus chunker already understands
+("## Section", numbered criteria with indented sub-items), so a criterion is cut the same way
+whatever file it came from. Metadata comes from the document itself (front matter, <meta> tags)
+and, for what it lacks, from defaults the caller gives.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import re
+import shutil
+from collections.abc import Iterable, Sequence
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from service.errors import BadInput, EmptyInput, InputTooLarge, NotText
+from service.models import PolicyPassage
+from service.policies.corpus import (
+    REQUIRED_KEYS,
+    content_hash,
+    document_passages,
+)
+
+if TYPE_CHECKING:
+    from service.policies.chroma_index import PolicyIndex
+
+MAX_POLICY_BYTES = 50 * 1024 * 1024
+MAX_PDF_PAGES = 1000
+MIN_PDF_CHARS = 40  # fewer characters from a whole PDF means a scan, not a text PDF
+FIELD = "file"
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+PDF_SUFFIXES = (".pdf",)
+SUPPORTED_SUFFIXES = MARKDOWN_SUFFIXES + HTML_SUFFIXES + PDF_SUFFIXES
+# Magic bytes of formats people save policies in that we cannot read: zip (docx), OLE (doc,
+# xls), images and archives.
+BINARY_MAGIC = (
+    b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"\x1f\x8b"
+)  # fmt: skip
+SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")  # "#" and "@v" would break passage ids
+META_KEYS = (*REQUIRED_KEYS, "superseded_date", "plan_types", "codes", "cpt", "hcpcs", "icd10")
+
+
+def load_document(
+    data: bytes, filename: str, *, defaults: dict | None = None
+) -> list[PolicyPassage]:
+    """The passages of one uploaded policy document; BadInput/NotText when it cannot be used."""
+    name = Path(filename or "document").name
+    kind = document_kind(data, name)
+    if kind == "pdf":
+        meta, body = pdf_body(data, name, title=str((defaults or {}).get("title") or ""))
+    else:
+        text = _decode(data, name)
+        meta, body = split_markdown(text, name) if kind == "markdown" else html_body(text)
+    return document_passages(_merged(meta, defaults, name), body, Path(name))
+
+
+def document_kind(data: bytes, name: str) -> str:
+    """The kind of document (markdown, html or pdf), by content first, then name; else refused."""
+    if not data or not data.strip():
+        raise EmptyInput(f"Policy document {name} is empty.", field=FIELD, file=name)
+    if len(data) > MAX_POLICY_BYTES:
+        raise InputTooLarge(
+            f"Policy document {name} is larger than {MAX_POLICY_BYTES // (1024 * 1024)} MB.",
+            field=FIELD,
+            file=name,
+        )
+    suffix = Path(name).suffix.lower()
+    if b"%PDF-" in data[:1024] or suffix in PDF_SUFFIXES:
+        return "pdf"  # a .pdf without the PDF header is reported as damaged, not as text
+    head = data[:8192]
+    if head.startswith(BINARY_MAGIC) or b"\x00" in head:
+        raise NotText(
+            f"Policy document {name} is a binary file (Word, image or archive?): "
+            "save it as PDF, HTML or Markdown.",
+            field=FIELD,
+            file=name,
+        )
+    if suffix in MARKDOWN_SUFFIXES:
+        return "markdown"
+    if suffix in HTML_SUFFIXES:
+        return "html"
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith((b"<!doctype html", b"<html")):
+        return "html"
+    if start.startswith(b"---"):
+        return "markdown"
+    raise BadInput(
+        f"Policy document {name} is of an unknown type: upload Markdown (.md), HTML (.html) "
+        "or PDF (.pdf).",
+        field=FIELD,
+        file=name,
+    )
+
+
+def _decode(data: bytes, name: str) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):  # cp1252: Word's "Save as web page"
+        try:
+            return data.decode(encoding).replace("\r\n", "\n").replace("\r", "\n")
+        except UnicodeDecodeError:
+            continue
+    raise NotText(f"Policy document {name} is not readable text.", field=FIELD, file=name)
+
+
+# --- metadata ----------------------------------------------------------------------------------
+
+
+def split_markdown(text: str, name: str) -> tuple[dict, str]:
+    """(front matter, body) of a Markdown document; front matter is optional here."""
+    match = re.match(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", text, re.DOTALL)
+    if not match:
+        return {}, text  # metadata may all come from the caller's defaults
+    try:
+        meta = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as exc:
+        raise BadInput(
+            f"Policy document {name} has front matter that is not valid YAML.",
+            field=FIELD,
+            file=name,
+        ) from exc
+    if not isinstance(meta, dict):
+        raise BadInput(f"Front matter of {name} is not a mapping.", field=FIELD, file=name)
+    return meta, text[match.end() :]
+
+
+def _merged(meta: dict, defaults: dict | None, name: str) -> dict:
+    """The document's metadata with the caller's defaults filling what it lacks."""
+    merged = {key: value for key, value in (defaults or {}).items() if value not in (None, "")}
+    merged.update({key: value for key, value in meta.items() if value not in (None, "")})
+    missing = [key for key in REQUIRED_KEYS if merged.get(key) in (None, "")]
+    if missing:
+        raise BadInput(
+            f"Policy document {name} lacks metadata: {', '.join(missing)}. Put it in the "
+            "document or give it with the upload.",
+            field=missing[0],
+            file=name,
+        )
+    for key in ("policy_id", "version"):
+        if not SAFE_ID.match(str(merged[key]).strip()):
+            raise BadInput(
+                f"The {key} of {name} may hold only letters, digits and . _ : -",
+                field=key,
+                file=name,
+            )
+    merged["plan_types"] = _listed(merged.get("plan_types"))
+    codes = merged.get("codes")
+    if not isinstance(codes, dict):
+        # the loader merges every code system into one list, so unlabelled codes go anywhere
+        codes = {"cpt": _listed(codes)}
+    for system in ("cpt", "hcpcs", "icd10"):
+        codes[system] = _listed(codes.get(system)) + _listed(merged.pop(system, None))
+    merged["codes"] = codes
+    return merged
+
+
+def _listed(value: Any) -> list:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [part for part in re.split(r"[,\s]+", value) if part]
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+# --- HTML --------------------------------------------------------------------------------------
+
+SKIPPED_TAGS = {"script", "style", "noscript", "template", "svg", "iframe", "object", "canvas"}
+BLOCK_TAGS = {
+    "p", "div", "section", "article", "main", "header", "footer", "aside", "nav", "blockquote",
+    "pre", "table", "tr", "dl", "dt", "dd", "figure", "figcaption", "address", "form", "hr",
+    "h5", "h6", "body", "html",
+}  # fmt: skip
+HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4}
+
+
+class _HtmlText(HTMLParser):
+    """Collects headings, lines and list items from HTML; scripts, styles and comments vanish."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.meta: dict[str, str] = {}
+        self.title = ""
+        self.blocks: list[tuple[str, int, str]] = []  # ("heading", level, text) | ("line", ...)
+        self._buffer: list[str] = []
+        self._skip = 0
+        self._in_title = False
+        self._heading = 0
+        self._lists: list[list] = []  # [tag, next number] per open list
+        self._prefix = ""  # the marker of the list item being read, until its first line
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in SKIPPED_TAGS:
+            self._skip += 1
+        elif tag == "meta":
+            self._meta(dict(attrs))
+        elif tag == "title":
+            self._in_title = True
+        elif tag in HEADINGS:
+            self._flush()
+            self._heading = HEADINGS[tag]
+        elif tag in ("ol", "ul"):
+            self._flush()
+            start = dict(attrs).get("start") or "1"
+            self._lists.append([tag, int(start) if start.isdigit() else 1])
+        elif tag == "li":
+            self._flush()
+            self._prefix = self._marker()
+        elif tag == "br":
+            self._flush()
+        elif tag in ("td", "th"):
+            self._buffer.append(" ")
+        elif tag in BLOCK_TAGS:
+            self._flush(blank=not self._lists)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in SKIPPED_TAGS:
+            self._skip = max(0, self._skip - 1)
+        elif tag == "title":
+            self._in_title = False
+        elif tag in HEADINGS and self._heading:
+            text = _squash("".join(self._buffer))
+            self._buffer.clear()
+            if text:
+                self.blocks.append(("heading", self._heading, text))
+            self._heading = 0
+        elif tag in ("ol", "ul") and self._lists:
+            self._flush()
+            self._lists.pop()
+            if not self._lists:  # a blank line ends the list, so a paragraph after is a note
+                self.blocks.append(("line", 0, ""))
+        elif tag == "li":
+            self._flush()
+        elif tag in BLOCK_TAGS:
+            self._flush(blank=not self._lists)
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        if self._in_title:
+            self.title += data
+        else:
+            self._buffer.append(data)
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
+
+    def _meta(self, attrs: dict[str, str | None]) -> None:
+        key = (attrs.get("name") or attrs.get("property") or "").strip().lower()
+        key = key.removeprefix("policy:").replace("-", "_")
+        if key in META_KEYS and attrs.get("content"):
+            self.meta[key] = str(attrs["content"]).strip()
+
+    def _marker(self) -> str:
+        if not self._lists:
+            return ""
+        depth = len(self._lists) - 1
+        tag, number = self._lists[-1]
+        self._lists[-1][1] += 1
+        if tag == "ul":
+            return "   " * depth + "- "
+        if depth == 0:
+            return f"{number}. "
+        # sub-items are lettered and indented, as in the corpus, so they stay with the criterion
+        letter = chr(ord("a") + (number - 1) % 26)
+        return "   " * depth + f"{letter}. "
+
+    def _flush(self, blank: bool = False) -> None:
+        text = _squash("".join(self._buffer))
+        self._buffer.clear()
+        if text:
+            if self._prefix:
+                line, self._prefix = self._prefix + text, ""
+            elif self._lists:  # more text of an item (a <p> inside an <li>)
+                line = "   " * len(self._lists) + text
+            else:
+                line = text
+            self.blocks.append(("line", 0, line))
+        if blank:
+            self.blocks.append(("line", 0, ""))
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def html_body(text: str) -> tuple[dict, str]:
+    """(metadata from <meta> tags and <title>, Markdown body) of an HTML policy."""
+    parser = _HtmlText()
+    parser.feed(text)
+    parser.close()
+    meta: dict[str, Any] = dict(parser.meta)
+    levels = [level for kind, level, _ in parser.blocks if kind == "heading"]
+    first = next((b for b in parser.blocks if b[0] == "heading"), None)
+    # a single <h1> at the top is the document's title, not a section
+    title_h1 = first is not None and first[1] == 1 and levels.count(1) == 1
+    if title_h1 and first:
+        meta.setdefault("title", first[2])
+        levels.remove(1)
+    if parser.title.strip():
+        meta.setdefault("title", _squash(parser.title))
+    top = min(levels, default=2)
+    lines: list[str] = []
+    for kind, level, line in parser.blocks:
+        if kind == "line":
+            lines.append(line)
+        elif title_h1 and level == 1:
+            lines.append(f"# {line}")
+        else:
+            lines += ["", ("## " if level == top else "### ") + line]
+    return meta, "\n".join(lines) + "\n"
+
+
+# --- PDF ---------------------------------------------------------------------------------------
+
+KNOWN_HEADINGS = {
+    "scope", "overview", "description", "background", "policy", "policy statement", "purpose",
+    "applicability", "coverage", "coverage criteria", "coverage indications", "criteria",
+    "medical necessity criteria", "indications", "limitations", "exclusions", "not covered",
+    "non-covered indications", "documentation", "documentation required",
+    "documentation requirements", "coding", "coding information", "codes", "applicable codes",
+    "definitions", "references", "sources", "summary", "policy history", "revision history",
+}  # fmt: skip
+HEADING_NUMBER = re.compile(r"^(?:[IVX]+|[A-Z]|\d+(?:\.\d+)*)[.)]?\s+(?=[A-Za-z])")
+
+
+def pdf_body(data: bytes, name: str, title: str = "") -> tuple[dict, str]:
+    """(metadata, Markdown body) of a text PDF: its layout text with headings marked "## "."""
+    text, pdf_title = _pdf_text(data, name)
+    # the caller's title beats the PDF's own, which is often a file name ("Microsoft Word - ...")
+    meta = {"title": pdf_title} if pdf_title and not title else {}
+    title = title or pdf_title
+    lines = []
+    for raw in text.splitlines():
+        line = re.sub(r"(?<=\S) {2,}", " ", raw.rstrip())  # justified text spreads words apart
+        heading = pdf_heading(line)
+        if title and line.strip().lower() == title.strip().lower():
+            lines.append(f"# {line.strip()}")  # the title line repeats the metadata: not indexed
+        else:
+            lines += ["", f"## {heading}", ""] if heading else [line]
+    return meta, "\n".join(lines) + "\n"
+
+
+def pdf_heading(line: str) -> str | None:
+    """The heading a line of PDF text stands for, or None for ordinary text (a heuristic)."""
+    stripped = line.strip()
+    if not 3 <= len(stripped) <= 80 or stripped.endswith((".", ",", ";", ":")):
+        return None
+    bare = HEADING_NUMBER.sub("", stripped).strip()
+    letters = [c for c in bare if c.isalpha()]
+    if bare.lower() in KNOWN_HEADINGS:
+        return bare[0].upper() + bare[1:].lower() if bare.isupper() else bare
+    shouting = len(letters) >= 4 and all(c.isupper() for c in letters) and len(bare.split()) <= 8
+    # "1. MRI" is a criterion and "E0601 CPAP" a row of a code table, not headings
+    if shouting and not any(c.isdigit() for c in stripped):
+        return bare.capitalize()
+    return None
+
+
+def _pdf_reader(data: bytes, name: str) -> Any:
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError, PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings may quote document text
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        # a PDF locked only against editing opens with the empty password: read it
+        if reader.is_encrypted and not _opens_without_password(reader, DependencyError):
+            raise NotText(
+                f"Policy document {name} is password-protected: remove the password and "
+                "upload it again.",
+                field=FIELD,
+                file=name,
+            )
+        return reader
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as err:
+        raise _damaged(name) from err
+
+
+def _opens_without_password(reader: Any, dependency_error: type[Exception]) -> bool:
+    try:
+        return bool(reader.decrypt(""))
+    except (dependency_error, NotImplementedError):
+        return False
+
+
+def _damaged(name: str) -> NotText:
+    return NotText(
+        f"Policy document {name} could not be read as a PDF; it may be damaged.",
+        field=FIELD,
+        file=name,
+    )
+
+
+def _pdf_text(data: bytes, name: str) -> tuple[str, str]:
+    """(layout text of every page, the PDF's own title or "")."""
+    from pypdf.errors import PdfReadError
+
+    reader = _pdf_reader(data, name)
+    pages: list[str] = []
+    try:
+        for page in reader.pages[:MAX_PDF_PAGES]:
+            pages.append(page.extract_text(extraction_mode="layout") or "")
+        info = reader.metadata
+    except (PdfReadError, ValueError, KeyError, TypeError, ZeroDivisionError) as err:
+        raise _damaged(name) from err
+    text = "\n\n".join(pages)
+    if len(text.strip()) < MIN_PDF_CHARS:
+        ocr = "" if shutil.which("tesseract") else "install tesseract for OCR or "
+        raise NotText(
+            f"Policy document {name} has no text layer (a scan?); {ocr}upload a text PDF.",
+            field=FIELD,
+            file=name,
+        )
+    return text, str(info.title).strip() if info and info.title else ""
+
+
+# --- adding documents to the index -------------------------------------------------------------
+
+
+def add_documents(
+    index: PolicyIndex,
+    docs: Sequence[tuple[str, bytes]],
+    *,
+    defaults: dict | None = None,
+) -> dict:
+    """Check every (filename, bytes) document, then store them all; a JSON-ready report.
+
+    Nothing is written unless every document loads, so one bad file leaves the index as it was.
+    """
+    from service.policies.retrieve import document_id, ingest, policy_versions
+
+    if not docs:
+        raise EmptyInput("No policy documents were given.", field=FIELD)
+    loaded = [(name, load_document(data, name, defaults=defaults)) for name, data in docs]
+    _check_batch(loaded)
+    hashes = index.hashes()
+    rows = []
+    for name, passages in loaded:
+        doc = document_id(passages[0].id)
+        written = sum(hashes.get(p.id) != content_hash(p) for p in passages)
+        ids = {p.id for p in passages}
+        removed = sum(document_id(pid) == doc and pid not in ids for pid in hashes)
+        rows.append(_row(name, passages, written, removed))
+    ingest(index, [p for _, passages in loaded for p in passages])
+    versions = policy_versions(index.all_passages())
+    for row in rows:
+        _add_versions(row, versions)
+    changed = any(row["written"] or row["removed"] for row in rows)
+    return {"documents": rows, "changed": changed}
+
+
+def _check_batch(loaded: Iterable[tuple[str, list[PolicyPassage]]]) -> None:
+    seen: dict[str, str] = {}
+    for name, passages in loaded:
+        doc = passages[0].id.split("#", 1)[0]
+        if doc in seen:
+            raise BadInput(
+                f"Policy documents {seen[doc]} and {name} are the same policy_id and version.",
+                field="version",
+                file=name,
+            )
+        seen[doc] = name
+
+
+def _row(name: str, passages: list[PolicyPassage], written: int, removed: int) -> dict:
+    first = passages[0]
+    return {
+        "file": name,
+        "document_id": first.id.split("#", 1)[0],
+        "policy_id": first.policy_id,
+        "version": first.id.split("#", 1)[0].rsplit("@v", 1)[1],
+        "payer": first.payer,
+        "title": first.title,
+        "effective_date": _iso(first.effective_date),
+        "passages": len(passages),
+        "written": written,
+        "unchanged": len(passages) - written,
+        "removed": removed,
+    }
+
+
+def _add_versions(row: dict, versions: list[dict]) -> None:
+    """Which stored versions this document replaces, and which newer one replaces it."""
+    mine = next(v for v in versions if v["document_id"] == row["document_id"])
+    row["supersedes"] = [
+        v["document_id"]
+        for v in versions
+        if (v["payer"], v["policy_id"]) == (row["payer"], row["policy_id"])
+        and v["superseded_by"] is not None
+        and (v["effective_date"] or "") < (mine["effective_date"] or "")
+    ]
+    row["superseded_by"] = mine["superseded_by"]
+    row["superseded_date"] = mine["superseded_date"]
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
