@@ -51,7 +51,10 @@ class Expect(_Model):
     include: list[str] = Field(default_factory=list)  # must appear in the letter text
     exclude: list[str] = Field(default_factory=list)  # must not appear (case-insensitive)
     problems: list[str] = Field(default_factory=list)  # problem codes the report must carry
-    voice: str = "practice"
+    voice: str | None = None  # default: "practice" for an appeal, "provider" for a necessity letter
+    # necessity letters: the readiness verdict, and exactly the criteria the chart lacks
+    ready: bool | None = None
+    undocumented: list[str] | None = None
 
 
 class EvalCase(_Model):
@@ -75,6 +78,13 @@ class EvalCase(_Model):
         if not value or any(ch.isspace() for ch in value):
             raise ValueError("a case id is one word")
         return value
+
+
+def expected_voice(case: EvalCase) -> str:
+    """The voice the case's letter must be written in."""
+    if case.expect.voice:
+        return case.expect.voice
+    return "provider" if case.kind == "necessity" else "practice"
 
 
 def _read_source(src: str | Source | None, base: Path, field: str) -> tuple[Any, str | None]:

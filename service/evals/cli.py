@@ -36,15 +36,21 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help="policy index folder, built on first use and reused")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.add_argument("--force", action="store_true", help="accept a filtered run as baseline")
+    p.add_argument("--judge", default="", metavar="MODEL",
+                   help="also score appeal letters with this LLM (litellm model string); "
+                   "off by default, shown in the report, gated only if thresholds name it")
     return p
 
 
-def evaluate(args: argparse.Namespace, retriever: Any = None) -> tuple[dict, list]:
+def evaluate(
+    args: argparse.Namespace, retriever: Any = None, judge: Any = None
+) -> tuple[dict, list]:
     """Run the suite, write results.json and report.html, return the results and failures."""
     opts = runner.Options(only=args.only, variants=args.variant, live=args.live,
                           progress=not args.no_progress and sys.stderr.isatty(),
-                          index_dir=args.index_dir, config=Path(args.config))
-    results = runner.run_eval(opts, retriever=retriever)
+                          index_dir=args.index_dir, config=Path(args.config),
+                          judge=getattr(args, "judge", ""))
+    results = runner.run_eval(opts, retriever=retriever, judge=judge)
     thresholds = gate.load_thresholds(Path(args.thresholds))
     baseline = gate.load_baseline(Path(args.baseline))
     failures = gate.check(results, thresholds, baseline)
@@ -72,6 +78,11 @@ def accept(args: argparse.Namespace) -> int:
     for run in results["variants"].values():
         for rec in run["cases"].values():
             rec.pop("seconds", None)  # timing would make every accept a diff
+            rec.pop("judge", None)  # a live model's opinion is not part of the baseline
+            for name in [m for m in rec.get("metrics", {}) if m.startswith("judge_")]:
+                rec["metrics"].pop(name)
+        for name in [m for m in run["metrics"] if m.startswith("judge_")]:
+            run["metrics"][name] = None
     results.pop("gate", None)
     results["meta"].pop("seconds", None)
     Path(args.baseline).write_text(json.dumps(results, indent=1, sort_keys=True) + "\n",

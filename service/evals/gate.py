@@ -88,7 +88,7 @@ def check(
         base = (baseline or {}).get("variants", {}).get(name)
         base_cases = base["cases"] if base else {}
         for metric, value in run["metrics"].items():
-            if value is None:
+            if value is None or (not METRICS[metric].gated and metric not in rules):
                 continue
             rule = rules.get(metric, {})
             cases = culprits(metric, run["cases"], base_cases)

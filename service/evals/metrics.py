@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from service.config import Settings
-from service.evals.cases import EvalCase
+from service.evals.cases import EvalCase, expected_voice
 from service.models import AppealResult, Chart, CitationKind, DraftStatus, LetterDraft
 from service.validate import (
     CODE,
@@ -23,6 +23,14 @@ from service.validate import (
     parse_date,
 )
 
+# The LLM judge's rubric (prompts/judge_appeal.md): score key -> what it rates.
+JUDGE_CRITERIA = {
+    "rebuttal": "each denial reason restated and answered",
+    "plan_language": "the plan's own policy language cited by id and section",
+    "factual_accuracy": "every fact in the letter is in the denial, chart or policy",
+    "advocacy": "never argues the payer's side or concedes a denial reason",
+}
+
 
 @dataclass(frozen=True)
 class Metric:
@@ -30,6 +38,7 @@ class Metric:
     agg: str  # "mean" over the cases it applies to, or "sum"
     better: str  # "higher", "lower", or "" (informational)
     help: str
+    gated: bool = True  # False: the gate ignores it unless thresholds.yaml names it
 
 
 METRICS = {
@@ -62,6 +71,14 @@ METRICS = {
         Metric("placeholder_leaks", "sum", "lower", "released letters with a placeholder left"),
         Metric("words", "mean", "", "letter length in words"),
         Metric("reading_grade", "mean", "", "Flesch-Kincaid grade of the letter's prose"),
+        Metric("readiness_accuracy", "mean", "higher", "necessity cases whose readiness verdict "
+               "(ready or not) is the expected one"),
+        Metric("undocumented_exact", "mean", "higher", "necessity cases reporting exactly the "
+               "expected undocumented criteria, no more and no fewer"),
+        Metric("unready_released", "sum", "lower", "necessity letters released although the "
+               "chart is not ready"),
+        *(Metric(f"judge_{k}", "mean", "higher", f"LLM judge (0..1): {h}", gated=False)
+          for k, h in JUDGE_CRITERIA.items()),
     ]
 }
 
@@ -76,6 +93,7 @@ _SIGNED = re.compile(r"\b([A-Z][a-z'-]+(?: [A-Z]\.)? [A-Z][a-z'-]+), (?:MD|DO|NP
                      r"DMD|RN|PhD|DPT|FNP)\b")
 _QUOTED = re.compile(r"\u201c[^\u201d]*\u201d|\"[^\"]*\"")
 _FIRST_PERSON = re.compile(r"(?<![\w\u201c])I(?= [a-z])|\bmy\b")
+_PRACTICE_WE = re.compile(r"\bwe (?:ask|request|are writing|appeal)\b|\bour patient\b", re.I)
 _THREAT = re.compile(r"\b(lawsuit|sue|attorney|legal action|bad faith|litigation|regulator|"
                      r"insurance commissioner|report you|outrageous|unacceptable|shameful)\b", re.I)
 _PROMISE = re.compile(r"\b(guarantee[sd]?|will be approved|has been approved|must approve|"
@@ -167,6 +185,8 @@ def _criterion_ids(token: str, result: AppealResult) -> set[str]:
     links = result.evidence.links
     if any(token == link.criterion.id for link in links) or re.fullmatch(r"SC\d+", token):
         return {token}
+    if "#" in token:  # a passage id; without "@vN" it names any version
+        return {link.criterion.id for link in links if _same_passage(token, link.criterion.id)}
     words = [w for w in re.findall(r"\w+", token.lower()) if len(w) > 2]
     return {
         link.criterion.id for link in links
@@ -251,10 +271,15 @@ def voice_and_tone(case: EvalCase, result: AppealResult, score: CaseScore) -> No
     assert letter is not None
     free = _QUOTED.sub(" ", _prose(letter))
     wrong = []
-    if letter.voice != case.expect.voice:
-        wrong.append(f"voice is {letter.voice}, expected {case.expect.voice}")
+    voice = expected_voice(case)
+    if letter.voice != voice:
+        wrong.append(f"voice is {letter.voice}, expected {voice}")
     if letter.voice == "practice" and _FIRST_PERSON.search(free):
         wrong.append("first person singular in the practice's voice")
+    if letter.voice == "provider" and _PRACTICE_WE.search(free):
+        wrong.append("the practice's 'we' in the treating provider's voice")
+    if letter.voice == "provider" and not _FIRST_PERSON.search(letter.opening):
+        wrong.append("the provider's letter does not open in the first person")
     if letter.voice == "patient" and re.search(r"\bour patient\b", free, re.I):
         wrong.append("'our patient' in the patient's voice")
     score.put("voice_ok", float(not wrong), wrong)

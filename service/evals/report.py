@@ -96,6 +96,29 @@ def _diff(before: str, now: str) -> str:
     return f"<details open><summary>diff against the baseline</summary>{table}</details>"
 
 
+def _readiness(rec: dict) -> str:
+    """A necessity case's readiness verdict and the criteria it found undocumented."""
+    r = rec.get("readiness")
+    if not r:
+        return ""
+    missing = ", ".join(r["undocumented"]) or "none"
+    flags = ", ".join(r["flags"]) or "none"
+    return (f"<p>readiness: {'ready' if r['ready'] else 'not ready'} · policy "
+            f"{_e(r['policy_id'] or 'none found')} · undocumented: {_e(missing)} · flags: "
+            f"{_e(flags)}</p>")
+
+
+def _judge(rec: dict) -> str:
+    """The LLM judge's scores (1-5) and comment, or why there are none."""
+    v = rec.get("judge")
+    if not v:
+        return ""
+    if v["status"] != "ok":
+        return f"<p class='warn'>judge: {_e(v['status'])} ({_e(v.get('reason', ''))})</p>"
+    scores = ", ".join(f"{k} {s}/5" for k, s in v["scores"].items())
+    return f"<p>judge ({_e(v.get('model', ''))}): {_e(scores)} · {_e(v.get('comments', ''))}</p>"
+
+
 def _case_block(cid: str, results: dict, baseline: dict | None) -> str:
     letters, details = [], []
     failing = False
@@ -114,8 +137,8 @@ def _case_block(cid: str, results: dict, baseline: dict | None) -> str:
         diff = _diff(base["text"], rec["text"]) if base else "<p>Not in the baseline.</p>"
         notes = "; ".join(rec.get("notes") or [])
         details.append(f"<h4>{_e(name)}</h4><ul>{fails or '<li>no failing checks</li>'}</ul>"
-                       f"<p>report: {_e(probs or 'no problems')}</p>"
-                       f"<p>notes: {_e(notes or '–')}</p>{diff}")
+                       f"<p>report: {_e(probs or 'no problems')}</p>{_readiness(rec)}"
+                       f"{_judge(rec)}<p>notes: {_e(notes or '–')}</p>{diff}")
     opened = " open" if failing else ""
     return (f"<details id='case-{_e(cid)}'{opened}><summary>{_e(cid)}</summary>"
             f"<div class='letters'>{''.join(letters)}</div>{''.join(details)}</details>")
@@ -136,7 +159,8 @@ def render_html(
         f"<style>{_CSS}</style></head><body><h1>Overturn eval</h1>",
         f"<p>{meta['cases']} cases · variants {_e(', '.join(meta['variants']))} · letter date "
         f"{_e(meta['today'])} · corpus {_e(meta['corpus_version'])} · {meta['seconds']} s"
-        f"{' · filtered run' if meta['filtered'] else ''}</p>",
+        f"{' · filtered run' if meta['filtered'] else ''}"
+        f"{' · LLM judge ' + _e(meta['judge']) if meta.get('judge') else ''}</p>",
         "<h2>Verdict</h2>", _gate_list(failures),
         "<h2>Metrics</h2>", _metric_rows(results, baseline, thresholds, failed),
         "<h2>Retrieval</h2>",
@@ -156,6 +180,11 @@ def summary_lines(results: dict, failures: list[GateFailure]) -> list[str]:
     for name, run in results["variants"].items():
         shown = ", ".join(f"{m}={_fmt(v)}" for m, v in run["metrics"].items() if v is not None)
         lines.append(f"{name}: {len(run['cases'])} cases; {shown}")
+    judged = [r.get("judge", {}).get("status") for v in results["variants"].values()
+              for r in v["cases"].values() if r.get("judge")]
+    if judged:
+        lines.append(f"judge {results['meta'].get('judge')}: {judged.count('ok')} letters "
+                     f"scored, {judged.count('judge unavailable')} judge unavailable")
     skipped = sum(len(v) for v in results["skipped"].values())
     if skipped:
         lines.append(f"skipped: {skipped} (see the report)")

@@ -67,6 +67,7 @@ class Options:
     progress: bool = True
     index_dir: str = str(EVALS_DIR / ".index")
     config: Path = CONFIG
+    judge: str = ""  # a model for the optional LLM judge; empty: the config's `judge:`, if any
 
 
 def load_config(path: Path = CONFIG) -> dict[str, Any]:
@@ -76,6 +77,7 @@ def load_config(path: Path = CONFIG) -> dict[str, Any]:
     data.setdefault("settings", {})
     data.setdefault("models", [{"model": "composer"}])
     data.setdefault("prompts", [{"version": "current"}])
+    data.setdefault("judge", None)  # the LLM judge is off unless configured
     return data
 
 
@@ -157,8 +159,8 @@ def skip_reason(case: EvalCase, variant: Variant, live: bool) -> str | None:
     """Why a case cannot run in this variant, or None."""
     if case.kind == "necessity" and importlib.util.find_spec(NECESSITY_MODULE) is None:
         return "necessity letters not yet available (service.necessity does not exist)"
-    if case.kind == "necessity":
-        return "necessity letters exist but the eval adapter for them is not written yet"
+    if case.kind == "necessity" and variant.model != "composer":
+        return "the necessity pipeline has no model path: its letters run in the composer only"
     path = _cassette_path(variant, case)
     if path is not None and not live and not path.is_file():
         return f"no cassette recorded at {path.relative_to(REPO)}; run with --live to record"
@@ -166,16 +168,18 @@ def skip_reason(case: EvalCase, variant: Variant, live: bool) -> str | None:
 
 
 def run_case(
-    case: EvalCase, variant: Variant, config: dict[str, Any], retriever: Any, opts: Options
+    case: EvalCase, variant: Variant, config: dict[str, Any], retriever: Any, opts: Options,
+    judge: Any = None,
 ) -> dict[str, Any]:
     """Draft one case in one variant and score it: the record the results file keeps."""
+    if case.kind == "necessity":
+        return run_necessity_case(case, config, retriever, opts)
     from service.pipeline import draft_case, intake
 
     settings = case_settings(config, case, opts.index_dir)
     denial_in, chart_in, notes = case_inputs(case)
     started = time.perf_counter()
-    record: dict[str, Any] = {"category": case.category, "payer": case.payer, "tags": case.tags,
-                              "expected_status": case.expect.status, "notes": notes}
+    record = {**_base_record(case), "notes": notes}
     try:
         with prompt_dir(variant.prompt_dir), cassette(_cassette_path(variant, case), opts.live):
             parsed = intake(denial_in, chart_in, settings)
@@ -185,10 +189,7 @@ def run_case(
             result = draft_case(parsed, settings=settings, retriever=retriever,
                                 llm=build_model(variant, opts.live))
     except OverturnError as err:
-        record.update(status="error", text="", problems=[], metrics={"status_accuracy": 0.0},
-                      failures=[{"metric": "status_accuracy",
-                                 "detail": f"the pipeline raised {err.slug}: {err.detail}"}])
-        return record
+        return _error_record(record, err)
     score = score_case(case, result, parsed.chart, settings)
     record.update(
         status=result.status.value,
@@ -201,6 +202,62 @@ def run_case(
         failures=[{"metric": f.metric, "detail": f.detail} for f in score.failures],
         drafter=result.provenance.drafter,
         seconds=round(time.perf_counter() - started, 3),
+    )
+    record["notes"] += result.provenance.notes
+    if judge is not None:
+        _judged(record, judge, result, parsed.chart)
+    return record
+
+
+def _judged(record: dict[str, Any], judge: Any, result: Any, chart: Any) -> None:
+    """Add the LLM judge's verdict and its metrics to a record."""
+    from service.evals.judge import UNAVAILABLE, judge_letter, judge_metrics
+
+    verdict = judge_letter(judge, result, chart)
+    record["judge"] = verdict
+    record["metrics"].update(judge_metrics(verdict))
+    if verdict["status"] == UNAVAILABLE:
+        record["notes"].append(f"{UNAVAILABLE}: {verdict['reason']}")
+
+
+def _base_record(case: EvalCase) -> dict[str, Any]:
+    return {"kind": case.kind, "category": case.category, "payer": case.payer,
+            "tags": case.tags, "expected_status": case.expect.status, "notes": []}
+
+
+def _error_record(record: dict[str, Any], err: OverturnError) -> dict[str, Any]:
+    """A case the pipeline refused: it fails status accuracy with the error named."""
+    record.update(status="error", text="", problems=[], metrics={"status_accuracy": 0.0},
+                  failures=[{"metric": "status_accuracy",
+                             "detail": f"the pipeline raised {err.slug}: {err.detail}"}])
+    return record
+
+
+def run_necessity_case(
+    case: EvalCase, config: dict[str, Any], retriever: Any, opts: Options
+) -> dict[str, Any]:
+    """Draft one letter of medical necessity through the API's entry and score it."""
+    from service.evals import necessity
+
+    settings = case_settings(config, case, opts.index_dir)
+    started = time.perf_counter()
+    record = _base_record(case)
+    try:
+        result, parsed = necessity.draft(case, settings, retriever)
+    except OverturnError as err:
+        return _error_record(record, err)
+    score = necessity.score_necessity(case, result, parsed, settings)
+    record.update(
+        status=result.status.value,
+        text=result.text,
+        problems=[{"code": p.code, "where": p.where, "severity": p.severity}
+                  for p in result.report.problems],
+        cited=[c.passage_id for p in result.letter.points for c in p.citations if c.passage_id],
+        metrics=score.values,
+        failures=[{"metric": f.metric, "detail": f.detail} for f in score.failures],
+        drafter=result.provenance.drafter,
+        seconds=round(time.perf_counter() - started, 3),
+        **necessity.record_fields(result),
     )
     record["notes"] += result.provenance.notes
     return record
@@ -228,10 +285,16 @@ def _progress(total: int, enabled: bool) -> Any:
     return tqdm(total=total, unit="case", disable=not enabled, dynamic_ncols=True)
 
 
-def run_eval(opts: Options, retriever: Any = None) -> dict[str, Any]:
-    """Run the matrix over the cases; the results dict the report and the gate read."""
+def run_eval(opts: Options, retriever: Any = None, judge: Any = None) -> dict[str, Any]:
+    """Run the matrix over the cases; the results dict the report and the gate read.
+
+    `judge` is an LLM for the optional judge; without it, `opts.judge` or the config names one.
+    """
+    from service.evals.judge import build_judge
+
     started = time.perf_counter()
     config = load_config(opts.config)
+    judge = judge if judge is not None else build_judge(opts.judge or config["judge"])
     cases = load_cases(only=opts.only or None)
     matrix = [v for v in variants(config) if not opts.variants or v.name in opts.variants]
     retriever = retriever if retriever is not None else open_retriever(opts.index_dir)
@@ -245,7 +308,7 @@ def run_eval(opts: Options, retriever: Any = None) -> dict[str, Any]:
             if reason:
                 out["skipped"].setdefault(variant.name, {})[case.id] = reason
             else:
-                records[case.id] = run_case(case, variant, config, retriever, opts)
+                records[case.id] = run_case(case, variant, config, retriever, opts, judge)
             bar.update(1)
         out["variants"][variant.name] = {
             "model": variant.model, "prompt": variant.prompt, "cases": records,
@@ -256,6 +319,7 @@ def run_eval(opts: Options, retriever: Any = None) -> dict[str, Any]:
     out["meta"] = {
         "today": str(config["today"]), "cases": len(cases), "filtered": bool(opts.only),
         "variants": [v.name for v in matrix], "live": opts.live,
+        "judge": getattr(judge, "model", None),
         "corpus_version": getattr(retriever, "corpus_version", None),
         "seconds": round(time.perf_counter() - started, 1),
         "metrics_help": {m.name: m.help for m in METRICS.values()},
