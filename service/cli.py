@@ -48,7 +48,13 @@ def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
 
     denial = _read_arg_file(args.denial, "denial")
     chart = _read_arg_file(args.chart, "chart") if args.chart else None
-    result = draft_appeal(denial, chart, settings=settings, retriever=_retriever(settings))
+    result = draft_appeal(
+        denial,
+        chart,
+        settings=settings,
+        retriever=_retriever(settings),
+        llm_extract=False if args.no_llm_extract else None,
+    )
     if args.json:
         print(result.model_dump_json(indent=2))
     else:
@@ -143,6 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
     draft.add_argument("--denial", required=True, help="denial: pasted text or JSON; - for stdin")
     draft.add_argument("--chart", help="chart: notes as text, or JSON")
     draft.add_argument("--json", action="store_true", help="print the full result as JSON")
+    draft.add_argument(
+        "--no-llm-extract",
+        action="store_true",
+        help="with a model configured, draft with it but read the inputs with the parsers only",
+    )
     index = sub.add_parser("index", help="build or update the policy index and report its size")
     index_sub = index.add_subparsers(dest="index_command")
     add = index_sub.add_parser(

@@ -7,7 +7,7 @@ validator: that letter comes back `held` with its report.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -16,6 +16,7 @@ from service.config import Settings
 from service.drafting.composer import COMPOSER_VERSION, ComposeInput, compose
 from service.drafting.llm import LLM, build_llm
 from service.drafting.llm_drafter import DRAFTER_VERSION, ModelDraft, draft_with_model
+from service.drafting.llm_extract import extract_with_model
 from service.errors import BadInput, SchemaError
 from service.evidence import build_evidence_map
 from service.intake.chart import parse_chart
@@ -47,6 +48,26 @@ class Case:
     chart: Chart
     triage: Triage
     payer_id: str | None
+    notes: list[str] = field(default_factory=list)  # model-assisted extraction, for provenance
+    usage: dict[str, float] = field(default_factory=dict)  # its model calls and tokens
+
+
+def model_for(settings: Settings, llm: LLM | None = None) -> LLM | None:
+    """The given model, else the configured one, else None (offline)."""
+    if llm is not None:
+        return llm
+    return build_llm(
+        settings.model,
+        api_base=settings.llm_api_base,
+        timeout=settings.llm_timeout,
+        fallbacks=[m.strip() for m in settings.llm_fallbacks.split(",") if m.strip()],
+        max_retries=settings.llm_max_retries,
+    )
+
+
+def redacting(settings: Settings) -> bool:
+    """PHI placeholders are on unless explicitly turned off."""
+    return settings.phi_placeholders.lower() != "off"
 
 
 def today_for(settings: Settings) -> dt.date:
@@ -75,14 +96,38 @@ def read_chart(data: Any, settings: Settings) -> Chart:
 
 
 def intake(
-    denial_in: Any, chart_in: Any, settings: Settings, corrections: dict[str, Any] | None = None
+    denial_in: Any,
+    chart_in: Any,
+    settings: Settings,
+    corrections: dict[str, Any] | None = None,
+    *,
+    llm: LLM | None = None,
+    llm_extract: bool | None = None,
 ) -> Case:
-    """Parse both inputs, apply the user's corrections, and triage the denial."""
+    """Parse both inputs, apply the user's corrections, let the model fill gaps, and triage.
+
+    `llm_extract` (default: on when a model is configured or given) asks the model for what
+    the parsers missed; the user's corrections and the parsers' values always win.
+    """
     today = today_for(settings)
+    # Corrections first: the redactor must know every identifier before the model sees text.
     denial = apply_corrections(read_denial(denial_in, settings, today), corrections)
     chart = read_chart(chart_in, settings)
+    if llm_extract is not None and not isinstance(llm_extract, bool):
+        raise SchemaError("llm_extract must be true or false.", field="llm_extract")
+    model = model_for(settings, llm) if llm_extract is not False else None
+    notes: list[str] = []
+    usage: dict[str, float] = {}
+    if model is not None:
+        extracted = extract_with_model(denial, chart, llm=model, redact=redacting(settings))
+        denial, chart, notes, usage = (
+            extracted.denial,
+            extracted.chart,
+            extracted.notes,
+            extracted.usage,
+        )
     payer_id = identify_payer(denial.payer)[1] if denial.payer else None
-    return Case(denial=denial, chart=chart, triage=triage(denial, today), payer_id=payer_id)
+    return Case(denial, chart, triage(denial, today), payer_id, notes, usage)
 
 
 def _no_letter(case: Case, notes: list[str]) -> AppealResult:
@@ -112,8 +157,8 @@ def _no_letter(case: Case, notes: list[str]) -> AppealResult:
             drafter_version=COMPOSER_VERSION,
             passage_ids=[],
             corpus_version=None,
-            notes=notes,
-        ),
+            notes=[*case.notes, *notes],
+        ).model_copy(update={"usage": dict(case.usage)}),
     )
 
 
@@ -125,10 +170,12 @@ def draft_appeal(
     retriever: Retriever | None,
     llm: LLM | None = None,
     corrections: dict[str, Any] | None = None,
+    llm_extract: bool | None = None,
 ) -> AppealResult:
     """Run the whole pipeline for one denial and chart. Bad input raises; a weak letter is held."""
-    case = intake(denial_in, chart_in, settings, corrections)
-    return draft_case(case, settings=settings, retriever=retriever, llm=llm)
+    model = model_for(settings, llm)  # one adapter for the extraction and the draft
+    case = intake(denial_in, chart_in, settings, corrections, llm=model, llm_extract=llm_extract)
+    return draft_case(case, settings=settings, retriever=retriever, llm=model)
 
 
 def _checker(case: Case, evidence: EvidenceMap, passages: list, settings: Settings):  # type: ignore[no-untyped-def]
@@ -150,24 +197,21 @@ def _checker(case: Case, evidence: EvidenceMap, passages: list, settings: Settin
 
 def _write(inp: ComposeInput, check, settings: Settings, llm: LLM | None) -> ModelDraft:  # type: ignore[no-untyped-def]
     """The composer offline; the configured model (with repairs and composer fallback) if set."""
-    llm = (
-        llm
-        if llm is not None
-        else build_llm(
-            settings.model,
-            api_base=settings.llm_api_base,
-            timeout=settings.llm_timeout,
-            fallbacks=[m.strip() for m in settings.llm_fallbacks.split(",") if m.strip()],
-            max_retries=settings.llm_max_retries,
-        )
-    )
+    llm = model_for(settings, llm)
     if llm is None:
         return ModelDraft(
             letter=compose(inp), drafter="composer", prompt_id=None, prompt_version=None, model=None
         )
-    return draft_with_model(
-        inp, llm=llm, check=check, redact=settings.phi_placeholders.lower() != "off"
-    )
+    return draft_with_model(inp, llm=llm, check=check, redact=redacting(settings))
+
+
+def total_usage(draft: dict[str, float], extract: dict[str, float]) -> dict[str, float]:
+    """The draft's usage plus the extraction's: totals summed, extraction also kept apart."""
+    if not extract:
+        return dict(draft)
+    out = {k: draft.get(k, 0.0) + extract.get(k, 0.0) for k in {*draft, *extract}}
+    out.update({f"extract_{k}": v for k, v in extract.items()})
+    return out
 
 
 VOICES = {"practice": "practice", "patient": "patient"}  # requester -> letter voice
@@ -215,11 +259,11 @@ def draft_case(
         drafter_version=DRAFTER_VERSION if drafted.drafter == "llm" else COMPOSER_VERSION,
         passage_ids=cited_ids([p for p in selection.passages if p.id in cited]),
         corpus_version=getattr(retriever, "corpus_version", None),
-        notes=[*notes, *drafted.notes],
+        notes=[*case.notes, *notes, *drafted.notes],
         prompt_id=drafted.prompt_id,
         prompt_version=drafted.prompt_version,
         model=drafted.model,
-    ).model_copy(update={"usage": drafted.usage})
+    ).model_copy(update={"usage": total_usage(drafted.usage, case.usage)})
     return AppealResult(
         status=gate(report),
         letter_type=letter.letter_type,

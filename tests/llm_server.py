@@ -24,9 +24,19 @@ class Step:
     delay: float = 0.0
 
 
-def completion_body(text: str, model: str, finish_reason: str = "stop") -> dict:
-    """A chat-completion JSON body as an OpenAI-compatible server returns it."""
-    prompt_tokens, completion_tokens = 900, max(1, len(text) // 4)
+def estimate_tokens(text: str) -> int:
+    """About four characters a token: the usual rule of thumb for English with a BPE tokenizer."""
+    return max(1, len(text) // 4)
+
+
+def completion_body(
+    text: str, model: str, finish_reason: str = "stop", messages: list[dict] | None = None
+) -> dict:
+    """A chat-completion JSON body as an OpenAI-compatible server returns it; usage estimated
+    from the text sent (900 prompt tokens when the messages are not given)."""
+    sent = "".join(str(m.get("content", "")) for m in messages or [])
+    prompt_tokens = estimate_tokens(sent) if sent else 900
+    completion_tokens = estimate_tokens(text)
     return {
         "id": "chatcmpl-scripted",
         "object": "chat.completion",
@@ -50,7 +60,8 @@ def completion_body(text: str, model: str, finish_reason: str = "stop") -> dict:
 class ScriptedServer:
     """Serve scripted steps until stopped; `with ScriptedServer(port) as s: s.enqueue(...)`."""
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, *, estimate_usage: bool = False) -> None:
+        self.estimate_usage = estimate_usage  # prompt tokens from the text sent, not a flat 900
         self.steps: list[Step] = []
         self.requests: list[dict] = []
         server = self
@@ -70,7 +81,8 @@ class ScriptedServer:
                 else:
                     model = body.get("model", "scripted")
                     text = step.text(body["messages"]) if callable(step.text) else step.text
-                    payload = json.dumps(completion_body(text, model, step.finish_reason))
+                    sent = body["messages"] if server.estimate_usage else None
+                    payload = json.dumps(completion_body(text, model, step.finish_reason, sent))
                 data = payload.encode()
                 self.send_response(step.status)
                 self.send_header("Content-Type", "application/json")

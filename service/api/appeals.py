@@ -17,7 +17,8 @@ bp = Blueprint("appeals", __name__)
 def create_appeal():  # type: ignore[no-untyped-def]
     """Draft an appeal.
 
-    Body: JSON {"denial": text | Denial object, "chart": notes | Chart object | null}, or the
+    Body: JSON {"denial": text | Denial object, "chart": notes | Chart object | null,
+    "llm_extract": true | false (default: on when a model is configured)}, or the
     denial as text/plain, or a form with `denial`/`chart` fields or `denial_file`/`chart_file`.
     The input is stored before drafting, so it survives any failure. 201 with the result
     (status released or held); 4xx problem+json for input that cannot be used.
@@ -27,7 +28,11 @@ def create_appeal():  # type: ignore[no-untyped-def]
     store = res.store()
     with kept_input(store, "appeal", storable(payload)) as draft_id:
         case = intake(
-            payload.get("denial"), payload.get("chart"), res.settings, payload.get("corrections")
+            payload.get("denial"),
+            payload.get("chart"),
+            res.settings,
+            payload.get("corrections"),
+            llm_extract=payload.get("llm_extract"),
         )
         result = draft_case(
             case,

@@ -182,12 +182,11 @@ def run_case(
     record = {**_base_record(case), "notes": notes}
     try:
         with prompt_dir(variant.prompt_dir), cassette(_cassette_path(variant, case), opts.live):
-            parsed = intake(denial_in, chart_in, settings)
-            fixes = case_corrections(case)
-            if fixes:
-                parsed.denial = parsed.denial.model_copy(update=fixes)
-            result = draft_case(parsed, settings=settings, retriever=retriever,
-                                llm=build_model(variant, opts.live))
+            model = build_model(variant, opts.live)
+            # corrections go in before the model reads anything, as in the API
+            parsed = intake(denial_in, chart_in, settings, case_corrections(case) or None,
+                            llm=model)
+            result = draft_case(parsed, settings=settings, retriever=retriever, llm=model)
     except OverturnError as err:
         return _error_record(record, err)
     score = score_case(case, result, parsed.chart, settings)
