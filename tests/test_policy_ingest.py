@@ -175,7 +175,7 @@ def test_encrypted_pdf_is_refused():
 
 
 def test_scanned_pdf_is_refused_with_ocr_advice(monkeypatch):
-    monkeypatch.setattr(documents.shutil, "which", lambda _name: None)
+    monkeypatch.setattr("shutil.which", lambda _name: None)  # no tesseract on PATH
     with pytest.raises(NotText) as caught:
         load_document(policy_pdf(text=False), "scan.pdf", defaults=PDF_META)
     assert "no text layer" in caught.value.detail and "tesseract" in caught.value.detail

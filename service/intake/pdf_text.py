@@ -1,14 +1,24 @@
-"""Text from an uploaded PDF denial or chart (text PDFs; a scan would need OCR, not offered)."""
+"""Text from an uploaded PDF denial or chart: its text layer, or OCR for a scan."""
 
 from __future__ import annotations
 
 import io
 import logging
+from dataclasses import dataclass
 
 from service.errors import NotText
+from service.intake import ocr
 
 PDF_MAGIC = b"%PDF"
 MIN_CHARS = 40  # fewer characters than this from a whole PDF means a scan, not a text PDF
+
+
+@dataclass(frozen=True)
+class PdfText:
+    """A PDF's text and whether it was read by OCR (callers may record that)."""
+
+    text: str
+    ocr: bool = False
 
 
 def is_pdf(data: bytes, filename: str = "") -> bool:
@@ -17,7 +27,28 @@ def is_pdf(data: bytes, filename: str = "") -> bool:
 
 
 def pdf_to_text(data: bytes, *, field: str, max_pages: int = 50) -> str:
-    """The PDF's text, page by page; a precise NotText for encrypted, corrupt or scanned files."""
+    """The PDF's text (or OCR text); a precise NotText for encrypted, damaged or blank files."""
+    return read_pdf(data, field=field, max_pages=max_pages).text
+
+
+def read_pdf(data: bytes, *, field: str, max_pages: int = 50) -> PdfText:
+    """The PDF's text layer, or its OCR text when it is a scan and tesseract is installed."""
+    text = _text_layer(data, field=field, max_pages=max_pages)
+    if len(text.strip()) >= MIN_CHARS:
+        return PdfText(text)
+    if not ocr.ocr_available():
+        raise NotText(f"The PDF has {ocr.NO_OCR}", field=field)
+    scanned = ocr.ocr_pdf(data, field=field, max_pages=min(max_pages, ocr.MAX_OCR_PAGES))
+    if len(scanned.strip()) < MIN_CHARS:
+        raise NotText(
+            "The PDF has no text layer and OCR found no text in it (a blank or faint scan?): "
+            "paste the text or upload a clearer scan.",
+            field=field,
+        )
+    return PdfText(scanned, ocr=True)
+
+
+def _text_layer(data: bytes, *, field: str, max_pages: int) -> str:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -29,15 +60,8 @@ def pdf_to_text(data: bytes, *, field: str, max_pages: int = 50) -> str:
                 "The PDF is password-protected: remove the password or paste the text.", field=field
             )
         pages = reader.pages[:max_pages]
-        text = "\n".join(page.extract_text() or "" for page in pages)
+        return "\n".join(page.extract_text() or "" for page in pages)
     except (PdfReadError, ValueError, KeyError, TypeError) as err:
         raise NotText(
             "The PDF could not be read; it may be damaged. Paste the text instead.", field=field
         ) from err
-    if len(text.strip()) < MIN_CHARS:
-        raise NotText(
-            "The PDF has no text layer (a scan?). OCR is not installed here: paste the "
-            "text or upload a text PDF.",
-            field=field,
-        )
-    return text

@@ -12,7 +12,6 @@ import datetime as dt
 import io
 import logging
 import re
-import shutil
 from collections.abc import Iterable, Sequence
 from html.parser import HTMLParser
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from service.errors import BadInput, EmptyInput, InputTooLarge, NotText
+from service.intake import ocr
 from service.models import PolicyPassage
 from service.policies.corpus import (
     REQUIRED_KEYS,
@@ -331,10 +331,15 @@ HEADING_NUMBER = re.compile(r"^(?:[IVX]+|[A-Z]|\d+(?:\.\d+)*)[.)]?\s+(?=[A-Za-z]
 
 
 def pdf_body(data: bytes, name: str, title: str = "") -> tuple[dict, str]:
-    """(metadata, Markdown body) of a text PDF: its layout text with headings marked "## "."""
-    text, pdf_title = _pdf_text(data, name)
+    """(metadata, Markdown body) of a PDF: its layout (or OCR) text, headings marked "## ".
+
+    The metadata's "ocr" is True when the text was read from a scan by OCR.
+    """
+    text, pdf_title, scanned = _pdf_text(data, name)
     # the caller's title beats the PDF's own, which is often a file name ("Microsoft Word - ...")
-    meta = {"title": pdf_title} if pdf_title and not title else {}
+    meta: dict[str, Any] = {"title": pdf_title} if pdf_title and not title else {}
+    if scanned:
+        meta["ocr"] = True  # passages ignore it; it tells the caller where the text came from
     title = title or pdf_title
     lines = []
     for raw in text.splitlines():
@@ -398,8 +403,8 @@ def _damaged(name: str) -> NotText:
     )
 
 
-def _pdf_text(data: bytes, name: str) -> tuple[str, str]:
-    """(layout text of every page, the PDF's own title or "")."""
+def _pdf_text(data: bytes, name: str) -> tuple[str, str, bool]:
+    """(layout text of every page, the PDF's own title or "", whether OCR read it)."""
     from pypdf.errors import PdfReadError
 
     reader = _pdf_reader(data, name)
@@ -411,14 +416,28 @@ def _pdf_text(data: bytes, name: str) -> tuple[str, str]:
     except (PdfReadError, ValueError, KeyError, TypeError, ZeroDivisionError) as err:
         raise _damaged(name) from err
     text = "\n\n".join(pages)
+    title = str(info.title).strip() if info and info.title else ""
+    if len(text.strip()) >= MIN_PDF_CHARS:
+        return text, title, False
+    return _ocr_text(data, name), title, True
+
+
+def _ocr_text(data: bytes, name: str) -> str:
+    """The OCR text of a scanned policy; NotText naming the file when it cannot be had."""
+    if not ocr.ocr_available():
+        raise NotText(f"Policy document {name} has {ocr.NO_OCR}", field=FIELD, file=name)
+    try:
+        text = ocr.ocr_pdf(data, field=FIELD)
+    except NotText as err:
+        raise NotText(f"Policy document {name}: {err.detail}", field=FIELD, file=name) from err
     if len(text.strip()) < MIN_PDF_CHARS:
-        ocr = "" if shutil.which("tesseract") else "install tesseract for OCR or "
         raise NotText(
-            f"Policy document {name} has no text layer (a scan?); {ocr}upload a text PDF.",
+            f"Policy document {name} has no text layer and OCR found no text in it (a blank "
+            "or faint scan?): upload a text PDF or a clearer scan.",
             field=FIELD,
             file=name,
         )
-    return text, str(info.title).strip() if info and info.title else ""
+    return text
 
 
 # --- adding documents to the index -------------------------------------------------------------
