@@ -3,8 +3,10 @@ model call and swapped back in its reply.
 
 No NER: the denial and chart already name the patient, member id, claim and reference numbers
 and date of birth, so exact (case-insensitive, word-bounded) matching of those values and their
-usual spellings is enough and never mistakes a diagnosis code for a name. Provider names and
-NPIs are not the patient's PHI and stay as written.
+usual spellings never mistakes a diagnosis code for a name. A parser can miss a value (an OCR'd
+header, an odd label), so a second sweep also replaces whatever follows a label that announces
+an identifier ("Member ID:", "DOB", "Claim #", "MRN", "Patient:") and anything shaped like a
+social security number. Provider names and NPIs are not the patient's PHI and stay as written.
 """
 
 from __future__ import annotations
@@ -18,6 +20,28 @@ from service.models import Chart, Denial
 OPEN, CLOSE = "\u27e6", "\u27e7"  # ⟦ ⟧: never in clinical text, survive JSON untouched
 TOKEN = re.compile(f"{OPEN}[A-Z_]+_\\d+{CLOSE}")
 MIN_NAME_PART = 3  # shorter values (a two-letter given name) would hit ordinary words
+_ID_VALUE = r"(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,}"  # has a digit: "pending" is not an id
+_DATE_VALUE = (
+    r"\d{1,2}[/-]\d{1,2}[/-]\d{2,4}|\d{4}-\d{2}-\d{2}|[A-Z][a-z]{2,8}\.? \d{1,2},? \d{4}"
+)
+_NAME_WORD = r"[A-Z](?:[A-Za-z'\u2019-]+\.?|\.)?"  # Doe, O'Neil, Q., Q
+# (kind, pattern whose group 1 is the identifier): the labels payers and charts put before one
+LABELLED = [
+    ("MEMBER_ID", rf"(?:member|subscriber|insured|enrollee|policy(?:holder)?)[ \t]*"
+                  rf"(?:id|identification|#|number|no\.?)[ \t]*(?:#|number|no\.?)?[ \t]*[:#]?"
+                  rf"[ \t]*({_ID_VALUE})"),
+    ("CLAIM", rf"claim[ \t]*(?:id|#|number|no\.?)[ \t]*[:#]?[ \t]*({_ID_VALUE})"),
+    ("MRN", rf"(?:mrn|medical[ \t]+record[ \t]+(?:number|#|no\.?))[ \t]*[:#]?[ \t]*({_ID_VALUE})"),
+    ("DOB", rf"(?:dob|d\.o\.b\.|date[ \t]+of[ \t]+birth|birth[ \t]*date)[ \t]*[:#]?[ \t]*"
+            rf"({_DATE_VALUE})"),
+    ("PATIENT", rf"(?i:patient(?:[ \t]+name)?|member[ \t]+name|insured[ \t]+name)[ \t]*:[ \t]*"
+                rf"((?:{_NAME_WORD}[ \t,]{{1,2}}){{0,3}}{_NAME_WORD})"),
+    ("SSN", r"(?<!\d)(\d{3}-\d{2}-\d{4})(?!\d)"),
+]
+_LABELLED = [(kind, re.compile(pattern, re.IGNORECASE if kind != "PATIENT" else 0))
+             for kind, pattern in LABELLED]
+# Words a "Patient:" line runs into that are labels, not the name
+_NOT_NAME = {"dob", "date", "member", "id", "mrn", "claim", "sex", "age", "birth", "gender"}
 
 
 def date_spellings(day: dt.date) -> list[str]:
@@ -97,7 +121,22 @@ class Redactor:
             return text
         for kind, pattern in self._patterns:
             text = pattern.sub(self._replacer(kind), text)
+        for kind, pattern in _LABELLED:
+            text = pattern.sub(self._labelled_replacer(kind), text)
         return text
+
+    def _labelled_replacer(self, kind: str) -> Callable[[re.Match[str]], str]:
+        def replace(match: re.Match[str]) -> str:
+            value = match.group(1)
+            if kind == "PATIENT":
+                value = _name_only(value)
+            if not value or TOKEN.search(value):
+                return match.group(0)
+            start = match.start(1) - match.start(0)
+            head, tail = match.group(0)[:start], match.group(0)[start + len(value) :]
+            return head + self._token_for(kind, value) + tail
+
+        return replace
 
     def _replacer(self, kind: str) -> Callable[[re.Match[str]], str]:
         return lambda m: self._token_for(kind, m.group(0))
@@ -124,6 +163,17 @@ class Redactor:
     def known_values(self) -> list[str]:
         """Every identifier value this redactor looks for (for tests and audits, never logs)."""
         return [v for _, v in self._kinds]
+
+
+def _name_only(value: str) -> str:
+    """The leading words of a "Patient:" value up to the first label word ("DOB", "Member")."""
+    words = re.split(r"([ \t,]+)", value)
+    kept: list[str] = []
+    for word in words:
+        if word.strip(" \t,.").lower() in _NOT_NAME:
+            break
+        kept.append(word)
+    return "".join(kept).rstrip(" \t,")
 
 
 def leftover_tokens(text: str) -> list[str]:

@@ -80,3 +80,26 @@ def test_unknown_or_mangled_tokens_are_found():
     assert leftover_tokens(r.restore("fine \u27e6PATIENT_9\u27e7")) == ["\u27e6PATIENT_9\u27e7"]
     assert leftover_tokens("broken \u27e6PATIENT") == ["\u27e6PATIENT"]
     assert leftover_tokens(r.restore(r.redact(SOURCE))) == []
+
+
+LABELLED_HEADER = """PATIENT NAME: LOPEZ, MARIA Q   DOB 1961-03-04
+Member ID: XJH123456789   Claim #: 2024-77781   MRN: 00451234
+SSN on file 123-45-6789. Member ID: pending
+Dx M54.16, CPT 72148, denied 01/02/2025 under NW-IMG-104."""
+
+
+def test_identifiers_the_parser_missed_are_caught_by_their_labels():
+    redactor = Redactor()  # knows no values: only the labels can find them
+    out = redactor.redact(LABELLED_HEADER)
+    for secret in ("LOPEZ", "MARIA", "1961-03-04", "XJH123456789", "2024-77781", "00451234",
+                   "123-45-6789"):
+        assert secret not in out
+    # clinical content, dates of service and a word where an id would be stay as written
+    for kept in ("M54.16", "72148", "01/02/2025", "NW-IMG-104", "Member ID: pending"):
+        assert kept in out
+    assert redactor.restore(out) == LABELLED_HEADER
+
+
+def test_a_patient_line_without_a_name_is_left_alone():
+    text = "Patient: 54 y/o female with low back pain since March 2025."
+    assert Redactor().redact(text) == text
