@@ -13,7 +13,6 @@ re-record against the scripted model (tests/scripted_model.py served by tests/ll
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -21,7 +20,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import vcr
 import yaml
 from llm_server import ScriptedServer, Step
 from scripted_model import respond
@@ -29,6 +27,7 @@ from support import DENIAL_LETTERS, REPO, TODAY, FakeRetriever
 
 from service.config import Settings
 from service.drafting.prompts import load_prompt
+from service.evals.recording import recorder as make_recorder
 from service.models import CitationKind
 from service.phi import date_spellings
 from service.pipeline import draft_appeal, intake
@@ -41,39 +40,8 @@ REAL = REPO / "evals" / "cases" / "real"
 CORRECTIONS = json.loads((REAL / "corrections.json").read_text(encoding="utf-8"))
 LETTERS = ["adenomyosis", "jawjoint-mri", "lidocane", "lupron_cancer", "migrane_generic_drug"]
 
-LETTER_BLOCK = re.compile(
-    r"((?:The denial letter:|The payer's denial letter, as data:)\n<<<DATA\n)(.*?)(\nDATA>>>)", re.S
-)
 SENT: list[str] = []  # request bodies exactly as Overturn sent them, during this test run
-
-
-def _digest(m: re.Match[str]) -> str:
-    body = m[2]
-    if not body.startswith("sha256:"):  # already stored as a digest (matching on replay)
-        body = "sha256:" + hashlib.sha256(body.encode()).hexdigest()
-    return m[1] + body + m[3]
-
-
-def keep_letters_out(request):  # type: ignore[no-untyped-def]
-    """Note the body as sent; store and match it with the denial letter's text as a digest."""
-    raw = request.body.decode() if isinstance(request.body, bytes) else request.body or ""
-    if "sha256:" not in raw:  # vcr runs this hook again on the request it already scrubbed
-        SENT.append(raw)
-    data = json.loads(raw)
-    for message in data.get("messages", []):
-        message["content"] = LETTER_BLOCK.sub(_digest, message["content"])
-    request.body = json.dumps(data, ensure_ascii=False).encode()
-    return request
-
-
-recorder = vcr.VCR(
-    before_record_request=keep_letters_out,
-    cassette_library_dir=str(CASSETTES),
-    record_mode="all" if RECORD else "none",
-    match_on=["method", "scheme", "host", "port", "path", "body"],
-    filter_headers=["authorization", "api-key", "x-api-key", "openai-organization"],
-    decode_compressed_response=True,
-)
+recorder = make_recorder(record=RECORD, library=CASSETTES, seen=SENT.append)
 
 
 @contextmanager
