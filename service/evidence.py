@@ -32,7 +32,7 @@ Similarity = Callable[[str, Sequence[str]], list[float]]
 
 _CONCEPTS_FILE = Path(__file__).parent / "data" / "concepts.yaml"
 _ANY_OF = re.compile(
-    r"\b(one of the following|any of the following|at least one of|either)\b", re.I
+    r"\b(one of the following|any of the following|one of these|at least one of|either)\b", re.I
 )
 _SUB_ITEM = re.compile(r"^\s*[a-z]\.\s+", re.M)
 _CRITERION_START = re.compile(r"^\s*\d+\.\s+", re.M)
@@ -99,9 +99,9 @@ class Concept:
     types: frozenset[str]
 
 
-def _terms_pattern(terms: list[str]) -> re.Pattern[str]:
+def _terms_pattern(terms: list[str], edge: str = "a-z0-9") -> re.Pattern[str]:
     alternatives = "|".join(re.escape(t.lower()) for t in sorted(terms, key=len, reverse=True))
-    return re.compile(rf"(?<![a-z0-9])(?:{alternatives})(?![a-z0-9])")
+    return re.compile(rf"(?<![{edge}])(?:{alternatives})(?![{edge}])")
 
 
 @lru_cache(maxsize=1)
@@ -113,7 +113,8 @@ def concepts() -> tuple[Concept, ...]:
             id=row["id"],
             label=row["label"],
             need=row["need"],
-            asks=_terms_pattern(row["asks"]),
+            # In a criterion a hyphenated compound is one word: "high-strength" asks no "strength".
+            asks=_terms_pattern(row["asks"], edge="a-z0-9-"),
             shows=_terms_pattern(row["shows"]) if row["shows"] else None,
             types=frozenset(row.get("types", [])),
         )
@@ -180,6 +181,9 @@ def _match(
     criterion: Criterion, facts: Sequence[ChartFact], similarity: Similarity | None
 ) -> EvidenceLink:
     text = criterion.text
+    counted = _match_count(criterion, facts, similarity)
+    if counted is not None:
+        return counted
     subs = _sub_items(text)
     if subs and _ANY_OF.search(text.split("\n", 1)[0]):
         # "any of the following": the first fully documented alternative meets the criterion.
@@ -201,6 +205,85 @@ def _match(
             if link.status is EvidenceStatus.MET:
                 return link
     return _match_all(criterion, asked_concepts(text), text, facts, similarity)
+
+
+# "at least two of", "two or more", "BOTH": that many distinct listed items must be documented.
+# A number followed by a unit ("at least 3 months") is a duration, not a count of items.
+_COUNT = re.compile(
+    r"\b(?:at least (two|three|four)|(two|three|four) or more|(both))\b"
+    r"(?! (?:months?|weeks?|days?|years?|hours?|points?|percent|times|visits|treatment cycles))",
+    re.I,
+)
+_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "both": 2}
+_LIST_SPLIT = re.compile(r",\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+")
+# Concepts too broad to tell one listed item from another ("weeks", "failed", "dose").
+_GENERIC = frozenset(
+    ["symptom_duration", "failed_treatment", "diagnosis_support", "clinical_rationale",
+     "dosage", "evidence_support"]
+)
+
+
+def required_count(text: str) -> tuple[int, list[str]] | None:
+    """(how many, the listed items) when a criterion asks for a number of distinct items."""
+    head = text.split("\n", 1)[0]
+    m = _COUNT.search(head)
+    if not m:
+        return None
+    n = _COUNT_WORDS[next(g for g in m.groups() if g).lower()]
+    items = _sub_items(text)
+    if not items:
+        listed = re.match(r"[^(]{0,60}\(([^()]+)\)", head[m.end():])
+        items = [i for i in _LIST_SPLIT.split(listed.group(1)) if i.strip()] if listed else []
+    return (n, items) if len(items) >= n else None
+
+
+def _names(text: str, name: str) -> bool:
+    words = _content_words(name)
+    first = next((w for w in _WORD.findall(name.lower()) if w in words), None)
+    return bool(first and re.search(rf"(?<![a-z0-9]){re.escape(first)}(?![a-z0-9])", text.lower()))
+
+
+def _item_facts(item: str, facts: Sequence[ChartFact]) -> list[ChartFact]:
+    """Facts documenting one listed item: a named example ("Beta-blockers: propranolol ...") or,
+    for an item that names none, a specific concept it asks for ("a custom occlusal splint")."""
+    usable = [f for f in facts if not _is_negated(f)]
+    label, colon, listed = item.partition(":")
+    if colon and listed.strip():
+        names = [n for n in _LIST_SPLIT.split(listed.strip().rstrip(".")) if n.strip()]
+        return [f for f in usable if any(_names(f.text, n) for n in names)]
+    wanted = [c for c in asked_concepts(item) if c not in _GENERIC]
+    if wanted:
+        return [f for f in usable if any(_documents(f, concept(c)) for c in wanted)]
+    short = len(_content_words(item)) <= 3  # a bare name from a parenthetical list
+    return [f for f in usable if _names(f.text, item)] if short else []
+
+
+def _match_count(
+    criterion: Criterion, facts: Sequence[ChartFact], similarity: Similarity | None
+) -> EvidenceLink | None:
+    """A counted criterion: the lead sentence as usual, and N distinct listed items documented."""
+    counted = required_count(criterion.text)
+    if counted is None:
+        return None
+    n, items = counted
+    head = re.split(r"\(|\n", criterion.text, maxsplit=1)[0]
+    base = _match_all(criterion, asked_concepts(head), head, facts, similarity)
+    if not asked_concepts(head):
+        base = base.model_copy(update={"status": EvidenceStatus.MET, "fact_ids": [], "need": None})
+    per_item = [_item_facts(i, facts) for i in items]
+    documented = sum(1 for hits in per_item if hits)
+    ids = list(dict.fromkeys([f.id for hits in per_item for f in hits] + base.fact_ids))
+    if documented >= n and base.status is EvidenceStatus.MET:
+        return base.model_copy(update={"fact_ids": ids})
+    needs = [base.need] if base.need else []
+    if documented < n:
+        needs.append(
+            f"a dated record of at least {n} of the {len(items)} items the policy lists "
+            f"(the chart documents {documented})"
+        )
+    return base.model_copy(
+        update={"status": EvidenceStatus.GAP, "fact_ids": ids, "need": "; ".join(needs)}
+    )
 
 
 def _match_all(
@@ -267,12 +350,15 @@ def _overlap(a: list[str], b: list[str]) -> float:
     return len(sa & sb) / len(sa | sb) if sa and sb else 0.0
 
 
-_ALTERNATIVES = re.compile(
-    r"\b(one of the following|any of the following|at least one of|either"
-    r"|criteri(?:on|a) \d+(?:, \d+)*,? or \d+|\d+(?:, \d+)*,? or \d+ (?:is|are) met)\b",
-    re.I,
+# Lead-ins that make some criteria alternatives: "criterion 1, 2 or 3", "criterion 1 OR
+# criterion 2", "ONE of criteria 1 to 5", "ONE of the following" (every numbered criterion).
+_OR_NUMBERS = re.compile(
+    r"\bcriteri(?:on|a) (\d+)((?:,\s*\d+)*),? or (?:criterion )?(\d+)", re.I
 )
-
+_ONE_OF_RANGE = re.compile(r"\b(?:one|any one|any) of criteria (\d+) to (\d+)", re.I)
+_ONE_OF_ALL = re.compile(
+    r"\b(?:one|any one|any) of the (?:following|indications|purposes|criteria)\b", re.I
+)
 
 def lead_in(passage: PolicyPassage) -> str:
     """The section's lead-in sentence the chunker put before the numbered criterion."""
@@ -280,9 +366,71 @@ def lead_in(passage: PolicyPassage) -> str:
     return passage.text[: m.start()].strip() if m else ""
 
 
-def _alternatives(passages: Sequence[PolicyPassage]) -> bool:
-    """True when the policy's criteria are alternatives ('when criterion 1, 2 or 3 is met')."""
-    return any(_ALTERNATIVES.search(lead_in(p)) for p in passages if is_criterion_passage(p))
+def _number(passage: PolicyPassage) -> str:
+    return passage.section.rsplit(">", 1)[-1].strip()
+
+
+def alternative_groups(passages: Sequence[PolicyPassage]) -> list[set[str]]:
+    """Sets of criterion passage ids of which any one suffices, read from the section lead-in."""
+    numbered = {_number(p): p.id for p in passages if is_criterion_passage(p)}
+    text = next((lead_in(p) for p in passages if is_criterion_passage(p) and lead_in(p)), "")
+    groups: list[set[str]] = []
+    for m in _OR_NUMBERS.finditer(text):
+        nums = [m.group(1), *re.findall(r"\d+", m.group(2)), m.group(3)]
+        groups.append({numbered[n] for n in nums if n in numbered})
+    for m in _ONE_OF_RANGE.finditer(text):
+        nums = range(int(m.group(1)), int(m.group(2)) + 1)
+        groups.append({numbered[str(n)] for n in nums if str(n) in numbered})
+    if not groups and _ONE_OF_ALL.search(text):
+        groups.append({pid for n, pid in numbered.items() if n.isdigit()})
+    return [g for g in groups if len(g) > 1]
+
+
+def drop_met_alternatives(
+    links: list[EvidenceLink], groups: list[set[str]], met_ids: set[str]
+) -> list[EvidenceLink]:
+    """Within each group of alternatives one of which is met, the others are not required."""
+    met = met_ids | {link.criterion.id for link in links if link.status is EvidenceStatus.MET}
+    settled = set().union(*(g for g in groups if g & met)) if groups else set()
+    return [
+        link for link in links
+        if link.status is EvidenceStatus.MET or link.criterion.id not in settled
+    ]
+
+
+# Decision: a prerequisite written in the criteria lead-in rather than as a numbered item ("when
+# knee x-rays ... did not explain the problem AND ONE of the following") binds every request as
+# much as a numbered criterion, so it becomes a criterion of its own ("Coverage criteria >
+# prerequisite"). So does a lead-in sentence saying something "must"/"is required" "before"/
+# "first". The Scope section is not read: it describes the policy, it does not set criteria.
+_PREREQ_WHEN = re.compile(
+    r"\bwhen (?P<cond>(?:(?!\bcriteri)[^:;])+?),? and (?:one|all|any|at least one|each) of\b",
+    re.I,
+)
+_PREREQ_MUST = re.compile(
+    r"[^.:;]*\b(?:must|is required|are required)\b[^.:;]*\b(?:before|first|prior to)\b[^.:;]*",
+    re.I,
+)
+PREREQUISITE = "prerequisite"
+
+
+def prerequisites(passages: Sequence[PolicyPassage]) -> list[PolicyPassage]:
+    """Criteria the lead-in states outside the numbered list, as passages of their own."""
+    first = next((p for p in passages if is_criterion_passage(p) and lead_in(p)), None)
+    if first is None:
+        return []
+    text = lead_in(first)
+    found = [m.group("cond") for m in _PREREQ_WHEN.finditer(text)]
+    found += [m.group(0) for m in _PREREQ_MUST.finditer(text)]
+    base = first.id.split("#", 1)[0]
+    return [
+        first.model_copy(update={
+            "id": f"{base}#coverage-criteria-{PREREQUISITE}" + (f"-{i}" if i else ""),
+            "section": f"Coverage criteria > {PREREQUISITE}" + (f" {i + 1}" if i else ""),
+            "text": cond.strip()[0].upper() + cond.strip()[1:].rstrip(".") + ".",
+        })
+        for i, cond in enumerate(found)
+    ]
 
 
 _SIDE = {"right": re.compile(r"\bright\b", re.I), "left": re.compile(r"\bleft\b", re.I)}
@@ -368,9 +516,85 @@ def build_evidence_map(
         for pc in policy
         if pc.id not in merged
     ]
-    if _alternatives(passages) and (
-        merged or any(link.status is EvidenceStatus.MET for link in policy_links)
-    ):
-        # One alternative is met (or backs a stated criterion): the others are not required.
-        policy_links = [link for link in policy_links if link.status is EvidenceStatus.MET]
-    return EvidenceMap(links=[*links, *policy_links])
+    # One alternative is met (or backs a stated criterion): the others in its group are not
+    # required. Criteria outside every group (a prerequisite, "together with criterion 4") stay.
+    policy_links = drop_met_alternatives(policy_links, alternative_groups(passages), merged)
+    return apply_thresholds(EvidenceMap(links=[*links, *policy_links]), facts)
+
+
+# "at least its minimal clinically important difference (for example 10 points on the Oswestry
+# Disability Index, 9 points on the Lower Extremity Functional Scale)": a stated number of points
+# on a named measure is compared with the change the chart records ("LEFS improved from 35 to 39").
+_POINTS = re.compile(r"(\d+(?:\.\d+)?)[- ]points? (?:on|in) (?:the )?([^,;.()]+)", re.I)
+_CHANGE = r"[^.;]*?\bfrom (\d+(?:\.\d+)?)(?:/\d+)? to (\d+(?:\.\d+)?)"
+
+
+def _aliases(name: str) -> set[str]:
+    """A measure's name and, for a name of several words, its initials (LEFS, ODI)."""
+    words = re.findall(r"[a-z0-9][a-z0-9-]*", name.lower())
+    out = {" ".join(words)}
+    if len(words) > 1:
+        out.add("".join(w[0] for w in words))
+    return out
+
+
+def point_thresholds(text: str) -> list[tuple[float, set[str]]]:
+    """(points, the measure's names) for each threshold a criterion states."""
+    out = []
+    for m in _POINTS.finditer(text):
+        for name in re.split(r"\s+or\s+|\s+and\s+", m.group(2).strip()):
+            if name.strip():
+                out.append((float(m.group(1)), _aliases(name)))
+    return out
+
+
+def _changes(names: set[str], facts: Sequence[ChartFact]) -> list[tuple[ChartFact, float]]:
+    found = []
+    for f in facts:
+        if _is_negated(f):
+            continue
+        for name in names:
+            m = re.search(rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9]){_CHANGE}", f.text.lower())
+            if m:
+                found.append((f, abs(float(m.group(2)) - float(m.group(1)))))
+                break
+    return found
+
+
+def threshold_shortfall(text: str, facts: Sequence[ChartFact]) -> tuple[str | None, list[str]]:
+    """(what is missing or None, the facts that report the measure) for a criterion's thresholds.
+
+    A criterion that states no threshold gives (None, []). One that does is met only when the
+    latest recorded change on one of its measures reaches that measure's threshold.
+    """
+    wanted = point_thresholds(text)
+    if not wanted:
+        return None, []
+    reported, met = [], False
+    for points, names in wanted:
+        changes = _changes(names, facts)
+        reported += [f.id for f, _ in changes]
+        if changes:
+            latest = max(changes, key=lambda c: (c[0].date is not None, c[0].date))
+            met = met or latest[1] >= points
+    if met:
+        return None, reported
+    if reported:
+        return ("a re-assessment showing a change on the outcome measure of at least the number "
+                "of points the policy states; the chart records a smaller change"), reported
+    return ("the baseline and latest values of the outcome measure the policy names, showing a "
+            "change of at least the number of points it states"), reported
+
+
+def apply_thresholds(evidence: EvidenceMap, facts: Sequence[ChartFact]) -> EvidenceMap:
+    """A met criterion whose stated point threshold the chart does not reach becomes a gap."""
+    links = []
+    for link in evidence.links:
+        need, reported = threshold_shortfall(link.criterion.text, facts)
+        if link.status is EvidenceStatus.MET and need:
+            link = link.model_copy(update={
+                "status": EvidenceStatus.GAP, "need": need,
+                "fact_ids": list(dict.fromkeys([*reported, *link.fact_ids])),
+            })
+        links.append(link)
+    return EvidenceMap(links=links)

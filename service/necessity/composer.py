@@ -120,7 +120,7 @@ def _section_facts(a: Assessment) -> dict[str, list[list[ChartFact]]]:
         out["Clinical history"] = [history]
     if kind is LetterKind.DRUG:
         out[KIND_SECTION[kind]] = [sections.prior_drugs(facts)]
-    elif kind is LetterKind.DME:
+    elif kind is LetterKind.DME and sections.is_upgrade(a.case.request.service.description):
         out[KIND_SECTION[kind]] = [sections.standard_inadequate(facts)]
     elif kind is LetterKind.THERAPY:
         out[KIND_SECTION[kind]] = [sections.goals(facts), sections.progress(facts)]
@@ -143,10 +143,40 @@ def _body(found: dict[str, list[list[ChartFact]]]) -> dict[str, str]:
     return out
 
 
-def _requirement(p: PolicyPassage, items: list[str] | None) -> str:
+# A standard item is not weighed against a simpler one: the section says so instead of asking the
+# chart for a comparison no reviewer needs (the template prints the section for every DME letter).
+NO_UPGRADE = ("No upgrade is requested: the item is the standard one for this need, so there is "
+              "no simpler item to rule out.")
+
+
+def _no_upgrade(a: Assessment) -> dict[str, str]:
+    if a.case.kind is LetterKind.DME and not sections.is_upgrade(
+        a.case.request.service.description
+    ):
+        return {KIND_SECTION[LetterKind.DME]: NO_UPGRADE}
+    return {}
+
+
+_CODE_NOTE = re.compile(r"\s*\(((?:[A-V]\d{4}|\d{5})(?:[^()]*))\)")
+
+
+def quote_for(body: str, codes: set[str]) -> str:
+    """The criterion quoted verbatim, leaving out parentheticals that name only other codes
+    (a letter for K0003 does not print K0005); each remaining piece stays a verbatim quote."""
+    pieces, last = [], 0
+    for m in _CODE_NOTE.finditer(body):
+        named = set(re.findall(r"[A-V]\d{4}|\d{5}", m.group(1)))
+        if named and not named & codes:
+            pieces.append(body[last:m.start()])
+            last = m.end()
+    pieces.append(body[last:])
+    return " \u2026 ".join(quote(x) for x in pieces if x.strip(" .;,"))
+
+
+def _requirement(p: PolicyPassage, items: list[str] | None, codes: set[str]) -> str:
     body = re.sub(r"^\s*\d+\.\s*", "", criterion_text(p))
     if not items:
-        return f"Your policy {p.policy_id} requires: {quote(body)}."
+        return f"Your policy {p.policy_id} requires: {quote_for(body, codes)}."
     parts = re.split(r"\n\s*([a-z])\.\s+", "\n" + body.split("\n", 1)[-1])
     kept = [(parts[i], parts[i + 1]) for i in range(1, len(parts) - 1, 2)]
     quoted = "; ".join(f"item {letter}, {quote(text)}" for letter, text in kept)
@@ -159,7 +189,8 @@ def _point(n: int, link: EvidenceLink, a: Assessment, encl: dict[str, int]) -> P
     used = link.fact_ids[:MAX_FACTS_PER_POINT]
     label = concept(link.concepts[0]).label if link.concepts else "Policy requirement"
     text = " ".join(
-        [_requirement(p, a.scope.items.get(p.id)), *(fact_sentence(facts[f]) for f in used)]
+        [_requirement(p, a.scope.items.get(p.id), set(a.case.denial.service_codes)),
+         *(fact_sentence(facts[f]) for f in used)]
     )
     numbers = sorted({encl[f] for f in used if f in encl})
     if numbers:
@@ -244,7 +275,7 @@ def compose_necessity(a: Assessment, today: dt.date) -> LetterDraft:
         date=today,
         recipient=_recipient(a),
         subject=f"Re: Letter of medical necessity \u2014 {_service(a)}",
-        identifiers={**_header(a), **_body(found)},
+        identifiers={**_header(a), **_no_upgrade(a), **_body(found)},
         opening=_opening(a, all_met),
         points=points,
         closing=_closing(a),

@@ -7,15 +7,17 @@ exactly what the letter claims, and what it says is missing is what holds the le
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from service.config import Settings
-from service.evidence import build_evidence_map, criterion_text
+from service.evidence import build_evidence_map, criterion_text, prerequisites
 from service.models import ChartFact, EvidenceMap, EvidenceStatus, PolicyPassage
 from service.necessity.applicability import Applicable, applicable, sharpen
 from service.necessity.case import NecessityCase, build_case
+from service.necessity.conflicts import request_conflicts
 from service.necessity.flags import conservative_flag, diagnosis_flags
 from service.necessity.models import (
     CriterionReadiness,
@@ -36,6 +38,17 @@ class Assessment:
     readiness: ReadinessReport
 
 
+_ALTERNATIVE_MET = ("Not required: the policy accepts any one of these criteria, and another one "
+                    "is met.")
+
+
+def _other_codes(p: PolicyPassage, codes: set[str]) -> str | None:
+    named = set(re.findall(r"(?<![\w.])(?:\d{5}|[A-V]\d{4})(?![\w.])", criterion_text(p)))
+    if named and codes and not named & codes:
+        return "Does not apply to the requested code: it governs " + ", ".join(sorted(named))
+    return None
+
+
 def _fact_refs(ids: Sequence[str], facts: dict[str, ChartFact]) -> list[FactRef]:
     return [
         FactRef(id=f.id, text=f.text, date=f.date, source=f.source)
@@ -46,6 +59,7 @@ def _fact_refs(ids: Sequence[str], facts: dict[str, ChartFact]) -> list[FactRef]
 def _rows(policy: list[PolicyPassage], scope: Applicable, evidence: EvidenceMap,
           facts: dict[str, ChartFact]) -> list[CriterionReadiness]:
     links = {link.criterion.id: link for link in evidence.links}
+    codes = set(scope.codes)
     narrowed = {p.id: p for p in scope.passages}
     rows = []
     for p in policy:
@@ -53,8 +67,10 @@ def _rows(policy: list[PolicyPassage], scope: Applicable, evidence: EvidenceMap,
                                     text=criterion_text(narrowed.get(p.id, p)))
         link = links.get(p.id)
         if link is None:
+            # Not skipped by a rule: dropped because an alternative criterion of its group is met.
+            reason = scope.skipped.get(p.id) or _other_codes(p, codes) or _ALTERNATIVE_MET
             rows.append(CriterionReadiness(**base, status=ReadinessStatus.NOT_APPLICABLE,
-                                           reason=scope.skipped.get(p.id)))
+                                           reason=reason))
         elif link.status is EvidenceStatus.MET:
             rows.append(CriterionReadiness(**base, status=ReadinessStatus.MET,
                                            facts=_fact_refs(link.fact_ids, facts)))
@@ -67,12 +83,14 @@ def _rows(policy: list[PolicyPassage], scope: Applicable, evidence: EvidenceMap,
 
 def assess(case: NecessityCase, policy: list[PolicyPassage], note: str = "") -> Assessment:
     """Match the applicable criteria of `policy` against the chart and flag coding problems."""
+    # A prerequisite the lead-in states outside the numbered list is a criterion too.
+    policy = [*policy, *prerequisites(policy)]
     scope = applicable(policy, case)
     evidence = sharpen(build_evidence_map(case.denial, case.chart, scope.passages), scope,
                        case.chart.facts)
     facts = {f.id: f for f in case.chart.facts}
     rows = _rows(policy, scope, evidence, facts)
-    flags = diagnosis_flags(case.denial.diagnosis_codes, case.chart)
+    flags = [*diagnosis_flags(case.denial.diagnosis_codes, case.chart), *request_conflicts(case)]
     if (flag := conservative_flag(evidence.links)) is not None:
         flags.append(flag)
     undocumented = [r.id for r in rows if r.status is ReadinessStatus.NOT_DOCUMENTED]

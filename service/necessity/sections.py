@@ -27,6 +27,17 @@ _FOLLOW_UP = re.compile(
     r"\b(?:follow[- ]up|re-?evaluat\w*|re-?assess\w*|return visit|recheck|monitor\w*)\b", re.I)
 
 
+# An item chosen over a simpler or standard one (the payer asks why the simpler one will not do).
+_UPGRADE = re.compile(
+    r"\b(?:power|lightweight|ultralight|high-strength|heavy[- ]duty|bariatric|deluxe|upgraded?|"
+    r"custom|semi-electric|electric|variable-height|tilt|recline|bilevel|specialty)\b", re.I)
+
+
+def is_upgrade(description: str) -> bool:
+    """True when the requested DME item is an upgrade over a standard or simpler item."""
+    return bool(_UPGRADE.search(description))
+
+
 def _usable(fact: ChartFact) -> bool:
     return not (fact.outcome and "negat" in fact.outcome.lower())
 
