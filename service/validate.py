@@ -361,6 +361,16 @@ def check_citations(
                         message=f"Point {p.number} cites {c.passage_id}, which was not retrieved.",
                     )
                 )
+            elif c.policy_id and c.policy_id not in f"{p.heading} {p.text}":
+                # a citation the reader cannot see does not hold the payer to its own policy
+                problems.append(
+                    Problem(
+                        code="unnamed_citation",
+                        where=where,
+                        message=f"Point {p.number} relies on policy {c.policy_id} but does not "
+                        "name it.",
+                    )
+                )
         if not p.chart_facts:
             problems.append(
                 Problem(

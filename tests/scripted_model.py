@@ -84,6 +84,9 @@ def _label(source: str) -> str:
     return source
 
 
+_STATES = {"denial": "The denial states:", "policy": "Your policy requires:"}
+
+
 def _point(n: int, crit: re.Match[str], facts: dict, passages: set[str], voice: str) -> dict:
     fact_ids = [f for f in _ids(crit[4]) if f in facts]
     cites = [p for p in _ids(crit[5]) if p in passages] or ["denial"]
@@ -97,7 +100,8 @@ def _point(n: int, crit: re.Match[str], facts: dict, passages: set[str], voice: 
         "number": n,
         "heading": f"{' and '.join(kinds[:2]).capitalize()} documented",
         "answers": crit[1],
-        "text": f"The denial states: {_quote(crit[6])} As {record} shows, this is documented. "
+        "text": f"{_STATES.get(crit[2], 'The requirement reads:')} {_quote(crit[6])} "
+        f"As {record} shows, this is documented. "
         + " ".join(says),
         "citations": cites,
         "chart_facts": fact_ids,

@@ -138,6 +138,14 @@ def test_unknown_payer_policy_cites_the_denial_as_the_payers_own():
          "ungrounded_policy"),
         (lambda p: p.model_copy(update={"text": p.text + " Billed $4,120.00."}),
          "ungrounded_amount"),
+        # a policy citation the reader cannot see: the policy id is nowhere in the point
+        (lambda p: p.model_copy(update={
+            "heading": p.heading.replace("NW-IMG-104", "the policy"),
+            "text": p.text.replace("NW-IMG-104", "the policy"),
+            "citations": [c for c in p.citations if c.policy_id] or [Citation(
+                kind=CitationKind.POLICY, passage_id=LUMBAR_POLICY[0].id,
+                policy_id=LUMBAR_POLICY[0].policy_id, section=LUMBAR_POLICY[0].section)]}),
+         "unnamed_citation"),
     ],
 )
 def test_validator_refuses_an_invented_detail(mutation, problem):

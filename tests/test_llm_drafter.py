@@ -52,6 +52,10 @@ def test_good_answer_is_merged_into_the_skeleton_and_released():
     assert [p.answers for p in result.letter.points] == ["SC1", "SC2"]
     assert result.letter.points[0].citations[0].passage_id == P2
     assert result.letter.points[0].enclosures == [1, 2]
+    # the model's prose named no policy; the reader still sees which one each point relies on
+    for point in result.letter.points:
+        for c in point.citations:
+            assert c.policy_id and c.policy_id in point.text
     # the placeholder in the quoted fact is restored to the chart's own words
     assert FACTS[0].text in result.letter.points[0].text
     assert result.usage["calls"] == 1 and result.usage["prompt_tokens"] == 1000

@@ -341,9 +341,13 @@ def _also_cites(point: Point, citations: list[Citation]) -> Point:
 
 def _restated(point: Point, link: EvidenceLink, earlier: int) -> Point:
     """The same record answers this criterion too: say so rather than quote it twice."""
+    refs = "; ".join(
+        f"{c.policy_id}, {section_label(c.section or '')}" for c in point.citations if c.policy_id
+    )
     text = (
         f"Your letter also states: {quote(link.criterion.text)}. The record quoted in "
-        f"point {earlier} answers this as well."
+        f"point {earlier} answers this as well" + (f", as your policy sets out ({refs})." if refs
+                                                   else ".")
     )
     if point.enclosures:
         text += f" ({phrases.enclosure_ref(point.enclosures)}.)"

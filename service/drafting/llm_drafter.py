@@ -243,17 +243,22 @@ def merge(skeleton: LetterDraft, out: DraftOut, inp: ComposeInput) -> LetterDraf
     points = []
     for n, p in enumerate(out.points, start=1):
         numbers = sorted({encl[f] for f in p.chart_facts if f in encl})
+        cites = list(dict.fromkeys(p.citations))
+        citations = [_citation(c, inp, p.answers) for c in cites]
         text = p.text.strip()
+        unnamed = [c for c in citations if c.policy_id and c.policy_id not in text]
+        if unnamed:  # the reader must see which policy a point holds the payer to
+            refs = "; ".join(f"{c.policy_id}, {section_label(c.section or '')}" for c in unnamed)
+            text += f" ({phrases.policy_ref(refs)}.)"
         if numbers and "nclosure" not in text:
             text += f" ({phrases.enclosure_ref(numbers)}.)"
-        cites = list(dict.fromkeys(p.citations))
         points.append(
             Point(
                 number=n,
                 heading=p.heading.strip(),
                 answers=p.answers,
                 text=text,
-                citations=[_citation(c, inp, p.answers) for c in cites],
+                citations=citations,
                 chart_facts=list(dict.fromkeys(p.chart_facts)),
                 enclosures=numbers,
             )

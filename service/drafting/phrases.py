@@ -85,6 +85,11 @@ def enclosure_ref(numbers: list[int]) -> str:
     return f"Enclosures {head} and {numbers[-1]}"
 
 
+def policy_ref(refs: str) -> str:
+    """'See your policy NW-IMG-104, criterion 2' for a point whose prose did not name it."""
+    return f"See your policy {refs}"
+
+
 def join_and(items: list[str]) -> str:
     """'A', 'A and B', 'A, B and C'."""
     if len(items) <= 1:
