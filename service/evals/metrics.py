@@ -71,6 +71,8 @@ METRICS = {
         Metric("placeholder_leaks", "sum", "lower", "released letters with a placeholder left"),
         Metric("words", "mean", "", "letter length in words"),
         Metric("reading_grade", "mean", "", "Flesch-Kincaid grade of the letter's prose"),
+        Metric("model_drafted", "mean", "higher", "letters of a model variant the model wrote "
+               "(not a composer fallback); a replay miss after a prompt change lowers it"),
         Metric("readiness_accuracy", "mean", "higher", "necessity cases whose readiness verdict "
                "(ready or not) is the expected one"),
         Metric("undocumented_exact", "mean", "higher", "necessity cases reporting exactly the "

@@ -186,6 +186,12 @@ def run_case(
     except OverturnError as err:
         return _error_record(record, err)
     score = score_case(case, result, parsed.chart, settings)
+    if variant.model != "composer" and result.triage.letter_type:  # no letter, no model call
+        fell_back = result.provenance.drafter != "llm"
+        score.put("model_drafted", 0.0 if fell_back else 1.0,
+                  [f"the composer wrote it: {' '.join(result.provenance.notes)[-160:]}"
+                   + (" (a replay miss? re-record the cassettes)" if not opts.live else "")]
+                  if fell_back else [])
     record.update(
         status=result.status.value,
         triage=[result.triage.category.value, result.triage.strategy.value],
