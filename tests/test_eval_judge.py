@@ -25,7 +25,8 @@ def _args(tmp_path, *extra: str, thresholds: str | None = None) -> argparse.Name
     parser = argparse.ArgumentParser()
     cli.add_parser(parser.add_subparsers(dest="command"))
     more = ["--thresholds", thresholds] if thresholds else []
-    return parser.parse_args(["eval", *extra, *more, "--only", CASE, "--no-progress", "--out",
+    return parser.parse_args(["eval", *extra, *more, "--only", CASE, "--variant", "composer",
+                              "--no-progress", "--out",
                               str(tmp_path / "out"), "--baseline", str(tmp_path / "base.json"),
                               "--index-dir", str(tmp_path / "index")])
 
