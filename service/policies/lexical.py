@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
+from typing import Any
 
 from service.models import PolicyPassage
 from service.policies.corpus import split_lead
@@ -65,15 +66,27 @@ class LexicalIndex:
         self, query: str, allowed: Collection[str] | None = None, limit: int = 50
     ) -> list[tuple[str, float]]:
         """(id, BM25 score) of the best-scoring passages, best first; only scores above 0."""
+        return self.scored_rows(query, None if allowed is None else self.mask(allowed), limit)
+
+    def mask(self, allowed: Collection[str]) -> Any:
+        """A boolean row mask of the allowed ids (worth caching for a repeated filter)."""
+        import numpy as np
+
+        wanted = set(allowed)
+        return np.fromiter((pid in wanted for pid in self.ids), dtype=bool, count=len(self.ids))
+
+    def scored_rows(self, query: str, mask: Any, limit: int = 50) -> list[tuple[str, float]]:
+        """As scored(), with the filter given as a row mask (None: every passage)."""
+        import numpy as np
+
         tokens = tokenize(query)
-        if not tokens or not self.ids:
+        if not tokens or not self.ids or limit <= 0:
             return []
-        scores = self._bm25.get_scores(tokens)
-        ranked = sorted(
-            (i for i, score in enumerate(scores) if score > 0),
-            key=lambda i: (-scores[i], self.ids[i]),
-        )
-        hits = [(self.ids[i], float(scores[i])) for i in ranked]
-        if allowed is not None:
-            hits = [hit for hit in hits if hit[0] in allowed]
-        return hits[:limit]
+        scores = np.asarray(self._bm25.get_scores(tokens), dtype=np.float64)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        # the top `limit` by partition, then sorted; a full sort of 100k scores costs ~70 ms
+        top = np.argpartition(-scores, limit - 1)[:limit] if limit < len(scores) else None
+        rows = [int(i) for i in (range(len(scores)) if top is None else top) if scores[i] > 0]
+        rows.sort(key=lambda i: (-scores[i], self.ids[i]))
+        return [(self.ids[i], float(scores[i])) for i in rows]
