@@ -1,5 +1,9 @@
 """A bench-only prototype of a faster Retriever.search, to measure fixes before proposing them.
 
+Fixes 1 to 3 below have since landed in service/policies/retrieve.py and lexical.py (so with
+`--prototype` they now time the same path); it is kept for the exact in-memory dense side
+(vectors=True), the candidate for 100k passages, which the service does not have yet.
+
 Same scoring as service/policies/retrieve.py; three changes:
 1. eligibility: passages grouped by payer once, and each (payer, date) answer cached, instead of
    scanning every passage on every query;
