@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from service.errors import NotText
 from service.intake import ocr
@@ -19,6 +20,7 @@ class PdfText:
 
     text: str
     ocr: bool = False
+    title: str = ""  # the PDF's own title metadata, "" when it has none
 
 
 def is_pdf(data: bytes, filename: str = "") -> bool:
@@ -31,11 +33,16 @@ def pdf_to_text(data: bytes, *, field: str, max_pages: int = 50) -> str:
     return read_pdf(data, field=field, max_pages=max_pages).text
 
 
-def read_pdf(data: bytes, *, field: str, max_pages: int = 50) -> PdfText:
-    """The PDF's text layer, or its OCR text when it is a scan and tesseract is installed."""
-    text = _text_layer(data, field=field, max_pages=max_pages)
+def read_pdf(
+    data: bytes, *, field: str, max_pages: int = 50, layout: bool = False
+) -> PdfText:
+    """The PDF's text layer, or its OCR text when it is a scan and tesseract is installed.
+
+    `layout` keeps the page's indentation and blank lines (a policy's sub-items need them).
+    """
+    text, title = _text_layer(data, field=field, max_pages=max_pages, layout=layout)
     if len(text.strip()) >= MIN_CHARS:
-        return PdfText(text)
+        return PdfText(text, title=title)
     if not ocr.ocr_available():
         raise NotText(f"The PDF has {ocr.NO_OCR}", field=field)
     scanned = ocr.ocr_pdf(data, field=field, max_pages=min(max_pages, ocr.MAX_OCR_PAGES))
@@ -45,23 +52,38 @@ def read_pdf(data: bytes, *, field: str, max_pages: int = 50) -> PdfText:
             "paste the text or upload a clearer scan.",
             field=field,
         )
-    return PdfText(scanned, ocr=True)
+    return PdfText(scanned, ocr=True, title=title)
 
 
-def _text_layer(data: bytes, *, field: str, max_pages: int) -> str:
+def _text_layer(data: bytes, *, field: str, max_pages: int, layout: bool) -> tuple[str, str]:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import DependencyError, PdfReadError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings may quote document text
+    mode = "layout" if layout else "plain"
     try:
         reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
+        # a PDF locked only against editing opens with the empty password: read it
+        if reader.is_encrypted and not _opens_without_password(reader, DependencyError):
             raise NotText(
-                "The PDF is password-protected: remove the password or paste the text.", field=field
+                "The PDF is password-protected: remove the password and upload it again, or "
+                "paste the text.",
+                field=field,
             )
-        pages = reader.pages[:max_pages]
-        return "\n".join(page.extract_text() or "" for page in pages)
-    except (PdfReadError, ValueError, KeyError, TypeError) as err:
+        text = "\n\n".join(
+            page.extract_text(extraction_mode=mode) or "" for page in reader.pages[:max_pages]
+        )
+        info = reader.metadata
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError, ZeroDivisionError) as err:
         raise NotText(
             "The PDF could not be read; it may be damaged. Paste the text instead.", field=field
         ) from err
+    title = str(info.title).strip() if info and info.title else ""
+    return text, title
+
+
+def _opens_without_password(reader: Any, dependency_error: type[Exception]) -> bool:
+    try:
+        return bool(reader.decrypt(""))
+    except (dependency_error, NotImplementedError):  # an encryption pypdf cannot undo
+        return False

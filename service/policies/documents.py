@@ -9,8 +9,6 @@ and, for what it lacks, from defaults the caller gives.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import logging
 import re
 from collections.abc import Iterable, Sequence
 from html.parser import HTMLParser
@@ -20,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from service.errors import BadInput, EmptyInput, InputTooLarge, NotText
-from service.intake import ocr
+from service.intake.pdf_text import read_pdf
 from service.models import PolicyPassage
 from service.policies.corpus import (
     REQUIRED_KEYS,
@@ -33,7 +31,6 @@ if TYPE_CHECKING:
 
 MAX_POLICY_BYTES = 50 * 1024 * 1024
 MAX_PDF_PAGES = 1000
-MIN_PDF_CHARS = 40  # fewer characters from a whole PDF means a scan, not a text PDF
 FIELD = "file"
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -368,76 +365,13 @@ def pdf_heading(line: str) -> str | None:
     return None
 
 
-def _pdf_reader(data: bytes, name: str) -> Any:
-    from pypdf import PdfReader
-    from pypdf.errors import DependencyError, PdfReadError
-
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings may quote document text
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        # a PDF locked only against editing opens with the empty password: read it
-        if reader.is_encrypted and not _opens_without_password(reader, DependencyError):
-            raise NotText(
-                f"Policy document {name} is password-protected: remove the password and "
-                "upload it again.",
-                field=FIELD,
-                file=name,
-            )
-        return reader
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as err:
-        raise _damaged(name) from err
-
-
-def _opens_without_password(reader: Any, dependency_error: type[Exception]) -> bool:
-    try:
-        return bool(reader.decrypt(""))
-    except (dependency_error, NotImplementedError):
-        return False
-
-
-def _damaged(name: str) -> NotText:
-    return NotText(
-        f"Policy document {name} could not be read as a PDF; it may be damaged.",
-        field=FIELD,
-        file=name,
-    )
-
-
 def _pdf_text(data: bytes, name: str) -> tuple[str, str, bool]:
     """(layout text of every page, the PDF's own title or "", whether OCR read it)."""
-    from pypdf.errors import PdfReadError
-
-    reader = _pdf_reader(data, name)
-    pages: list[str] = []
     try:
-        for page in reader.pages[:MAX_PDF_PAGES]:
-            pages.append(page.extract_text(extraction_mode="layout") or "")
-        info = reader.metadata
-    except (PdfReadError, ValueError, KeyError, TypeError, ZeroDivisionError) as err:
-        raise _damaged(name) from err
-    text = "\n\n".join(pages)
-    title = str(info.title).strip() if info and info.title else ""
-    if len(text.strip()) >= MIN_PDF_CHARS:
-        return text, title, False
-    return _ocr_text(data, name), title, True
-
-
-def _ocr_text(data: bytes, name: str) -> str:
-    """The OCR text of a scanned policy; NotText naming the file when it cannot be had."""
-    if not ocr.ocr_available():
-        raise NotText(f"Policy document {name} has {ocr.NO_OCR}", field=FIELD, file=name)
-    try:
-        text = ocr.ocr_pdf(data, field=FIELD)
+        pdf = read_pdf(data, field=FIELD, max_pages=MAX_PDF_PAGES, layout=True)
     except NotText as err:
         raise NotText(f"Policy document {name}: {err.detail}", field=FIELD, file=name) from err
-    if len(text.strip()) < MIN_PDF_CHARS:
-        raise NotText(
-            f"Policy document {name} has no text layer and OCR found no text in it (a blank "
-            "or faint scan?): upload a text PDF or a clearer scan.",
-            field=FIELD,
-            file=name,
-        )
-    return text
+    return pdf.text, pdf.title, pdf.ocr
 
 
 # --- adding documents to the index -------------------------------------------------------------
