@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from service.config import Settings
-from service.pipeline import draft_appeal
+from service.pipelines.appeal import draft_appeal
 from service.policies.retrieve import build_retriever
 
 REPO = Path(__file__).resolve().parents[1]
@@ -44,8 +44,9 @@ def cases() -> list[tuple[str, str, str, dict | None]]:
     out = [("corpus-lumbar", CORPUS_DENIAL, CORPUS_CHART, None)]
     for chart in sorted(REAL.glob("*.chart.txt")):
         name = chart.name.removesuffix(".chart.txt")
-        out.append((name, (DENIALS / f"{name}.txt").read_text(), chart.read_text(),
-                    corrections.get(name)))
+        out.append(
+            (name, (DENIALS / f"{name}.txt").read_text(), chart.read_text(), corrections.get(name))
+        )
     return out
 
 
@@ -71,18 +72,27 @@ def main() -> None:
         for _ in range(args.rounds):
             for name, denial, chart, corr in work:
                 t = time.perf_counter()
-                result = draft_appeal(denial, chart, settings=settings, retriever=retriever,
-                                      corrections=corr)
+                result = draft_appeal(
+                    denial, chart, settings=settings, retriever=retriever, corrections=corr
+                )
                 times.append(time.perf_counter() - t)
                 statuses[name] = result.status.value
         wall = time.perf_counter() - start
-    print(json.dumps({
-        "index_build_s": round(build, 1), "passages": retriever.count(),
-        "letters": len(times), "p50_ms": round(pct(times, 0.5) * 1000, 1),
-        "p95_ms": round(pct(times, 0.95) * 1000, 1),
-        "mean_ms": round(statistics.mean(times) * 1000, 1),
-        "letters_per_s": round(len(times) / wall, 1), "statuses": statuses,
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "index_build_s": round(build, 1),
+                "passages": retriever.count(),
+                "letters": len(times),
+                "p50_ms": round(pct(times, 0.5) * 1000, 1),
+                "p95_ms": round(pct(times, 0.95) * 1000, 1),
+                "mean_ms": round(statistics.mean(times) * 1000, 1),
+                "letters_per_s": round(len(times) / wall, 1),
+                "statuses": statuses,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

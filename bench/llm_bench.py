@@ -37,8 +37,8 @@ from test_llm_real_denials import (  # noqa: E402
     model_settings,
 )
 
-from service.drafting.llm_drafter import draft_with_model  # noqa: E402
-from service.pipeline import draft_appeal  # noqa: E402
+from service.drafting.model import draft_with_model  # noqa: E402
+from service.pipelines.appeal import draft_appeal  # noqa: E402
 
 
 def pct(values: list[float], q: float) -> float:
@@ -78,8 +78,13 @@ def real_run(name: str, data_dir: str) -> tuple[float, dict]:
     denial, chart = inputs(name)
     started = time.perf_counter()
     with cassette(name):
-        result = draft_appeal(denial, chart, settings=model_settings(data_dir),
-                              retriever=FakeRetriever([]), corrections=CORRECTIONS.get(name))
+        result = draft_appeal(
+            denial,
+            chart,
+            settings=model_settings(data_dir),
+            retriever=FakeRetriever([]),
+            corrections=CORRECTIONS.get(name),
+        )
     assert result.status.value == "released", name
     return time.perf_counter() - started, result.provenance.usage
 
@@ -87,8 +92,10 @@ def real_run(name: str, data_dir: str) -> tuple[float, dict]:
 def real_letters(runs: int) -> None:
     """Per real letter: calls, tokens, and Overturn's overhead around the two model calls."""
     os.environ.setdefault("OPENAI_API_KEY", "sk-replay")  # litellm wants one; replays ignore it
-    print(f"\n{'real letter (full pipeline)':32} {'overhead p50':>12} {'p95':>8} "
-          f"{'adapter p50':>12} {'calls':>6} {'tokens in/out':>14}")
+    print(
+        f"\n{'real letter (full pipeline)':32} {'overhead p50':>12} {'p95':>8} "
+        f"{'adapter p50':>12} {'calls':>6} {'tokens in/out':>14}"
+    )
     every: list[float] = []
     with tempfile.TemporaryDirectory() as data_dir:
         real_run(LETTERS[0], data_dir)  # warm-up: the ICD-10 code set loads on first parse
@@ -99,10 +106,12 @@ def real_letters(runs: int) -> None:
                 overhead.append((total - usage["model_seconds"]) * 1000)
                 adapter.append(usage["model_seconds"] * 1000)
             every += overhead
-            print(f"{name:32} {pct(overhead, .5):9.1f} ms {pct(overhead, .95):5.1f} ms "
-                  f"{statistics.median(adapter):9.1f} ms {usage['calls']:6.0f} "
-                  f"{usage['prompt_tokens']:7.0f}/{usage['completion_tokens']:<6.0f}")
-    print(f"{'all five':32} {pct(every, .5):9.1f} ms {pct(every, .95):5.1f} ms")
+            print(
+                f"{name:32} {pct(overhead, 0.5):9.1f} ms {pct(overhead, 0.95):5.1f} ms "
+                f"{statistics.median(adapter):9.1f} ms {usage['calls']:6.0f} "
+                f"{usage['prompt_tokens']:7.0f}/{usage['completion_tokens']:<6.0f}"
+            )
+    print(f"{'all five':32} {pct(every, 0.5):9.1f} ms {pct(every, 0.95):5.1f} ms")
 
 
 def main() -> None:
@@ -110,8 +119,10 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=30)
     args = ap.parse_args()
     cassette_run("draft_released", [good])  # warm-up: litellm import and first-call setup
-    print(f"{'scenario':32} {'overhead p50':>12} {'p95':>8} {'adapter p50':>12} "
-          f"{'calls':>6} {'tokens in/out':>14}")
+    print(
+        f"{'scenario':32} {'overhead p50':>12} {'p95':>8} {'adapter p50':>12} "
+        f"{'calls':>6} {'tokens in/out':>14}"
+    )
     for label, (fn, fargs) in SCENARIOS.items():
         overhead, adapter, usage = [], [], {}
         for _ in range(args.runs):
@@ -119,9 +130,11 @@ def main() -> None:
             overhead.append((total - usage["model_seconds"]) * 1000)
             adapter.append(usage["model_seconds"] * 1000)
         adapter_p50 = f"{statistics.median(adapter):.1f} ms" if "cassette" in label else "-"
-        print(f"{label:32} {pct(overhead, .5):9.1f} ms {pct(overhead, .95):5.1f} ms "
-              f"{adapter_p50:>12} {usage['calls']:6.0f} "
-              f"{usage['prompt_tokens']:7.0f}/{usage['completion_tokens']:<6.0f}")
+        print(
+            f"{label:32} {pct(overhead, 0.5):9.1f} ms {pct(overhead, 0.95):5.1f} ms "
+            f"{adapter_p50:>12} {usage['calls']:6.0f} "
+            f"{usage['prompt_tokens']:7.0f}/{usage['completion_tokens']:<6.0f}"
+        )
     real_letters(args.runs)
 
 

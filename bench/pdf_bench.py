@@ -18,7 +18,7 @@ def main(repeats: int = 10) -> None:
     from pypdf import PdfReader
     from test_necessity import CASES, draft, settings
 
-    from service.export import to_pdf
+    from service.render.files import to_pdf
 
     letter = draft(CASES["procedure"]).letter  # two pages on US Letter
     s = settings()
@@ -30,8 +30,10 @@ def main(repeats: int = 10) -> None:
         times.append(time.perf_counter() - start)
     pages = len(PdfReader(io.BytesIO(data)).pages)
     times.sort()
-    print(f"pages={pages} bytes={len(data)} median={times[len(times) // 2] * 1000:.1f} ms "
-          f"max={times[-1] * 1000:.1f} ms over {repeats} runs")
+    print(
+        f"pages={pages} bytes={len(data)} median={times[len(times) // 2] * 1000:.1f} ms "
+        f"max={times[-1] * 1000:.1f} ms over {repeats} runs"
+    )
 
 
 if __name__ == "__main__":

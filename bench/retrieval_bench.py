@@ -59,8 +59,10 @@ def rss_mb() -> dict[str, float]:
     fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
     kib = {key: int(fields[key].split()[0]) for key in ("VmRSS", "VmHWM") if key in fields}
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    return {"rss_mb": round(kib.get("VmRSS", 0) / 1024, 1),
-            "peak_mb": round(max(kib.get("VmHWM", 0), peak) / 1024, 1)}
+    return {
+        "rss_mb": round(kib.get("VmRSS", 0) / 1024, 1),
+        "peak_mb": round(max(kib.get("VmHWM", 0), peak) / 1024, 1),
+    }
 
 
 class Clock:
@@ -76,6 +78,7 @@ class Clock:
                 return fn(*args, **kwargs)
             finally:
                 self.spent[label] += time.perf_counter() - start
+
         return timed
 
     def take(self) -> dict[str, float]:
@@ -95,7 +98,7 @@ def reuse_vectors(embedder, base, passages) -> Callable:
     row = {p.id: i for i, p in enumerate(base)}
     source = {embedding_text(p): i for i, p in enumerate(base)}
     exact = set(source)  # base passages keep their real vector
-    for p in passages[len(base):]:
+    for p in passages[len(base) :]:
         # variant "SP03-NW-IMG-104@v201#slug" comes from base "NW-IMG-104@v1#slug"
         head, slug = p.id.split("#", 1)
         version = int(head.rsplit("@v", 1)[1]) % 100
@@ -144,16 +147,20 @@ def build(size: int, data_dir: Path, reuse: bool, clock: Clock):
     start = time.perf_counter()
     version = corpus_hash(content_hash(p) for p in stored)
     hash_s = time.perf_counter() - start
-    retriever = Retriever(index=index, passages={p.id: p for p in stored}, lexical=lexical,
-                          corpus_version=version)
+    retriever = Retriever(
+        index=index, passages={p.id: p for p in stored}, lexical=lexical, corpus_version=version
+    )
     # reused vectors cost a lookup, not a model run: leave that out of the build time
     total = ingest_s - (embed_s if reuse else 0.0) + read_s + bm25_s + hash_s
     return retriever, {
-        "passages": len(stored), "embedding": "reused+perturbed" if reuse else "real",
+        "passages": len(stored),
+        "embedding": "reused+perturbed" if reuse else "real",
         "embed_s": 0.0 if reuse else round(embed_s, 2),
         "chroma_upsert_s": round(ingest_s - embed_s, 2),
-        "read_back_s": round(read_s, 2), "bm25_s": round(bm25_s, 2),
-        "corpus_hash_s": round(hash_s, 2), "build_s": round(total, 2),
+        "read_back_s": round(read_s, 2),
+        "bm25_s": round(bm25_s, 2),
+        "corpus_hash_s": round(hash_s, 2),
+        "build_s": round(total, 2),
         "build_rate_per_s": round(len(stored) / total, 1),
         "embed_rate_per_s": round(size / embed_s, 1) if not reuse and embed_s else None,
     }
@@ -188,8 +195,11 @@ def run_queries(search: Callable, work: list[dict], clock: Clock) -> dict:
             parts[key] += seconds * 1000
         tops.append([p.id for p in hits])
         found.append(bool({base_id(p.id) for p in hits[:5]} & set(q["relevant"])))
-    out = {f"{shape}_{q}_ms": round(pct(v, p), 1) for shape, v in times.items()
-           for q, p in (("p50", 0.5), ("p95", 0.95))}
+    out = {
+        f"{shape}_{q}_ms": round(pct(v, p), 1)
+        for shape, v in times.items()
+        for q, p in (("p50", 0.5), ("p95", 0.95))
+    }
     out["mean_ms"] = round(statistics.mean(times["all"]), 1)
     out["hit@5"] = round(sum(found) / len(found), 3)  # a copy of a labelled passage in the top 5
     n = len(work)
@@ -214,18 +224,23 @@ def run_size(size: int, reuse: bool, n_queries: int, prototype: bool) -> dict:
         instrument(retriever, clock)
 
         def search(q: dict) -> list:
-            return retriever.search(q["text"], payer=q["payer"], codes=q["codes"],
-                                    date_of_service=q["date_of_service"], k=8)
+            return retriever.search(
+                q["text"],
+                payer=q["payer"],
+                codes=q["codes"],
+                date_of_service=q["date_of_service"],
+                k=8,
+            )
 
         result["query"] = run_queries(search, work, clock)
         if prototype:
             for label, exact in (("fast", False), ("fast_vectors", True)):
                 result[label] = prototype_queries(retriever, work, clock, exact)
                 pairs = list(zip(result["query"]["_tops"], result[label]["_tops"], strict=True))
-                result[label]["same_top8"] = round(
-                    sum(a == b for a, b in pairs) / len(pairs), 3)
+                result[label]["same_top8"] = round(sum(a == b for a, b in pairs) / len(pairs), 3)
                 result[label]["overlap_top8"] = round(
-                    statistics.mean(len(set(a) & set(b)) / max(len(a), 1) for a, b in pairs), 3)
+                    statistics.mean(len(set(a) & set(b)) / max(len(a), 1) for a, b in pairs), 3
+                )
         result["after_queries"] = rss_mb()
     for part in ("query", "fast", "fast_vectors"):
         result.get(part, {}).pop("_tops", None)
@@ -286,22 +301,32 @@ def table(results: list[dict]) -> list[str]:
     for r in results:
         for label in ("query", "fast", "fast_vectors"):
             if label in r:
-                extra = (f", same top 8: {r[label]['same_top8']}, overlap "
-                         f"{r[label]['overlap_top8']}, setup {r[label]['setup_s']} s"
-                         if label != "query" else "")
-                lines.append(f"- {r['size']} {label}: {r[label]['parts_mean_ms']}, "
-                             f"p50 {r[label]['all_p50_ms']} / p95 {r[label]['all_p95_ms']}, "
-                             f"hit@5 {r[label]['hit@5']}{extra}")
+                extra = (
+                    f", same top 8: {r[label]['same_top8']}, overlap "
+                    f"{r[label]['overlap_top8']}, setup {r[label]['setup_s']} s"
+                    if label != "query"
+                    else ""
+                )
+                lines.append(
+                    f"- {r['size']} {label}: {r[label]['parts_mean_ms']}, "
+                    f"p50 {r[label]['all_p50_ms']} / p95 {r[label]['all_p95_ms']}, "
+                    f"hit@5 {r[label]['hit@5']}{extra}"
+                )
     return lines
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="1000,10000,100000",
-                    type=lambda s: [int(x) for x in s.split(",")])
+    ap.add_argument(
+        "--sizes", default="1000,10000,100000", type=lambda s: [int(x) for x in s.split(",")]
+    )
     ap.add_argument("--queries", type=int, default=200)
-    ap.add_argument("--embed", choices=("auto", "real", "reuse"), default="auto",
-                    help="auto: real up to 10k passages, reused base vectors above")
+    ap.add_argument(
+        "--embed",
+        choices=("auto", "real", "reuse"),
+        default="auto",
+        help="auto: real up to 10k passages, reused base vectors above",
+    )
     ap.add_argument("--prototype", action="store_true", help="also time bench/retrieval_fast.py")
     ap.add_argument("--json", help="also write the results to this file")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: one size, JSON out

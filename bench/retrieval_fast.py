@@ -38,8 +38,9 @@ class FastSearch:
         self.r = retriever
         self.small_dense = small_dense  # False keeps the original n_results (for ablation)
         self.row = {pid: i for i, pid in enumerate(retriever.lexical.ids)}
-        self.by_payer: dict[str | None, list[PolicyPassage]] = {None: list(
-            retriever.passages.values())}
+        self.by_payer: dict[str | None, list[PolicyPassage]] = {
+            None: list(retriever.passages.values())
+        }
         for p in retriever.passages.values():
             self.by_payer.setdefault(p.payer, []).append(p)
         self.allowed = lru_cache(maxsize=256)(self._allowed)

@@ -26,13 +26,30 @@ NCD_FILE = REPO.parent / "shared" / "data" / "ncd_criteria" / "ncd_criteria.json
 LABELS = REPO / "evals" / "retrieval" / "labelled.yaml"
 # Made-up plans; the codes become policy id prefixes and the names replace the base payer's.
 _NAMES = [
-    "Harborview Health", "Cedar Ridge Mutual", "Prairie State Health Plan",
-    "Summit Care Alliance", "Tidewater Health", "Redwood Family Plan", "Granite Benefit Trust",
-    "Silverlake Health", "Meadowbrook Insurance", "Ironwood Health Partners",
-    "Bayside Community Plan", "Oakmont Mutual", "Riverbend Health", "Highland Care Plan",
-    "Copperfield Health", "Lakeview Benefit Plan", "Pinecrest Health", "Stonebridge Mutual",
-    "Willowgate Health", "Northgate Care", "Sunfield Health Plan", "Clearwater Mutual",
-    "Fairmont Health", "Bluewater Alliance",
+    "Harborview Health",
+    "Cedar Ridge Mutual",
+    "Prairie State Health Plan",
+    "Summit Care Alliance",
+    "Tidewater Health",
+    "Redwood Family Plan",
+    "Granite Benefit Trust",
+    "Silverlake Health",
+    "Meadowbrook Insurance",
+    "Ironwood Health Partners",
+    "Bayside Community Plan",
+    "Oakmont Mutual",
+    "Riverbend Health",
+    "Highland Care Plan",
+    "Copperfield Health",
+    "Lakeview Benefit Plan",
+    "Pinecrest Health",
+    "Stonebridge Mutual",
+    "Willowgate Health",
+    "Northgate Care",
+    "Sunfield Health Plan",
+    "Clearwater Mutual",
+    "Fairmont Health",
+    "Bluewater Alliance",
 ]
 PAYERS = [(f"sp{i:02d}", name) for i, name in enumerate(_NAMES)]
 BASE_NAMES = re.compile(
@@ -40,18 +57,43 @@ BASE_NAMES = re.compile(
     r"Northwind|Bluestone|Lakeshore"
 )
 SYNONYMS = {
-    "must": "shall", "documented": "recorded", "required": "needed", "medically necessary":
-    "reasonable and necessary", "physical therapy": "physiotherapy", "member": "enrollee",
-    "at least": "no fewer than", "months": "months'", "weeks": "weeks'", "patient": "individual",
-    "provider": "clinician", "treatment": "therapy", "failed": "did not respond to",
-    "covered": "eligible for coverage", "not covered": "excluded", "following": "below",
-    "evidence": "documentation", "symptoms": "complaints", "prior": "previous",
-    "conservative care": "non-operative care", "imaging": "diagnostic imaging",
-    "the record": "the chart", "shows": "demonstrates", "within": "in", "before": "prior to",
-    "after": "following", "requires": "calls for", "indicated": "appropriate",
-    "beneficiaries": "enrollees", "beneficiary": "enrollee", "test": "study",
-    "procedure": "intervention", "reasonable and necessary": "medically necessary",
-    "patients": "individuals", "performed": "done", "may": "can", "use": "utilization",
+    "must": "shall",
+    "documented": "recorded",
+    "required": "needed",
+    "medically necessary": "reasonable and necessary",
+    "physical therapy": "physiotherapy",
+    "member": "enrollee",
+    "at least": "no fewer than",
+    "months": "months'",
+    "weeks": "weeks'",
+    "patient": "individual",
+    "provider": "clinician",
+    "treatment": "therapy",
+    "failed": "did not respond to",
+    "covered": "eligible for coverage",
+    "not covered": "excluded",
+    "following": "below",
+    "evidence": "documentation",
+    "symptoms": "complaints",
+    "prior": "previous",
+    "conservative care": "non-operative care",
+    "imaging": "diagnostic imaging",
+    "the record": "the chart",
+    "shows": "demonstrates",
+    "within": "in",
+    "before": "prior to",
+    "after": "following",
+    "requires": "calls for",
+    "indicated": "appropriate",
+    "beneficiaries": "enrollees",
+    "beneficiary": "enrollee",
+    "test": "study",
+    "procedure": "intervention",
+    "reasonable and necessary": "medically necessary",
+    "patients": "individuals",
+    "performed": "done",
+    "may": "can",
+    "use": "utilization",
 }
 _SYN_RE = re.compile(r"\b(" + "|".join(map(re.escape, SYNONYMS)) + r")\b")
 _SMALL_NUMBER = re.compile(r"(?<![\w.])(\d{1,3})(?![\w.])")
@@ -101,15 +143,17 @@ def variant_document(
     ended = start + dt.timedelta(days=365) if newer else None
     codes = _nudge_codes(first.codes, rng)
     return [
-        p.model_copy(update={
-            "id": f"{policy_id}@v{version}#{p.id.split('#', 1)[1]}",
-            "policy_id": policy_id,
-            "payer": code,
-            "text": paraphrase(p.text, name, rng, start),
-            "effective_date": start,
-            "superseded_date": ended,
-            "codes": codes,
-        })
+        p.model_copy(
+            update={
+                "id": f"{policy_id}@v{version}#{p.id.split('#', 1)[1]}",
+                "policy_id": policy_id,
+                "payer": code,
+                "text": paraphrase(p.text, name, rng, start),
+                "effective_date": start,
+                "superseded_date": ended,
+                "codes": codes,
+            }
+        )
         for p in doc
     ]
 
@@ -198,10 +242,26 @@ def queries(corpus: Sequence[PolicyPassage]) -> list[dict]:
         pick = holders[zlib.crc32(raw["id"].encode()) % len(holders)]
         day = raw.get("date_of_service") or QUERY_DAY
         relevant = [str(r) for r in raw["relevant"]]
-        out.append({"text": raw["query"], "payer": pick, "codes": codes, "relevant": relevant,
-                    "date_of_service": _as_date(day), "shape": "pipeline"})
-        out.append({"text": raw["query"], "payer": None, "codes": codes, "relevant": relevant,
-                    "date_of_service": None, "shape": "open"})
+        out.append(
+            {
+                "text": raw["query"],
+                "payer": pick,
+                "codes": codes,
+                "relevant": relevant,
+                "date_of_service": _as_date(day),
+                "shape": "pipeline",
+            }
+        )
+        out.append(
+            {
+                "text": raw["query"],
+                "payer": None,
+                "codes": codes,
+                "relevant": relevant,
+                "date_of_service": None,
+                "shape": "open",
+            }
+        )
     return out
 
 

@@ -9,18 +9,26 @@ if TYPE_CHECKING:
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """The Flask app factory. Nothing heavy happens here: the index and store open on first use."""
+    """The Flask app factory: settings, resources, the API and the workspace.
+
+    Nothing heavy happens here: the store, the index and the model open on first use.
+    `test_config` may carry `settings` (a Settings) and `resources` (a Resources with fakes).
+    """
     from flask import Flask
 
-    from service import api
+    from service import api, resources, web
     from service.config import Settings
 
     app = Flask(__name__)
     overrides = dict(test_config or {})
-    settings = overrides.pop("settings", None) or Settings.from_env(**overrides)
+    given = overrides.pop("resources", None)
+    settings = overrides.pop("settings", None) or (given.settings if given else None)
+    settings = settings or Settings.from_env(**overrides)
     app.config["OVERTURN"] = settings
     # A request body over this is refused with 413 before it is read.
     app.config["MAX_CONTENT_LENGTH"] = settings.max_input_bytes * 2 + 65536
     app.config["SECRET_KEY"] = settings.secret_key or "overturn-local"
+    resources.init_app(app, given)
     api.init_app(app)
+    web.init_app(app)
     return app

@@ -1,6 +1,7 @@
-"""`overturn serve | draft | index | config`.
+"""`overturn serve | draft | letter | index | eval | config`.
 
-Exit codes of `overturn draft`: 0 released, 3 held, 2 bad input (a problem on stderr).
+Exit codes of `overturn draft` and `overturn letter`: 0 released (or ready), 3 held (or not
+ready), 2 bad input (a problem on stderr).
 """
 
 from __future__ import annotations
@@ -44,17 +45,15 @@ def _retriever(settings: Settings) -> Any:
 
 
 def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
-    from service.pipeline import draft_appeal
+    from service.pipelines.appeal import submit_appeal
+    from service.resources import Resources
 
-    denial = _read_arg_file(args.denial, "denial")
-    chart = _read_arg_file(args.chart, "chart") if args.chart else None
-    result = draft_appeal(
-        denial,
-        chart,
-        settings=settings,
-        retriever=_retriever(settings),
-        llm_extract=False if args.no_llm_extract else None,
-    )
+    payload = {
+        "denial": _read_arg_file(args.denial, "denial"),
+        "chart": _read_arg_file(args.chart, "chart") if args.chart else None,
+        "llm_extract": False if args.no_llm_extract else None,
+    }
+    result, _ = submit_appeal(payload, Resources(settings))
     if args.json:
         print(result.model_dump_json(indent=2))
     else:
@@ -67,12 +66,12 @@ def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from service import create_app
-    from service.api.resources import resources
+    from service.resources import current
 
     app = create_app({"settings": settings})
     with app.app_context():
         print("Opening the policy index (built from the corpus on first use)...", file=sys.stderr)
-        resources().retriever()
+        current().retriever()
     print(f"Overturn on http://{args.host}:{args.port}/", file=sys.stderr)
     app.run(host=args.host, port=args.port, threaded=True)
     return 0
@@ -166,18 +165,74 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--effective-date", help="YYYY-MM-DD the policy version took effect")
     add.add_argument("--version", dest="policy_version", help="version of the policy document")
     sub.add_parser("config", help="list every setting with its default and help")
+    letter = sub.add_parser("letter", help="draft a letter of medical necessity")
+    letter.add_argument(
+        "--request",
+        required=True,
+        help="request JSON (patient, payer, service, diagnosis_codes, signer, ...); - for stdin",
+    )
+    letter.add_argument(
+        "--chart", help="chart file (notes as text, or JSON); overrides the request's"
+    )
+    letter.add_argument(
+        "--readiness",
+        action="store_true",
+        help="only check which of the payer's criteria the chart documents",
+    )
+    letter.add_argument("--json", action="store_true", help="print the full result as JSON")
+    letter.add_argument("--docx", help="also write the released letter as DOCX to this path")
+    letter.add_argument("--pdf", help="also write the released letter as PDF to this path")
     from service.evals import cli as evals_cli
-    from service.necessity import cli as necessity_cli
 
-    necessity_cli.add_parser(sub)
     evals_cli.add_parser(sub)
     return parser
 
 
-def cmd_letter(args: argparse.Namespace, settings: Settings) -> int:
-    from service.necessity import cli as necessity_cli
+def _load_request(args: argparse.Namespace) -> Any:
+    from service.intake.necessity import parse_request
 
-    return necessity_cli.run(args, settings)
+    raw = _read_arg_file(args.request, "request")
+    if not isinstance(raw, dict):
+        raise InvalidJSON("the request file must be a JSON object", field="request")
+    if args.chart:
+        chart = _read_arg_file(args.chart, "chart")
+        raw["chart"] = chart.decode("utf-8", "replace") if isinstance(chart, bytes) else chart
+    return raw, parse_request(raw)
+
+
+def cmd_letter(args: argparse.Namespace, settings: Settings) -> int:
+    from service.pipelines.necessity import check_readiness, submit_necessity
+    from service.resources import Resources
+
+    body, request = _load_request(args)
+    res = Resources(settings)
+    if args.readiness:
+        report = check_readiness(request, settings=settings, retriever=res.retriever())
+        if args.json:
+            print(report.model_dump_json(indent=2))
+        else:
+            for c in report.criteria:
+                detail = ", ".join(f.id for f in c.facts) if c.status == "met" else (c.need or "")
+                print(f"{c.status.value:15} {c.id}  {detail}")
+            for f in report.flags:
+                print(f"flag {f.code} at {f.where}: {f.message}")
+        return EXIT_RELEASED if report.ready else EXIT_HELD
+    result = submit_necessity(body, res)
+    if result.status.value == "released":
+        from service.render import to_docx, to_pdf
+
+        if args.docx:
+            Path(args.docx).write_bytes(to_docx(result.letter, settings))
+        if args.pdf:
+            Path(args.pdf).write_bytes(to_pdf(result.letter, settings))
+    if args.json:
+        print(result.model_dump_json(indent=2))
+    else:
+        print(result.text)
+        print(f"\n-- {result.status.value} --", file=sys.stderr)
+        for p in result.report.problems:
+            print(f"[{p.severity}] {p.code} at {p.where}: {p.message}", file=sys.stderr)
+    return EXIT_RELEASED if result.status.value == "released" else EXIT_HELD
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:

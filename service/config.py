@@ -12,6 +12,18 @@ from pathlib import Path
 from typing import Any
 
 PREFIX = "OVERTURN_"
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def shipped(name: str) -> Path:
+    """A folder shipped with Overturn (templates, prompts, policy_corpus).
+
+    A wheel carries them inside the package (`service/_shipped/<name>`, see pyproject.toml);
+    a checkout or an editable install reads them from the repository root, so a QA edit to a
+    template is live without reinstalling.
+    """
+    packaged = _PACKAGE / "_shipped" / name
+    return packaged if packaged.is_dir() else _PACKAGE.parent / name
 
 
 def _setting(default: Any, help: str, secret: bool = False) -> Any:

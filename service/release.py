@@ -42,3 +42,12 @@ def provenance(
         created_at=dt.datetime.now(dt.UTC),
         notes=list(notes),
     )
+
+
+def total_usage(draft: dict[str, float], extract: dict[str, float]) -> dict[str, float]:
+    """The draft's model usage plus the extraction's: totals summed, extraction also kept apart."""
+    if not extract:
+        return dict(draft)
+    out = {k: draft.get(k, 0.0) + extract.get(k, 0.0) for k in {*draft, *extract}}
+    out.update({f"extract_{k}": v for k, v in extract.items()})
+    return out

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -29,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.pool import StaticPool
 
-from service.errors import NotFound
+from service.errors import NotFound, OverturnError
 
 STATUSES = ("held", "released", "failed")
 KINDS = ("appeal", "necessity")
@@ -124,6 +126,20 @@ class Store:
     def close(self) -> None:
         """Release pooled connections."""
         self.engine.dispose()
+
+    @contextmanager
+    def keeping(self, kind: str, payload: dict[str, Any]) -> Iterator[str]:
+        """Save the input first and yield its draft id; a failure marks the draft failed, kept."""
+        draft_id = self.save_input(kind, payload)
+        try:
+            yield draft_id
+        except OverturnError as err:
+            self.mark_failed(draft_id, err.slug)
+            err.fields.setdefault("draft_id", draft_id)
+            raise
+        except Exception:
+            self.mark_failed(draft_id, "internal")
+            raise
 
     def save_input(self, kind: str, input: dict[str, Any]) -> str:
         """Keep the submitted input before drafting; returns the new draft id."""

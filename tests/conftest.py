@@ -13,8 +13,12 @@ from service.config import Settings
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=str(tmp_path / "data"), today=TODAY,
-                    practice_name="Riverside Spine Clinic", practice_phone="555-010-2000")
+    return Settings(
+        data_dir=str(tmp_path / "data"),
+        today=TODAY,
+        practice_name="Riverside Spine Clinic",
+        practice_phone="555-010-2000",
+    )
 
 
 @pytest.fixture
@@ -25,7 +29,7 @@ def fake_retriever() -> FakeRetriever:
 @pytest.fixture
 def app(settings: Settings, fake_retriever: FakeRetriever):
     app = create_app({"settings": settings})
-    app.extensions["overturn"].retriever_factory = lambda _s: fake_retriever
+    app.extensions["overturn"].set_retriever_factory(lambda _s: fake_retriever)
     app.config["TESTING"] = True
     return app
 

@@ -101,8 +101,7 @@ def _point(n: int, crit: re.Match[str], facts: dict, passages: set[str], voice: 
         "heading": f"{' and '.join(kinds[:2]).capitalize()} documented",
         "answers": crit[1],
         "text": f"{_STATES.get(crit[2], 'The requirement reads:')} {_quote(crit[6])} "
-        f"As {record} shows, this is documented. "
-        + " ".join(says),
+        f"As {record} shows, this is documented. " + " ".join(says),
         "citations": cites,
         "chart_facts": fact_ids,
     }

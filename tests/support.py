@@ -43,43 +43,68 @@ class FakeRetriever:
         return len(self.passages)
 
 
-def passage(policy_id: str, n: int, text: str, payer: str = "northwind",
-            codes: tuple[str, ...] = ("72148",)) -> PolicyPassage:
+def passage(
+    policy_id: str, n: int, text: str, payer: str = "northwind", codes: tuple[str, ...] = ("72148",)
+) -> PolicyPassage:
     """A coverage-criteria passage as the chunker makes them."""
     return PolicyPassage(
-        id=f"{policy_id}@v1#coverage-criteria-{n}", policy_id=policy_id, payer=payer,
+        id=f"{policy_id}@v1#coverage-criteria-{n}",
+        policy_id=policy_id,
+        payer=payer,
         title="Magnetic resonance imaging of the lumbar spine",
         section=f"Coverage criteria > {n}",
         text=f"Coverage requires all of the following:\n{n}. {text}",
-        effective_date=dt.date(2025, 3, 1), codes=list(codes),
+        effective_date=dt.date(2025, 3, 1),
+        codes=list(codes),
     )
 
 
 LUMBAR_POLICY = [
-    passage("NW-IMG-104", 1, "Low back pain with radicular symptoms and a neurologic deficit "
-            "such as weakness, reflex change or a positive straight leg raise."),
-    passage("NW-IMG-104", 2, "At least six weeks of conservative treatment, including physical "
-            "therapy and anti-inflammatory medication, has failed."),
+    passage(
+        "NW-IMG-104",
+        1,
+        "Low back pain with radicular symptoms and a neurologic deficit "
+        "such as weakness, reflex change or a positive straight leg raise.",
+    ),
+    passage(
+        "NW-IMG-104",
+        2,
+        "At least six weeks of conservative treatment, including physical "
+        "therapy and anti-inflammatory medication, has failed.",
+    ),
 ]
-
-
 
 
 def lumbar_denial(**overrides) -> Denial:
     """A Northwind lumbar-MRI denial stating two criteria; keyword arguments replace fields."""
     base = dict(
-        payer="Northwind Health", plan_type=PlanType.COMMERCIAL, patient_name="Dana Whitfield",
-        member_id="NWH448812", claim_number="CLM-2026-0091", denial_date=dt.date(2026, 10, 2),
+        payer="Northwind Health",
+        plan_type=PlanType.COMMERCIAL,
+        patient_name="Dana Whitfield",
+        member_id="NWH448812",
+        claim_number="CLM-2026-0091",
+        denial_date=dt.date(2026, 10, 2),
         dates_of_service=[dt.date(2026, 9, 20)],
-        service_lines=[ServiceLine(code="72148", code_system=CodeSystem.CPT,
-                                   description="MRI lumbar spine without contrast")],
+        service_lines=[
+            ServiceLine(
+                code="72148",
+                code_system=CodeSystem.CPT,
+                description="MRI lumbar spine without contrast",
+            )
+        ],
         diagnosis_codes=[DiagnosisCode(code="M54.16", description="Radiculopathy, lumbar region")],
         denial_reason="Not medically necessary.",
         stated_criteria=[
-            StatedCriterion(id="SC1", text="The notes do not show six weeks of physical therapy "
-                            "and anti-inflammatory medicines that failed."),
-            StatedCriterion(id="SC2", text="The notes do not show weakness, reflex changes or "
-                            "a positive straight leg raise."),
+            StatedCriterion(
+                id="SC1",
+                text="The notes do not show six weeks of physical therapy "
+                "and anti-inflammatory medicines that failed.",
+            ),
+            StatedCriterion(
+                id="SC2",
+                text="The notes do not show weakness, reflex changes or "
+                "a positive straight leg raise.",
+            ),
         ],
         source_text="Northwind Health denial of 72148 for M54.16, claim CLM-2026-0091.",
     )

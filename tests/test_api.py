@@ -60,11 +60,27 @@ def test_appeal_released_with_the_output_contract(client):
     resp = post_appeal(client, LUMBAR_DENIAL, LUMBAR_CHART)
     assert resp.status_code == 201
     body = resp.get_json()
-    for key in ("status", "letter_type", "text", "denial", "triage", "points", "gaps",
-                "report", "provenance", "draft_id"):
+    for key in (
+        "status",
+        "letter_type",
+        "text",
+        "denial",
+        "triage",
+        "points",
+        "gaps",
+        "report",
+        "provenance",
+        "draft_id",
+    ):
         assert key in body
-    for key in ("payer", "service_codes", "diagnosis_codes", "carc_codes", "stated_criteria",
-                "guideline"):
+    for key in (
+        "payer",
+        "service_codes",
+        "diagnosis_codes",
+        "carc_codes",
+        "stated_criteria",
+        "guideline",
+    ):
         assert key in body["denial"]
     for key in ("category", "strategy", "appeal_level", "deadline"):
         assert key in body["triage"]
@@ -93,9 +109,14 @@ def test_plain_text_and_form_uploads_are_accepted(client):
     assert resp.status_code == 201
     from io import BytesIO
 
-    resp = client.post("/v1/appeals", content_type="multipart/form-data", data={
-        "denial_file": (BytesIO(LUMBAR_DENIAL.encode()), "denial.txt"),
-        "chart": LUMBAR_CHART})
+    resp = client.post(
+        "/v1/appeals",
+        content_type="multipart/form-data",
+        data={
+            "denial_file": (BytesIO(LUMBAR_DENIAL.encode()), "denial.txt"),
+            "chart": LUMBAR_CHART,
+        },
+    )
     assert resp.status_code == 201 and resp.get_json()["status"] == "released"
 
 
@@ -120,9 +141,11 @@ def test_bad_input_gets_a_precise_problem(client, kwargs, status, slug):
 
 
 def test_denial_in_another_language_is_refused(client):
-    spanish = ("Estimado miembro: Le informamos que su solicitud de resonancia magnética ha sido "
-               "denegada porque no es médicamente necesaria. Usted tiene derecho a apelar esta "
-               "decisión dentro de los 180 días siguientes a la fecha de este aviso.")
+    spanish = (
+        "Estimado miembro: Le informamos que su solicitud de resonancia magnética ha sido "
+        "denegada porque no es médicamente necesaria. Usted tiene derecho a apelar esta "
+        "decisión dentro de los 180 días siguientes a la fecha de este aviso."
+    )
     assert_problem(post_appeal(client, spanish), 422, "unsupported-language")
 
 
@@ -132,18 +155,26 @@ def test_text_that_is_not_a_denial_is_refused(client):
 
 
 def test_invalid_codes_in_a_json_denial_are_refused(client):
-    denial = {"payer": "Northwind Health", "diagnosis_codes": [{"code": "Z99.999"}],
-              "service_lines": [{"code": "72148", "code_system": "CPT"}]}
+    denial = {
+        "payer": "Northwind Health",
+        "diagnosis_codes": [{"code": "Z99.999"}],
+        "service_lines": [{"code": "72148", "code_system": "CPT"}],
+    }
     assert_problem(post_appeal(client, denial), 422, "invalid-code")
 
 
 def test_json_denial_with_unknown_fields_is_a_schema_problem(client):
-    assert_problem(post_appeal(client, {"payer": "X", "patient_name": "Dana Whitfield",
-                                        "favourite_colour": "blue"}), 422, "schema")
+    assert_problem(
+        post_appeal(
+            client, {"payer": "X", "patient_name": "Dana Whitfield", "favourite_colour": "blue"}
+        ),
+        422,
+        "schema",
+    )
 
 
 def test_input_is_kept_when_drafting_fails(client, monkeypatch):
-    import service.api.appeals as appeals
+    import service.pipelines.appeal as appeals
 
     def boom(*a, **k):
         raise RuntimeError("Dana Whitfield NWH448812")  # a crash whose message carries PHI
@@ -194,8 +225,9 @@ def test_health_and_openapi(client):
 
 def test_patient_requester_gets_a_first_person_letter_signed_by_the_patient(client):
     chart = "\n".join(line for line in LUMBAR_CHART.splitlines() if "signed" not in line)
-    body = client.post("/v1/appeals", json={"denial": LUMBAR_DENIAL, "chart": chart,
-                                            "requester": "patient"}).get_json()
+    body = client.post(
+        "/v1/appeals", json={"denial": LUMBAR_DENIAL, "chart": chart, "requester": "patient"}
+    ).get_json()
     assert body["status"] == "released", body["report"]
     assert body["letter"]["voice"] == "patient"
     assert body["letter"]["signer"]["name"] == "Dana Whitfield"
@@ -203,5 +235,8 @@ def test_patient_requester_gets_a_first_person_letter_signed_by_the_patient(clie
 
 
 def test_unknown_requester_is_a_schema_problem(client):
-    assert_problem(client.post("/v1/appeals", json={"denial": LUMBAR_DENIAL,
-                                                    "requester": "lawyer"}), 422, "schema")
+    assert_problem(
+        client.post("/v1/appeals", json={"denial": LUMBAR_DENIAL, "requester": "lawyer"}),
+        422,
+        "schema",
+    )

@@ -21,8 +21,16 @@ def _offline(monkeypatch, tmp_path):
 
 
 def test_released_letter_exits_0_and_prints_json(capsys):
-    code = cli.main(["draft", "--denial", str(DENIAL_LETTERS / "jawjoint-mri.txt"),
-                     "--chart", str(REAL / "jawjoint-mri.chart.txt"), "--json"])
+    code = cli.main(
+        [
+            "draft",
+            "--denial",
+            str(DENIAL_LETTERS / "jawjoint-mri.txt"),
+            "--chart",
+            str(REAL / "jawjoint-mri.chart.txt"),
+            "--json",
+        ]
+    )
     out = json.loads(capsys.readouterr().out)
     assert code == 0 and out["status"] == "released"
     assert "70336" in out["denial"]["service_codes"]

@@ -22,8 +22,12 @@ from support import REPO
 from service import create_app
 from service.config import Settings
 from service.errors import BadInput, IndexUnavailable
-from service.policies.chroma_index import open_index
-from service.policies.embedders import collection_name, embedding_function, embedding_identity
+from service.policies.chroma_index import (
+    collection_name,
+    embedding_function,
+    embedding_identity,
+    open_index,
+)
 from service.policies.retrieve import build_retriever
 
 FIXTURES = Path(__file__).parent / "fixtures" / "policies"

@@ -10,25 +10,46 @@ import pytest
 from fake_llm import FakeLLM
 from support import FakeRetriever
 
-from service.drafting.prompts import load_prompt, render
 from service.errors import LLMError
 from service.evals import cli, judge
+from service.llm.prompts import load_prompt, render
 from service.policies.corpus import load_corpus
 from service.policies.retrieve import SHIPPED_CORPUS
 
 CASE = "nw-lumbar-mri-met"
-LOW = json.dumps({"rebuttal": 2, "plan_language": 1, "factual_accuracy": 3, "advocacy": 1,
-                  "comments": "It concedes the therapy point."})
+LOW = json.dumps(
+    {
+        "rebuttal": 2,
+        "plan_language": 1,
+        "factual_accuracy": 3,
+        "advocacy": 1,
+        "comments": "It concedes the therapy point.",
+    }
+)
 
 
 def _args(tmp_path, *extra: str, thresholds: str | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     cli.add_parser(parser.add_subparsers(dest="command"))
     more = ["--thresholds", thresholds] if thresholds else []
-    return parser.parse_args(["eval", *extra, *more, "--only", CASE, "--variant", "composer",
-                              "--no-progress", "--out",
-                              str(tmp_path / "out"), "--baseline", str(tmp_path / "base.json"),
-                              "--index-dir", str(tmp_path / "index")])
+    return parser.parse_args(
+        [
+            "eval",
+            *extra,
+            *more,
+            "--only",
+            CASE,
+            "--variant",
+            "composer",
+            "--no-progress",
+            "--out",
+            str(tmp_path / "out"),
+            "--baseline",
+            str(tmp_path / "base.json"),
+            "--index-dir",
+            str(tmp_path / "index"),
+        ]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -58,18 +79,22 @@ def test_scores_are_reported_but_not_gated(tmp_path, retriever):
 def test_a_threshold_naming_a_judge_metric_gates_it(tmp_path, retriever):
     rules = tmp_path / "thresholds.yaml"
     rules.write_text("metrics:\n  judge_advocacy: {min: 0.75}\n", encoding="utf-8")
-    _, failures = cli.evaluate(_args(tmp_path, thresholds=str(rules)), retriever=retriever,
-                               judge=FakeLLM(LOW))
+    _, failures = cli.evaluate(
+        _args(tmp_path, thresholds=str(rules)), retriever=retriever, judge=FakeLLM(LOW)
+    )
     assert [f.metric for f in failures] == ["judge_advocacy"]
     assert failures[0].cases == []  # no per-case failure to name; the value is below the floor
 
 
-@pytest.mark.parametrize("answer", [
-    "Sure! The letter is great.",
-    json.dumps({"rebuttal": 9, "plan_language": 1, "factual_accuracy": 1, "advocacy": 1}),
-    json.dumps({"rebuttal": 4}),
-    LLMError("The model call failed (timeout).", kind="timeout"),
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Sure! The letter is great.",
+        json.dumps({"rebuttal": 9, "plan_language": 1, "factual_accuracy": 1, "advocacy": 1}),
+        json.dumps({"rebuttal": 4}),
+        LLMError("The model call failed (timeout).", kind="timeout"),
+    ],
+)
 def test_a_malformed_answer_or_error_marks_the_case_unavailable(tmp_path, retriever, answer):
     results, failures = cli.evaluate(_args(tmp_path), retriever=retriever, judge=FakeLLM(answer))
     rec = _record(results)
@@ -91,7 +116,8 @@ def test_the_judge_is_off_by_default(tmp_path, retriever):
 
 
 def test_the_prompt_renders_its_sample_and_accepted_baselines_drop_judge_scores(
-        tmp_path, retriever):
+    tmp_path, retriever
+):
     messages = render(load_prompt("judge_appeal"), load_prompt("judge_appeal").sample)
     assert "rebuttal" in messages[0]["content"] and "<<<DATA" in messages[-1]["content"]
     cli.evaluate(_args(tmp_path), retriever=retriever, judge=FakeLLM(LOW))

@@ -9,14 +9,14 @@ import jinja2
 import pytest
 from support import FakeRetriever
 
-from service import render
 from service.drafting import phrases
 from service.evals import cli, necessity, runner
 from service.evals.cases import EvalCase, load_cases
 from service.models import DraftStatus
-from service.necessity import pipeline
+from service.pipelines import necessity as pipeline
 from service.policies.corpus import load_corpus
 from service.policies.retrieve import SHIPPED_CORPUS
+from service.render import text as render
 
 READY = ["lmn-etanercept-step-ready", "lmn-power-wheelchair-ready"]
 NOT_READY = "lmn-etanercept-no-tb-test"
@@ -27,9 +27,20 @@ def _args(tmp_path, *extra: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     cli.add_parser(parser.add_subparsers(dest="command"))
     only = [x for cid in CASES for x in ("--only", cid)]
-    return parser.parse_args(["eval", *extra, *only, "--no-progress", "--out",
-                              str(tmp_path / "out"), "--baseline", str(tmp_path / "base.json"),
-                              "--index-dir", str(tmp_path / "index")])
+    return parser.parse_args(
+        [
+            "eval",
+            *extra,
+            *only,
+            "--no-progress",
+            "--out",
+            str(tmp_path / "out"),
+            "--baseline",
+            str(tmp_path / "base.json"),
+            "--index-dir",
+            str(tmp_path / "index"),
+        ]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -73,14 +84,21 @@ def test_a_not_ready_case_that_releases_fails_the_gate(accepted, retriever, monk
 
 def test_a_broken_necessity_template_fails_the_eval(accepted, retriever, monkeypatch):
     loader = jinja2.FileSystemLoader(render.TEMPLATES_DIR)
-    sources = {name: loader.get_source(jinja2.Environment(), name)[0]
-               for name in loader.list_templates() if name.endswith(".j2")}
+    sources = {
+        name: loader.get_source(jinja2.Environment(), name)[0]
+        for name in loader.list_templates()
+        if name.endswith(".j2")
+    }
     base = sources["necessity_procedure.txt.j2"]
     sources["necessity_procedure.txt.j2"] = base.replace("NPI", "").replace(
-        "signer.npi", "signer.name")
+        "signer.npi", "signer.name"
+    )
     assert sources["necessity_procedure.txt.j2"] != base
-    env = jinja2.Environment(loader=jinja2.DictLoader(sources), undefined=jinja2.StrictUndefined,
-                             keep_trailing_newline=True)
+    env = jinja2.Environment(
+        loader=jinja2.DictLoader(sources),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
     env.filters["long_date"] = phrases.long_date
     monkeypatch.setattr(render, "environment", lambda: env)
     failed = _failed(accepted, retriever)
@@ -101,8 +119,8 @@ def test_undocumented_must_match_exactly(retriever):
     extra = necessity.score_necessity(_case(undocumented=[]), result, parsed, settings)
     assert extra.values["undocumented_exact"] == 0.0
     wrong = necessity.score_necessity(
-        _case(undocumented=["NW-RX-415#coverage-criteria-3"], ready=True), result, parsed,
-        settings)
+        _case(undocumented=["NW-RX-415#coverage-criteria-3"], ready=True), result, parsed, settings
+    )
     assert wrong.values["undocumented_exact"] == 0.0
     assert wrong.values["readiness_accuracy"] == 0.0
     assert any("criteria-3" in f.detail for f in wrong.failures)

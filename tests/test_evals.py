@@ -13,17 +13,23 @@ from llm_server import ScriptedServer, Step
 from scripted_model import respond
 from support import FakeRetriever
 
-from service import render
-from service.drafting import composer, phrases, prompts
+from service.drafting import composer, phrases
 from service.evals import cli, runner
 from service.evals.cases import load_cases
 from service.evals.metrics import reading_grade
+from service.llm import prompts
 from service.models import Citation, CitationKind
 from service.policies.corpus import load_corpus
 from service.policies.retrieve import SHIPPED_CORPUS
+from service.render import text as render
 
-CASES = ["nw-lumbar-mri-met", "nw-cgrp-preventives", "med-cpap-redetermination",
-         "hard-json-denial-chart", "nw-coding-modifier"]
+CASES = [
+    "nw-lumbar-mri-met",
+    "nw-cgrp-preventives",
+    "med-cpap-redetermination",
+    "hard-json-denial-chart",
+    "nw-coding-modifier",
+]
 
 
 def _config(tmp_path, *models: dict) -> Path:
@@ -45,9 +51,22 @@ def _args(tmp_path, *extra: str, cases=CASES) -> argparse.Namespace:
     config = tmp_path / "config.yaml"
     if not config.is_file():
         _config(tmp_path)
-    return parser.parse_args(["eval", *extra, *only, "--no-progress", "--out",
-                              str(tmp_path / "out"), "--baseline", str(tmp_path / "base.json"),
-                              "--index-dir", str(tmp_path / "index"), "--config", str(config)])
+    return parser.parse_args(
+        [
+            "eval",
+            *extra,
+            *only,
+            "--no-progress",
+            "--out",
+            str(tmp_path / "out"),
+            "--baseline",
+            str(tmp_path / "base.json"),
+            "--index-dir",
+            str(tmp_path / "index"),
+            "--config",
+            str(config),
+        ]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -84,8 +103,11 @@ def test_the_clean_run_passes_and_the_cases_load(accepted, retriever):
 
 
 def test_dropping_the_policy_citation_fails_citation_recall(accepted, retriever, monkeypatch):
-    monkeypatch.setattr(composer, "_policy_citation",
-                        lambda p: Citation(kind=CitationKind.DENIAL, label="the policy"))
+    monkeypatch.setattr(
+        composer,
+        "_policy_citation",
+        lambda p: Citation(kind=CitationKind.DENIAL, label="the policy"),
+    )
     failed = _failed(accepted, retriever)
     assert "nw-lumbar-mri-met" in failed["citation_recall"]
     assert "nw-cgrp-preventives" in failed["citation_recall"]
@@ -94,8 +116,11 @@ def test_dropping_the_policy_citation_fails_citation_recall(accepted, retriever,
 def test_dropping_the_signature_block_fails_element_coverage(accepted, retriever, monkeypatch):
     source = (render.TEMPLATES_DIR / "appeal.txt.j2").read_text(encoding="utf-8")
     broken = source.split("Sincerely,")[0]
-    env = jinja2.Environment(loader=jinja2.DictLoader({"appeal.txt.j2": broken}),
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env = jinja2.Environment(
+        loader=jinja2.DictLoader({"appeal.txt.j2": broken}),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
     env.filters["long_date"] = phrases.long_date
     monkeypatch.setattr(render, "environment", lambda: env)
     failed = _failed(accepted, retriever)
@@ -107,8 +132,9 @@ def test_dropping_the_signature_block_fails_element_coverage(accepted, retriever
 
 def test_an_invented_code_fails_the_hallucination_metric(accepted, retriever, monkeypatch):
     closing = composer._closing
-    monkeypatch.setattr(composer, "_closing",
-                        lambda inp, all_met: closing(inp, all_met) + " See also CPT 99499.")
+    monkeypatch.setattr(
+        composer, "_closing", lambda inp, all_met: closing(inp, all_met) + " See also CPT 99499."
+    )
     failed = _failed(accepted, retriever)
     assert "nw-lumbar-mri-met" in failed["hallucinated_codes"]
     assert "nw-lumbar-mri-met" in failed["validator_pass"]  # the validator holds it too
@@ -116,26 +142,38 @@ def test_an_invented_code_fails_the_hallucination_metric(accepted, retriever, mo
 
 def test_reading_grade_orders_plain_and_dense_prose():
     plain = "The scan was done. The pain is bad. We ask you to pay."
-    dense = ("Comprehensive neurodiagnostic evaluation demonstrated multilevel degenerative "
-             "foraminal stenosis necessitating interventional consideration.")
+    dense = (
+        "Comprehensive neurodiagnostic evaluation demonstrated multilevel degenerative "
+        "foraminal stenosis necessitating interventional consideration."
+    )
     assert reading_grade(plain) < 4 < 14 < reading_grade(dense)
 
 
-def test_a_prompt_changed_without_re_recording_fails_model_drafted(tmp_path, retriever,
-                                                                    monkeypatch):
+def test_a_prompt_changed_without_re_recording_fails_model_drafted(
+    tmp_path, retriever, monkeypatch
+):
     """A model variant replays its cassettes; a changed prompt misses them and must not pass
     quietly on the composer's fallback letters."""
     case = ["nw-lumbar-mri-met"]
     # this test is about the model path, not the scripted model's letter: gate model_drafted
     # (and, against the baseline, every metric's regression)
     (tmp_path / "thresholds.yaml").write_text(
-        "default_tolerance: 0.0\nmetrics:\n  model_drafted: {min: 1.0}\n", encoding="utf-8")
+        "default_tolerance: 0.0\nmetrics:\n  model_drafted: {min: 1.0}\n", encoding="utf-8"
+    )
     with ScriptedServer(estimate_usage=True) as server:
         server.enqueue(*[Step(text=respond)] * 6)
-        _config(tmp_path, {"model": "openai/scripted-model", "label": "scripted",
-                           "api_base": server.api_base, "cassettes": str(tmp_path / "tapes")})
-        recorded, failures = cli.evaluate(_args(tmp_path, "--live", cases=case),
-                                          retriever=retriever)
+        _config(
+            tmp_path,
+            {
+                "model": "openai/scripted-model",
+                "label": "scripted",
+                "api_base": server.api_base,
+                "cassettes": str(tmp_path / "tapes"),
+            },
+        )
+        recorded, failures = cli.evaluate(
+            _args(tmp_path, "--live", cases=case), retriever=retriever
+        )
     assert failures == [], [f.message for f in failures]
     assert recorded["variants"]["scripted@current"]["metrics"]["model_drafted"] == 1.0
     assert cli.accept(_args(tmp_path, "--force", cases=case)) == cli.EXIT_PASS

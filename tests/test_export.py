@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from test_necessity import CASES, draft, settings
 from test_necessity_api import body, lmn_client  # noqa: F401  (fixture)
 
-from service.export import to_docx, to_pdf
+from service.render.files import to_docx, to_pdf
 
 
 def docx_text(data: bytes) -> str:
@@ -32,9 +32,16 @@ def test_docx_and_pdf_carry_letterhead_letter_and_enclosures(kind):
     for text in (docx_text(to_docx(result.letter, s)), pdf_text(to_pdf(result.letter, s))):
         flat = _flat(text)
         code = CASES[kind]["request"]["service"]["code"]
-        for must in ("Riverside Clinic", "12 Elm Street", "Fax 555-010-3001", code,
-                     result.letter.identifiers["Patient"], "I attest", "NPI 1234567893",
-                     "Enclosures:"):
+        for must in (
+            "Riverside Clinic",
+            "12 Elm Street",
+            "Fax 555-010-3001",
+            code,
+            result.letter.identifiers["Patient"],
+            "I attest",
+            "NPI 1234567893",
+            "Enclosures:",
+        ):
             assert must in flat, must
         for e in result.letter.enclosures:
             assert _flat(e.description) in flat

@@ -9,7 +9,7 @@ from support import LUMBAR_POLICY, lumbar_denial
 
 from service.config import Settings
 from service.drafting.composer import ComposeInput, compose
-from service.evidence import build_evidence_map
+from service.evidence.match import build_evidence_map
 from service.models import (
     Category,
     Chart,
@@ -40,26 +40,51 @@ def _fact(i, type_, text, date, end=None, source="Progress note"):
 
 
 FULL_FACTS = [
-    _fact(1, FactType.PRIOR_TREATMENT, "Physical therapy twice weekly for 8 weeks with no "
-          "improvement in leg pain", dt.date(2026, 7, 1), dt.date(2026, 8, 26),
-          "PT discharge note"),
-    _fact(2, FactType.MEDICATION, "Naproxen 500 mg twice daily for 8 weeks, pain persists at 7/10",
-          dt.date(2026, 7, 1), dt.date(2026, 8, 26)),
-    _fact(3, FactType.EXAM, "Positive straight leg raise on the left at 40 degrees; ankle reflex "
-          "diminished", dt.date(2026, 9, 2)),
+    _fact(
+        1,
+        FactType.PRIOR_TREATMENT,
+        "Physical therapy twice weekly for 8 weeks with no improvement in leg pain",
+        dt.date(2026, 7, 1),
+        dt.date(2026, 8, 26),
+        "PT discharge note",
+    ),
+    _fact(
+        2,
+        FactType.MEDICATION,
+        "Naproxen 500 mg twice daily for 8 weeks, pain persists at 7/10",
+        dt.date(2026, 7, 1),
+        dt.date(2026, 8, 26),
+    ),
+    _fact(
+        3,
+        FactType.EXAM,
+        "Positive straight leg raise on the left at 40 degrees; ankle reflex diminished",
+        dt.date(2026, 9, 2),
+    ),
 ]
 
 
 def _chart(facts=FULL_FACTS, provider=True) -> Chart:
-    prov = Provider(name="Maria Lopez", credentials="MD", npi="1234567893",
-                    phone="555-010-2000") if provider else Provider()
-    return Chart(patient=Person(name="Dana Whitfield"), provider=prov, facts=list(facts),
-                 source_text="\n".join(f.text for f in facts))
+    prov = (
+        Provider(name="Maria Lopez", credentials="MD", npi="1234567893", phone="555-010-2000")
+        if provider
+        else Provider()
+    )
+    return Chart(
+        patient=Person(name="Dana Whitfield"),
+        provider=prov,
+        facts=list(facts),
+        source_text="\n".join(f.text for f in facts),
+    )
 
 
 def _triage() -> Triage:
-    return Triage(category=Category.MEDICAL_NECESSITY, strategy=Strategy.APPEAL,
-                  letter_type="appeal", appeal_level="First-level internal appeal")
+    return Triage(
+        category=Category.MEDICAL_NECESSITY,
+        strategy=Strategy.APPEAL,
+        letter_type="appeal",
+        appeal_level="First-level internal appeal",
+    )
 
 
 def _draft(denial=None, chart=None, passages=LUMBAR_POLICY, mutate=None):
@@ -70,8 +95,15 @@ def _draft(denial=None, chart=None, passages=LUMBAR_POLICY, mutate=None):
     if mutate:
         letter = mutate(letter)
     letter = letter.model_copy(update={"text": render_text(letter, settings)})
-    report = validate(letter, denial=denial, chart=chart, triage=_triage(), evidence=evidence,
-                      passages=passages, settings=settings)
+    report = validate(
+        letter,
+        denial=denial,
+        chart=chart,
+        triage=_triage(),
+        evidence=evidence,
+        passages=passages,
+        settings=settings,
+    )
     return letter, report, evidence
 
 
@@ -122,30 +154,61 @@ def test_unknown_payer_policy_cites_the_denial_as_the_payers_own():
 @pytest.mark.parametrize(
     ("mutation", "problem"),
     [
-        (lambda p: p.model_copy(update={"text": p.text + " The CPT 99215 visit confirms it."}),
-         "ungrounded_code"),
-        (lambda p: p.model_copy(update={"text": p.text + " Seen again on March 3, 2019."}),
-         "ungrounded_date"),
-        (lambda p: p.model_copy(update={"text": p.text + " \u201cMRI showed cauda equina\u201d."}),
-         "ungrounded_quote"),
-        (lambda p: p.model_copy(update={"text": p.text + " We will pursue legal action."}),
-         "tone"),
-        (lambda p: p.model_copy(update={"citations": [Citation(
-            kind=CitationKind.POLICY, passage_id="NW-IMG-999@v1#coverage-criteria-1")]}),
-         "invalid_citation"),
+        (
+            lambda p: p.model_copy(update={"text": p.text + " The CPT 99215 visit confirms it."}),
+            "ungrounded_code",
+        ),
+        (
+            lambda p: p.model_copy(update={"text": p.text + " Seen again on March 3, 2019."}),
+            "ungrounded_date",
+        ),
+        (
+            lambda p: p.model_copy(
+                update={"text": p.text + " \u201cMRI showed cauda equina\u201d."}
+            ),
+            "ungrounded_quote",
+        ),
+        (lambda p: p.model_copy(update={"text": p.text + " We will pursue legal action."}), "tone"),
+        (
+            lambda p: p.model_copy(
+                update={
+                    "citations": [
+                        Citation(
+                            kind=CitationKind.POLICY, passage_id="NW-IMG-999@v1#coverage-criteria-1"
+                        )
+                    ]
+                }
+            ),
+            "invalid_citation",
+        ),
         (lambda p: p.model_copy(update={"citations": []}), "missing_citation"),
-        (lambda p: p.model_copy(update={"text": p.text + " See policy BSM-RAD-0207."}),
-         "ungrounded_policy"),
-        (lambda p: p.model_copy(update={"text": p.text + " Billed $4,120.00."}),
-         "ungrounded_amount"),
+        (
+            lambda p: p.model_copy(update={"text": p.text + " See policy BSM-RAD-0207."}),
+            "ungrounded_policy",
+        ),
+        (
+            lambda p: p.model_copy(update={"text": p.text + " Billed $4,120.00."}),
+            "ungrounded_amount",
+        ),
         # a policy citation the reader cannot see: the policy id is nowhere in the point
-        (lambda p: p.model_copy(update={
-            "heading": p.heading.replace("NW-IMG-104", "the policy"),
-            "text": p.text.replace("NW-IMG-104", "the policy"),
-            "citations": [c for c in p.citations if c.policy_id] or [Citation(
-                kind=CitationKind.POLICY, passage_id=LUMBAR_POLICY[0].id,
-                policy_id=LUMBAR_POLICY[0].policy_id, section=LUMBAR_POLICY[0].section)]}),
-         "unnamed_citation"),
+        (
+            lambda p: p.model_copy(
+                update={
+                    "heading": p.heading.replace("NW-IMG-104", "the policy"),
+                    "text": p.text.replace("NW-IMG-104", "the policy"),
+                    "citations": [c for c in p.citations if c.policy_id]
+                    or [
+                        Citation(
+                            kind=CitationKind.POLICY,
+                            passage_id=LUMBAR_POLICY[0].id,
+                            policy_id=LUMBAR_POLICY[0].policy_id,
+                            section=LUMBAR_POLICY[0].section,
+                        )
+                    ],
+                }
+            ),
+            "unnamed_citation",
+        ),
     ],
 )
 def test_validator_refuses_an_invented_detail(mutation, problem):
@@ -192,14 +255,32 @@ def test_validator_checks_each_voice():
 
 
 def test_a_finding_on_the_other_side_is_not_evidence():
-    denial = _denial(service_lines=[ServiceLine(code="73721", code_system=CodeSystem.CPT,
-                                                description="MRI right knee without contrast")],
-                     stated_criteria=[StatedCriterion(id="SC1", text="The notes do not show a "
-                                                      "positive McMurray test or locking.")])
-    left = _fact(1, FactType.EXAM, "Positive McMurray test and locking of the left knee",
-                 dt.date(2026, 8, 25))
-    right = _fact(2, FactType.EXAM, "Positive McMurray test and locking of the right knee",
-                  dt.date(2026, 8, 25))
+    denial = _denial(
+        service_lines=[
+            ServiceLine(
+                code="73721",
+                code_system=CodeSystem.CPT,
+                description="MRI right knee without contrast",
+            )
+        ],
+        stated_criteria=[
+            StatedCriterion(
+                id="SC1", text="The notes do not show a positive McMurray test or locking."
+            )
+        ],
+    )
+    left = _fact(
+        1,
+        FactType.EXAM,
+        "Positive McMurray test and locking of the left knee",
+        dt.date(2026, 8, 25),
+    )
+    right = _fact(
+        2,
+        FactType.EXAM,
+        "Positive McMurray test and locking of the right knee",
+        dt.date(2026, 8, 25),
+    )
     _, _, evidence = _draft(denial=denial, chart=_chart([left]), passages=[])
     assert evidence.links[0].status is EvidenceStatus.GAP
     _, _, evidence = _draft(denial=denial, chart=_chart([left, right]), passages=[])

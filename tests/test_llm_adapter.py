@@ -11,9 +11,9 @@ from fake_llm import case, checker, good
 from llm_server import ScriptedServer, Step
 from support import REPO
 
-from service.drafting.llm import LiteLLM, build_llm
-from service.drafting.llm_drafter import DraftOut, draft_with_model
+from service.drafting.model import DraftOut, draft_with_model
 from service.errors import LLMError
+from service.llm.adapter import LiteLLM, build_llm
 
 HI = [{"role": "user", "content": "hi"}]
 
@@ -25,8 +25,13 @@ def server():
 
 
 def adapter(server, **kw) -> LiteLLM:
-    params = {"api_base": server.api_base, "api_key": "sk-dummy", "timeout": 2.0,
-              "max_retries": 0, **kw}
+    params = {
+        "api_base": server.api_base,
+        "api_key": "sk-dummy",
+        "timeout": 2.0,
+        "max_retries": 0,
+        **kw,
+    }
     return LiteLLM("openai/scripted-model", **params)
 
 
@@ -58,8 +63,13 @@ def test_provider_failures_become_llm_errors_with_a_kind(server, step, kind):
 
 
 def test_connection_refused_is_its_own_kind():
-    closed = LiteLLM("openai/scripted-model", api_base="http://127.0.0.1:9/v1",
-                     api_key="sk-dummy", timeout=2.0, max_retries=0)
+    closed = LiteLLM(
+        "openai/scripted-model",
+        api_base="http://127.0.0.1:9/v1",
+        api_key="sk-dummy",
+        timeout=2.0,
+        max_retries=0,
+    )
     with pytest.raises(LLMError) as err:
         closed.complete(HI)
     assert err.value.fields["kind"] == "connection"
@@ -94,8 +104,11 @@ def test_no_model_configured_means_no_adapter():
 
 
 def test_importing_the_drafting_modules_does_not_import_litellm():
-    code = ("import sys, service.drafting.llm, service.drafting.llm_drafter, service.phi; "
-            "print('litellm' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
-                         text=True, check=True)
+    code = (
+        "import sys, service.llm.adapter, service.drafting.model, service.llm.phi; "
+        "print('litellm' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == "False"

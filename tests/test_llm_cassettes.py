@@ -21,9 +21,9 @@ import yaml
 from fake_llm import CLAIM, FACTS, MEMBER, PATIENT, answer, case, checker, good
 from llm_server import ScriptedServer, Step
 
-from service.drafting.llm import LiteLLM
-from service.drafting.llm_drafter import draft_with_model
-from service.phi import date_spellings
+from service.drafting.model import draft_with_model
+from service.llm.adapter import LiteLLM
+from service.llm.phi import date_spellings
 
 CASSETTES = Path(__file__).resolve().parent / "cassettes"
 RECORD = os.environ.get("OVERTURN_RECORD") == "1"
@@ -53,8 +53,13 @@ def cassette(name: str, *steps):
 
 def draft(name: str, *steps, injected: bool = False):
     inp = case(injected=injected)
-    llm = LiteLLM(MODEL, api_base=f"http://127.0.0.1:{PORT}/v1", api_key="sk-dummy",
-                  timeout=10.0, max_retries=0)
+    llm = LiteLLM(
+        MODEL,
+        api_base=f"http://127.0.0.1:{PORT}/v1",
+        api_key="sk-dummy",
+        timeout=10.0,
+        max_retries=0,
+    )
     with cassette(name, *steps):
         return draft_with_model(inp, llm=llm, check=checker(inp)), inp
 
@@ -78,9 +83,10 @@ def test_recorded_unknown_id_is_repaired():
     assert result.usage["calls"] == 2
 
 
-@pytest.mark.parametrize(("name", "status", "kind"),
-                         [("rate_limited_429", 429, "rate_limit"), ("server_error_500", 500,
-                                                                    "server")])
+@pytest.mark.parametrize(
+    ("name", "status", "kind"),
+    [("rate_limited_429", 429, "rate_limit"), ("server_error_500", 500, "server")],
+)
 def test_recorded_provider_error_falls_back_to_the_composer(name, status, kind):
     result, _ = draft(name, Step(status=status))
     assert result.drafter == "composer" and kind in result.notes[0]
@@ -88,7 +94,7 @@ def test_recorded_provider_error_falls_back_to_the_composer(name, status, kind):
 
 
 def test_recorded_malformed_json_is_repaired():
-    result, _ = draft("malformed_json", "Sure! Here is the letter: {\"opening\": ", good)
+    result, _ = draft("malformed_json", 'Sure! Here is the letter: {"opening": ', good)
     assert result.drafter == "llm" and result.usage["calls"] == 2
 
 

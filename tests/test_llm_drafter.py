@@ -21,9 +21,9 @@ from fake_llm import (
 )
 
 from service.drafting.composer import compose
-from service.drafting.llm import LLMReply
-from service.drafting.llm_drafter import draft_with_model
+from service.drafting.model import draft_with_model
 from service.errors import LLMError
+from service.llm.adapter import LLMReply
 from service.models import CitationKind
 from service.render import render_text
 
@@ -46,8 +46,17 @@ def test_good_answer_is_merged_into_the_skeleton_and_released():
     assert result.model == "fake/model"
     skeleton = compose(inp)
     # everything that is not prose comes from the composer, never from the model
-    for name in ("identifiers", "recipient", "signer", "enclosures", "date", "letter_type",
-                 "voice", "subject", "gaps"):
+    for name in (
+        "identifiers",
+        "recipient",
+        "signer",
+        "enclosures",
+        "date",
+        "letter_type",
+        "voice",
+        "subject",
+        "gaps",
+    ):
         assert getattr(result.letter, name) == getattr(skeleton, name), name
     assert [p.answers for p in result.letter.points] == ["SC1", "SC2"]
     assert result.letter.points[0].citations[0].passage_id == P2
@@ -115,8 +124,12 @@ def test_gap_criterion_is_held_with_its_reason_not_papered_over():
     only_sc1["points"] = only_sc1["points"][:1]
     claims_sc2 = json.loads(answer())
     claims_sc2["points"][1]["chart_facts"] = ["F2"]
-    fake = FakeLLM(json.dumps(claims_sc2), lambda m: answer(fact_as_sent(m), points=[
-        json.loads(answer(fact_as_sent(m)))["points"][0]]))
+    fake = FakeLLM(
+        json.dumps(claims_sc2),
+        lambda m: answer(
+            fact_as_sent(m), points=[json.loads(answer(fact_as_sent(m)))["points"][0]]
+        ),
+    )
     result, _ = run(fake, inp)
     assert "SC2 is not documented" in fake.requests[1]["messages"][-1]["content"]
     assert result.drafter == "llm" and not released(result)
@@ -136,7 +149,7 @@ FAULTS = {
     "rate_limit": ([LLMError("x", kind="rate_limit")], "composer"),
     "server_500": ([LLMError("x", kind="server")], "composer"),
     "connection_refused": ([LLMError("x", kind="connection")], "composer"),
-    "malformed_json": (["{\"opening\": \"We ask", "not json", "```json\n{]\n```"], "composer"),
+    "malformed_json": (['{"opening": "We ask', "not json", "```json\n{]\n```"], "composer"),
     "malformed_then_good": (["Here is the letter: {oops", good], "llm"),
     "truncated_then_good": ([_cut(answer()), good], "llm"),
     "schema_ignored": ([json.dumps({"letter": "Dear payer, please pay."})] * 3, "composer"),
@@ -163,7 +176,7 @@ def test_injection_text_is_fenced_as_data_and_its_obedience_refused():
     fake = FakeLLM(INJECTED_ANSWER, good)
     result, _ = run(fake, case(injected=True))
     user = fake.requests[0]["messages"][1]["content"]
-    fenced = user[user.index("<<<DATA\nNorthwind Health"):]
+    fenced = user[user.index("<<<DATA\nNorthwind Health") :]
     assert "IGNORE PREVIOUS INSTRUCTIONS" in fenced.split("DATA>>>")[0]
     assert "coverage decision" in fake.requests[1]["messages"][-1]["content"]
     assert result.drafter == "llm" and released(result)

@@ -11,48 +11,82 @@ from scripted_model import respond
 from support import TODAY
 
 from service.config import Settings
-from service.drafting.llm_extract import extract_with_model, find_verbatim
 from service.errors import LLMError, SchemaError
+from service.intake.extract import extract_with_model, find_verbatim
+from service.intake.request import apply_corrections, read_chart, read_denial
 from service.models import Chart, ChartFact, Denial, FactType, Person, StatedCriterion
-from service.pipeline import apply_corrections, draft_appeal, intake, read_chart, read_denial
+from service.pipelines.appeal import draft_appeal
+from service.pipelines.appeal import read_appeal_case as intake
 
-DENIAL = ("Member: Dana Whitfield, ID NWH448812.\nThe notes do not show six weeks of\n"
-          "physical therapy that failed. The notes do not show x-rays that were normal.")
-NOTES = ("07/01/2026 PT discharge: Ms. Whitfield completed physical therapy for 8 weeks, "
-         "no improvement.\n09/02/2026 Exam: positive straight leg raise on the left.")
+DENIAL = (
+    "Member: Dana Whitfield, ID NWH448812.\nThe notes do not show six weeks of\n"
+    "physical therapy that failed. The notes do not show x-rays that were normal."
+)
+NOTES = (
+    "07/01/2026 PT discharge: Ms. Whitfield completed physical therapy for 8 weeks, "
+    "no improvement.\n09/02/2026 Exam: positive straight leg raise on the left."
+)
 # A messy letter the parser reads little of: the model may fill what is written here.
-MESSY = ("Lakeshore Mutual\nMarch 3, 2026\nRe: Dana Whitfield / NWH448812 / born 04/12/1961\n"
-         "we reviewed 72148 MRI lumbar spine without contrast for dx M54.16 and it is not "
-         "covered. The notes do not show six weeks of physical therapy that failed.")
+MESSY = (
+    "Lakeshore Mutual\nMarch 3, 2026\nRe: Dana Whitfield / NWH448812 / born 04/12/1961\n"
+    "we reviewed 72148 MRI lumbar spine without contrast for dx M54.16 and it is not "
+    "covered. The notes do not show six weeks of physical therapy that failed."
+)
 
 
 def _inputs():
-    denial = Denial(patient_name="Dana Whitfield", member_id="NWH448812", source_text=DENIAL,
-                    stated_criteria=[StatedCriterion(
-                        id="SC1", text="The notes do not show x-rays that were normal.")])
-    chart = Chart(patient=Person(name="Dana Whitfield"), source_text=NOTES, facts=[ChartFact(
-        id="F1", type=FactType.EXAM, date=dt.date(2026, 9, 2),
-        text="positive straight leg raise on the left")])
+    denial = Denial(
+        patient_name="Dana Whitfield",
+        member_id="NWH448812",
+        source_text=DENIAL,
+        stated_criteria=[
+            StatedCriterion(id="SC1", text="The notes do not show x-rays that were normal.")
+        ],
+    )
+    chart = Chart(
+        patient=Person(name="Dana Whitfield"),
+        source_text=NOTES,
+        facts=[
+            ChartFact(
+                id="F1",
+                type=FactType.EXAM,
+                date=dt.date(2026, 9, 2),
+                text="positive straight leg raise on the left",
+            )
+        ],
+    )
     return denial, chart
 
 
 def _answer(messages) -> str:
     sent = messages[-1]["content"]
-    pt = sent[sent.index("Ms. \u27e6"):].split(", no improvement")[0]  # as the model saw it
-    return json.dumps({
-        "stated_criteria": [
-            {"text": "The notes do not show six weeks of physical therapy that failed."},
-        ],
-        "chart_facts": [
-            {"type": "prior_treatment", "text": pt, "date_as_written": "07/01/2026",
-             "source": "PT discharge"},
-            {"type": "imaging", "text": "MRI showed a herniated disc", "date_as_written": ""},
-            {"type": "exam", "text": "positive straight leg raise",
-             "date_as_written": "09/03/2026"},  # not the date written: dropped
-            {"type": "exam", "text": "positive straight leg raise on the left",
-             "date_as_written": "09/02/2026"},  # the parser already has it
-        ],
-    })
+    pt = sent[sent.index("Ms. \u27e6") :].split(", no improvement")[0]  # as the model saw it
+    return json.dumps(
+        {
+            "stated_criteria": [
+                {"text": "The notes do not show six weeks of physical therapy that failed."},
+            ],
+            "chart_facts": [
+                {
+                    "type": "prior_treatment",
+                    "text": pt,
+                    "date_as_written": "07/01/2026",
+                    "source": "PT discharge",
+                },
+                {"type": "imaging", "text": "MRI showed a herniated disc", "date_as_written": ""},
+                {
+                    "type": "exam",
+                    "text": "positive straight leg raise",
+                    "date_as_written": "09/03/2026",
+                },  # not the date written: dropped
+                {
+                    "type": "exam",
+                    "text": "positive straight leg raise on the left",
+                    "date_as_written": "09/02/2026",
+                },  # the parser already has it
+            ],
+        }
+    )
 
 
 def test_verbatim_facts_with_written_dates_are_added_and_identifiers_stay_home():
@@ -64,7 +98,7 @@ def test_verbatim_facts_with_written_dates_are_added_and_identifiers_stay_home()
     added = out.chart.facts[1]
     assert added.date == dt.date(2026, 7, 1) and added.source == "PT discharge"
     assert added.text.startswith("Ms. Whitfield completed physical therapy")
-    assert NOTES[added.span.start:added.span.end] == added.text
+    assert NOTES[added.span.start : added.span.end] == added.text
     assert out.filled == ["chart_facts"] and out.dropped == ["chart_facts"]
     assert out.usage["calls"] == 1 and out.usage["prompt_tokens"] == 1000
     assert "Whitfield" not in fake.sent_text() and "NWH448812" not in fake.sent_text()
@@ -72,16 +106,27 @@ def test_verbatim_facts_with_written_dates_are_added_and_identifiers_stay_home()
 
 def _messy_answer(**fields) -> str:
     base = {
-        "payer": "Lakeshore Mutual", "patient_name": "Dana Whitfield",
-        "member_id": "NWH448812", "claim_number": "CLM-555",  # no claim number is written
-        "denial_date": "March 3, 2026", "date_of_birth": "1961-04-12",  # reformatted: dropped
-        "service_codes": [{"code": "72148", "description": "MRI lumbar spine without contrast"},
-                          {"code": "72158", "description": "MRI lumbar spine"}],
+        "payer": "Lakeshore Mutual",
+        "patient_name": "Dana Whitfield",
+        "member_id": "NWH448812",
+        "claim_number": "CLM-555",  # no claim number is written
+        "denial_date": "March 3, 2026",
+        "date_of_birth": "1961-04-12",  # reformatted: dropped
+        "service_codes": [
+            {"code": "72148", "description": "MRI lumbar spine without contrast"},
+            {"code": "72158", "description": "MRI lumbar spine"},
+        ],
         "diagnosis_codes": ["M54.16"],
     }
-    return json.dumps({"fields": {**base, **fields}, "stated_criteria": [
-        {"text": "The notes do not show six weeks of physical therapy that failed."},
-        {"text": "The patient must be 18 or older."}]})
+    return json.dumps(
+        {
+            "fields": {**base, **fields},
+            "stated_criteria": [
+                {"text": "The notes do not show six weeks of physical therapy that failed."},
+                {"text": "The patient must be 18 or older."},
+            ],
+        }
+    )
 
 
 def test_model_fills_only_gaps_with_verbatim_values_and_names_what_it_dropped():
@@ -96,10 +141,10 @@ def test_model_fills_only_gaps_with_verbatim_values_and_names_what_it_dropped():
     assert d.service_lines[0].description == "MRI lumbar spine without contrast"
     assert [c.code for c in d.diagnosis_codes] == ["M54.16"]
     assert [c.text for c in d.stated_criteria] == [
-        "The notes do not show six weeks of physical therapy that failed."]
-    assert MESSY[d.sources["member_id"].start:d.sources["member_id"].end] == "NWH448812"
-    assert set(out.dropped) == {"claim_number", "date_of_birth", "service_lines",
-                                "stated_criteria"}
+        "The notes do not show six weeks of physical therapy that failed."
+    ]
+    assert MESSY[d.sources["member_id"].start : d.sources["member_id"].end] == "NWH448812"
+    assert set(out.dropped) == {"claim_number", "date_of_birth", "service_lines", "stated_criteria"}
     said = " ".join(out.notes + d.warnings)
     assert "claim_number" in said and "date_of_birth" in said
     assert "CLM-555" not in said and "1961" not in said  # field names only, never values

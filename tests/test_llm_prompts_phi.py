@@ -9,10 +9,10 @@ import re
 import jinja2
 import pytest
 
-from service.drafting.prompts import all_prompts, as_data, environment, load_prompt, render
 from service.errors import SchemaError
+from service.llm.phi import Redactor, leftover_tokens
+from service.llm.prompts import all_prompts, as_data, environment, load_prompt, render
 from service.models import Chart, Denial, Person
-from service.phi import Redactor, leftover_tokens
 
 
 @pytest.mark.parametrize("prompt", all_prompts(), ids=lambda p: p.id)
@@ -46,23 +46,37 @@ def test_untrusted_text_cannot_close_its_fence():
 
 
 def _redactor(enabled=True):
-    denial = Denial(patient_name="Dana Whitfield", member_id="NWH448812",
-                    claim_number="CLM-2026-0091", reference_number="REF77812",
-                    date_of_birth=dt.date(1961, 4, 12))
+    denial = Denial(
+        patient_name="Dana Whitfield",
+        member_id="NWH448812",
+        claim_number="CLM-2026-0091",
+        reference_number="REF77812",
+        date_of_birth=dt.date(1961, 4, 12),
+    )
     chart = Chart(patient=Person(name="Dana Whitfield"))
     return Redactor.for_case(denial, chart, enabled=enabled)
 
 
-SOURCE = ("Patient: WHITFIELD, DANA (DOB 04/12/1961), member NWH448812, claim CLM-2026-0091, "
-          "ref REF77812. Ms. Whitfield was born April 12, 1961. Dana reports pain. "
-          "Danaher clinic, Whitfields Road.")
+SOURCE = (
+    "Patient: WHITFIELD, DANA (DOB 04/12/1961), member NWH448812, claim CLM-2026-0091, "
+    "ref REF77812. Ms. Whitfield was born April 12, 1961. Dana reports pain. "
+    "Danaher clinic, Whitfields Road."
+)
 
 
 def test_identifiers_become_stable_tokens_and_come_back_exactly():
     r = _redactor()
     out = r.redact(SOURCE)
-    for value in ("Whitfield", "WHITFIELD", "NWH448812", "CLM-2026-0091", "REF77812",
-                  "04/12/1961", "April 12, 1961", "Dana"):
+    for value in (
+        "Whitfield",
+        "WHITFIELD",
+        "NWH448812",
+        "CLM-2026-0091",
+        "REF77812",
+        "04/12/1961",
+        "April 12, 1961",
+        "Dana",
+    ):
         assert not re.search(rf"(?<!\w){re.escape(value)}(?!\w)", out), value
     assert "Danaher" in out and "Whitfields Road" in out  # no partial-word hits
     assert r.redact(SOURCE) == out  # stable across calls
@@ -91,8 +105,15 @@ Dx M54.16, CPT 72148, denied 01/02/2025 under NW-IMG-104."""
 def test_identifiers_the_parser_missed_are_caught_by_their_labels():
     redactor = Redactor()  # knows no values: only the labels can find them
     out = redactor.redact(LABELLED_HEADER)
-    for secret in ("LOPEZ", "MARIA", "1961-03-04", "XJH123456789", "2024-77781", "00451234",
-                   "123-45-6789"):
+    for secret in (
+        "LOPEZ",
+        "MARIA",
+        "1961-03-04",
+        "XJH123456789",
+        "2024-77781",
+        "00451234",
+        "123-45-6789",
+    ):
         assert secret not in out
     # clinical content, dates of service and a word where an id would be stay as written
     for kept in ("M54.16", "72148", "01/02/2025", "NW-IMG-104", "Member ID: pending"):

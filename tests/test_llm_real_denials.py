@@ -26,11 +26,12 @@ from scripted_model import respond
 from support import DENIAL_LETTERS, REPO, TODAY, FakeRetriever
 
 from service.config import Settings
-from service.drafting.prompts import load_prompt
 from service.evals.recording import recorder as make_recorder
+from service.llm.phi import date_spellings
+from service.llm.prompts import load_prompt
 from service.models import CitationKind
-from service.phi import date_spellings
-from service.pipeline import draft_appeal, intake
+from service.pipelines.appeal import draft_appeal
+from service.pipelines.appeal import read_appeal_case as intake
 
 CASSETTES = Path(__file__).resolve().parent / "cassettes" / "real_denials"
 RECORD = os.environ.get("OVERTURN_RECORD") == "1"
@@ -80,15 +81,21 @@ def replay(name: str, tmp_path, monkeypatch):
     denial, chart = inputs(name)
     SENT.clear()
     with cassette(name):
-        return draft_appeal(denial, chart, settings=settings, retriever=FakeRetriever([]),
-                            corrections=CORRECTIONS.get(name))
+        return draft_appeal(
+            denial,
+            chart,
+            settings=settings,
+            retriever=FakeRetriever([]),
+            corrections=CORRECTIONS.get(name),
+        )
 
 
 def identifiers(name: str, tmp_path) -> list[str]:
     """Every patient identifier the letter and chart give (parsed offline), with its spellings."""
     denial, chart = inputs(name)
-    case = intake(denial, chart, Settings(today=TODAY, data_dir=str(tmp_path)),
-                  CORRECTIONS.get(name))
+    case = intake(
+        denial, chart, Settings(today=TODAY, data_dir=str(tmp_path)), CORRECTIONS.get(name)
+    )
     d, p = case.denial, case.chart.patient
     names = [n for n in (d.patient_name, p.name) if n]
     values = names + [part for n in names for part in n.split() if len(part) >= 3]
@@ -120,8 +127,10 @@ def test_real_denial_is_drafted_by_the_model_and_released(name, tmp_path, monkey
     assert result.status.value == "released", result.report.problems
     stamp = result.provenance
     assert stamp.drafter == "llm" and stamp.model == "scripted-model"
-    assert (stamp.prompt_id, stamp.prompt_version) == ("draft_appeal",
-                                                       load_prompt("draft_appeal").version)
+    assert (stamp.prompt_id, stamp.prompt_version) == (
+        "draft_appeal",
+        load_prompt("draft_appeal").version,
+    )
     # every citation is valid: a passage the model was given, or the denial itself
     given = {p.id for p in result.passages}
     for point in result.points:

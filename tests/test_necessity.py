@@ -12,16 +12,13 @@ from support import REPO, TODAY, FakeRetriever
 
 from service.config import Settings
 from service.errors import InvalidCode
-from service.models import CodeSystem, DraftStatus, LetterDraft
-from service.necessity.checks import check_provider_voice
-from service.necessity.kinds import infer_kind
-from service.necessity.models import LetterKind, NecessityRequest
-from service.necessity.pipeline import draft_necessity
-from service.necessity.readiness import check_readiness
+from service.intake.necessity import infer_kind
+from service.models import CodeSystem, DraftStatus, LetterDraft, LetterKind, NecessityRequest
+from service.pipelines.necessity import check_readiness, draft_necessity
 from service.policies.corpus import load_policy
+from service.validate.necessity import check_provider_voice
 
-SIGNER = {"name": "Helen Park", "credentials": "MD", "npi": "1234567893",
-          "phone": "555-010-3000"}
+SIGNER = {"name": "Helen Park", "credentials": "MD", "npi": "1234567893", "phone": "555-010-3000"}
 
 
 def _f(type_, date, source, text, end=None, codes=None):
@@ -37,29 +34,75 @@ TMJ = {
     "policy": "bluestone/bsm-rad-0212.md",
     "request": {
         "patient": {"name": "Ana Reyes", "member_id": "BSM7781204", "date_of_birth": "1984-03-09"},
-        "payer": "Bluestone Mutual", "plan_type": "commercial",
-        "service": {"code": "70336", "description": "MRI temporomandibular joints",
-                    "quantity": "1 study", "frequency": "once", "duration": "60 days"},
+        "payer": "Bluestone Mutual",
+        "plan_type": "commercial",
+        "service": {
+            "code": "70336",
+            "description": "MRI temporomandibular joints",
+            "quantity": "1 study",
+            "frequency": "once",
+            "duration": "60 days",
+        },
         "diagnosis_codes": ["M26.631"],
     },
     "facts": [
-        _f("diagnosis", "2026-06-02", "Oral surgery consult", "Assessment: anterior disc "
-           "displacement of the right temporomandibular joint with reduction", codes=["M26.631"]),
-        _f("exam", "2026-06-02", "Oral surgery consult", "Painful clicking of the right joint "
-           "with crepitus on opening; maximum interincisal opening 31 mm"),
+        _f(
+            "diagnosis",
+            "2026-06-02",
+            "Oral surgery consult",
+            "Assessment: anterior disc "
+            "displacement of the right temporomandibular joint with reduction",
+            codes=["M26.631"],
+        ),
+        _f(
+            "exam",
+            "2026-06-02",
+            "Oral surgery consult",
+            "Painful clicking of the right joint "
+            "with crepitus on opening; maximum interincisal opening 31 mm",
+        ),
         _f("symptom", "2026-06-02", "Oral surgery consult", "Jaw pain for 7 months, daily, 6/10"),
-        _f("prior_treatment", "2026-02-10", "Dental note", "Custom occlusal splint worn nightly "
-           "for 14 weeks with no improvement", end="2026-05-20"),
-        _f("medication", "2026-02-10", "Progress note", "Naproxen 500 mg twice daily for 8 "
-           "weeks; pain persists", end="2026-04-10"),
-        _f("prior_treatment", "2026-03-01", "PT note", "Physical therapy jaw exercises and soft "
-           "diet for 8 weeks, unchanged", end="2026-05-01"),
-        _f("imaging", "2026-05-25", "Panoramic radiograph report", "Panoramic radiograph: no "
-           "fracture or condylar resorption; does not show the disc"),
-        _f("surgical_candidacy", "2026-06-02", "Oral surgery consult", "MRI will determine "
-           "whether she is a candidate for arthrocentesis or arthroscopy; willing to proceed"),
-        _f("plan", "2026-06-02", "Oral surgery consult", "Follow-up visit 2 weeks after the MRI "
-           "to review the result and decide on arthrocentesis"),
+        _f(
+            "prior_treatment",
+            "2026-02-10",
+            "Dental note",
+            "Custom occlusal splint worn nightly for 14 weeks with no improvement",
+            end="2026-05-20",
+        ),
+        _f(
+            "medication",
+            "2026-02-10",
+            "Progress note",
+            "Naproxen 500 mg twice daily for 8 weeks; pain persists",
+            end="2026-04-10",
+        ),
+        _f(
+            "prior_treatment",
+            "2026-03-01",
+            "PT note",
+            "Physical therapy jaw exercises and soft diet for 8 weeks, unchanged",
+            end="2026-05-01",
+        ),
+        _f(
+            "imaging",
+            "2026-05-25",
+            "Panoramic radiograph report",
+            "Panoramic radiograph: no fracture or condylar resorption; does not show the disc",
+        ),
+        _f(
+            "surgical_candidacy",
+            "2026-06-02",
+            "Oral surgery consult",
+            "MRI will determine "
+            "whether she is a candidate for arthrocentesis or arthroscopy; willing to proceed",
+        ),
+        _f(
+            "plan",
+            "2026-06-02",
+            "Oral surgery consult",
+            "Follow-up visit 2 weeks after the MRI "
+            "to review the result and decide on arthrocentesis",
+        ),
     ],
     "drop": [3, 4, 5],  # the conservative-care records
     "gaps": ["BSM-RAD-0212@v1#coverage-criteria-2"],
@@ -69,26 +112,60 @@ BIOLOGIC = {
     "policy": "northwind/nw-rx-415.md",
     "request": {
         "patient": {"name": "Rosa Imani", "member_id": "NWH5512"},
-        "payer": "northwind", "plan_type": "commercial",
-        "service": {"code": "J1438", "description": "Etanercept injection, 25 mg",
-                    "quantity": "50 mg", "frequency": "once weekly", "duration": "6 months"},
+        "payer": "northwind",
+        "plan_type": "commercial",
+        "service": {
+            "code": "J1438",
+            "description": "Etanercept injection, 25 mg",
+            "quantity": "50 mg",
+            "frequency": "once weekly",
+            "duration": "6 months",
+        },
         "diagnosis_codes": [{"code": "M05.79"}],
     },
     "facts": [
-        _f("diagnosis", "2026-03-04", "Rheumatology consult", "Diagnosis: seropositive "
-           "rheumatoid arthritis of multiple sites, confirmed by rheumatologist",
-           codes=["M05.79"]),
-        _f("exam", "2026-09-15", "Rheumatology note", "CDAI 28, high disease activity, 8 "
-           "swollen joints; symptoms for 14 months"),
-        _f("medication", "2026-03-04", "Rheumatology note", "Methotrexate 20 mg weekly for 14 "
-           "weeks; failed to reach low disease activity", end="2026-06-10"),
-        _f("medication", "2026-06-10", "Rheumatology note", "Adalimumab biosimilar (preferred) "
-           "40 mg every 2 weeks for 13 weeks: inadequate response, CDAI still 28; trial failed",
-           end="2026-09-15"),
-        _f("lab", "2026-09-01", "Lab report", "QuantiFERON tuberculosis test negative; "
-           "hepatitis B surface antigen and core antibody negative"),
-        _f("plan", "2026-09-15", "Rheumatology note", "Follow-up in 12 weeks with CDAI to "
-           "measure response"),
+        _f(
+            "diagnosis",
+            "2026-03-04",
+            "Rheumatology consult",
+            "Diagnosis: seropositive "
+            "rheumatoid arthritis of multiple sites, confirmed by rheumatologist",
+            codes=["M05.79"],
+        ),
+        _f(
+            "exam",
+            "2026-09-15",
+            "Rheumatology note",
+            "CDAI 28, high disease activity, 8 swollen joints; symptoms for 14 months",
+        ),
+        _f(
+            "medication",
+            "2026-03-04",
+            "Rheumatology note",
+            "Methotrexate 20 mg weekly for 14 weeks; failed to reach low disease activity",
+            end="2026-06-10",
+        ),
+        _f(
+            "medication",
+            "2026-06-10",
+            "Rheumatology note",
+            "Adalimumab biosimilar (preferred) "
+            "40 mg every 2 weeks for 13 weeks: inadequate response, CDAI still 28; trial failed",
+            end="2026-09-15",
+        ),
+        _f(
+            "lab",
+            "2026-09-01",
+            "Lab report",
+            "QuantiFERON tuberculosis test negative; "
+            "hepatitis B surface antigen and core antibody negative",
+        ),
+        _f(
+            "plan",
+            "2026-09-15",
+            "Rheumatology note",
+            "Follow-up in 12 weeks with CDAI to measure response",
+        ),
     ],
     "drop": [3, 4],  # the preferred-biologic trial and the TB screening
     "gaps": ["NW-RX-415@v1#coverage-criteria-3", "NW-RX-415@v1#coverage-criteria-4"],
@@ -97,35 +174,87 @@ BIOLOGIC = {
 WHEELCHAIR = {
     "policy": "medicare/med-l5110.md",
     "request": {
-        "patient": {"name": "Walter Gray", "member_id": "1EG4TE5MK73",
-                    "date_of_birth": "1950-01-12"},
-        "payer": "Medicare", "plan_type": "medicare_ab",
-        "service": {"code": "K0823", "description": "Power wheelchair, Group 2 standard",
-                    "quantity": "1", "frequency": "purchase", "duration": "13 months"},
+        "patient": {
+            "name": "Walter Gray",
+            "member_id": "1EG4TE5MK73",
+            "date_of_birth": "1950-01-12",
+        },
+        "payer": "Medicare",
+        "plan_type": "medicare_ab",
+        "service": {
+            "code": "K0823",
+            "description": "Power wheelchair, Group 2 standard",
+            "quantity": "1",
+            "frequency": "purchase",
+            "duration": "13 months",
+        },
         "diagnosis_codes": ["G12.21"],
     },
     "facts": [
-        _f("diagnosis", "2026-08-03", "Neurology note", "Diagnosis: amyotrophic lateral "
-           "sclerosis", codes=["G12.21"]),
-        _f("functional_limit", "2026-08-03", "Face-to-face exam", "Unable to complete "
-           "toileting, dressing and bathing in the home within a reasonable time; mobility "
-           "limitation, two falls in the home"),
-        _f("exam", "2026-08-03", "Face-to-face exam", "A properly fitted walker cannot safely "
-           "resolve the limitation: fell twice using a walker"),
-        _f("exam", "2026-08-03", "Face-to-face exam", "Upper-extremity weakness, grip 3/5: "
-           "unable to self-propel a manual wheelchair in the home"),
-        _f("exam", "2026-08-03", "Face-to-face exam", "Insufficient trunk stability to operate "
-           "a scooter tiller safely"),
-        _f("other", "2026-08-20", "Supplier home assessment", "Home assessment: doorways 34 "
-           "inches, maneuvering space adequate, level flooring throughout"),
-        _f("other", "2026-08-03", "Face-to-face exam", "Use of the power wheelchair will "
-           "significantly improve participation in MRADLs in the home; patient will use it in "
-           "the home"),
-        _f("other", "2026-08-03", "Face-to-face exam", "Patient has the mental and physical "
-           "ability to operate the power wheelchair safely; cognition intact"),
+        _f(
+            "diagnosis",
+            "2026-08-03",
+            "Neurology note",
+            "Diagnosis: amyotrophic lateral sclerosis",
+            codes=["G12.21"],
+        ),
+        _f(
+            "functional_limit",
+            "2026-08-03",
+            "Face-to-face exam",
+            "Unable to complete "
+            "toileting, dressing and bathing in the home within a reasonable time; mobility "
+            "limitation, two falls in the home",
+        ),
+        _f(
+            "exam",
+            "2026-08-03",
+            "Face-to-face exam",
+            "A properly fitted walker cannot safely "
+            "resolve the limitation: fell twice using a walker",
+        ),
+        _f(
+            "exam",
+            "2026-08-03",
+            "Face-to-face exam",
+            "Upper-extremity weakness, grip 3/5: "
+            "unable to self-propel a manual wheelchair in the home",
+        ),
+        _f(
+            "exam",
+            "2026-08-03",
+            "Face-to-face exam",
+            "Insufficient trunk stability to operate a scooter tiller safely",
+        ),
+        _f(
+            "other",
+            "2026-08-20",
+            "Supplier home assessment",
+            "Home assessment: doorways 34 "
+            "inches, maneuvering space adequate, level flooring throughout",
+        ),
+        _f(
+            "other",
+            "2026-08-03",
+            "Face-to-face exam",
+            "Use of the power wheelchair will "
+            "significantly improve participation in MRADLs in the home; patient will use it in "
+            "the home",
+        ),
+        _f(
+            "other",
+            "2026-08-03",
+            "Face-to-face exam",
+            "Patient has the mental and physical "
+            "ability to operate the power wheelchair safely; cognition intact",
+        ),
         _f("exam", "2026-08-03", "Face-to-face exam", "Weight 172 pounds"),
-        _f("plan", "2026-08-03", "Face-to-face exam", "Follow-up in 3 months to review "
-           "wheelchair fit and skin"),
+        _f(
+            "plan",
+            "2026-08-03",
+            "Face-to-face exam",
+            "Follow-up in 3 months to review wheelchair fit and skin",
+        ),
     ],
     "drop": [4, 8],  # the scooter assessment and the weight
     "gaps": ["MED-L5110@v1#coverage-criteria-4", "MED-L5110@v1#coverage-criteria-8"],
@@ -135,27 +264,61 @@ PHYSIO = {
     "policy": "northwind/nw-reh-350-v2.md",
     "request": {
         "patient": {"name": "Lena Ortiz", "member_id": "NWH7720"},
-        "payer": "Northwind Health", "plan_type": "commercial",
+        "payer": "Northwind Health",
+        "plan_type": "commercial",
         "purpose": "continuation_of_care",
-        "service": {"code": "97110", "description": "Therapeutic exercise",
-                    "quantity": "8 visits", "frequency": "2 visits a week",
-                    "duration": "4 weeks"},
+        "service": {
+            "code": "97110",
+            "description": "Therapeutic exercise",
+            "quantity": "8 visits",
+            "frequency": "2 visits a week",
+            "duration": "4 weeks",
+        },
         "diagnosis_codes": ["M17.11"],
     },
     "facts": [
-        _f("diagnosis", "2026-09-01", "PT initial evaluation", "Diagnosis: primary "
-           "osteoarthritis of the right knee with functional loss", codes=["M17.11"]),
-        _f("exam", "2026-09-01", "PT initial evaluation", "Initial evaluation (97162): knee "
-           "flexion 95 degrees, quadriceps strength 3+/5, LEFS 32/80; difficulty with stairs"),
-        _f("plan", "2026-09-01", "PT plan of care", "Plan of care: therapeutic exercise 97110 "
-           "and manual therapy 97140, 2 visits a week for 8 weeks; goal LEFS 50 and flexion "
-           "115 degrees in 8 weeks"),
-        _f("exam", "2026-10-01", "PT re-assessment", "Re-assessment after 8 visits: LEFS "
-           "improved from 32 to 44 (12 points, above the 9-point MCID); flexion 108 degrees"),
-        _f("other", "2026-10-01", "PT re-assessment", "Skilled therapist needed for "
-           "progression of loading and manual therapy; home exercise program continued"),
-        _f("plan", "2026-10-01", "PT re-assessment", "Re-assess LEFS after 8 more visits; "
-           "discharge to home program when goals are met"),
+        _f(
+            "diagnosis",
+            "2026-09-01",
+            "PT initial evaluation",
+            "Diagnosis: primary osteoarthritis of the right knee with functional loss",
+            codes=["M17.11"],
+        ),
+        _f(
+            "exam",
+            "2026-09-01",
+            "PT initial evaluation",
+            "Initial evaluation (97162): knee "
+            "flexion 95 degrees, quadriceps strength 3+/5, LEFS 32/80; difficulty with stairs",
+        ),
+        _f(
+            "plan",
+            "2026-09-01",
+            "PT plan of care",
+            "Plan of care: therapeutic exercise 97110 "
+            "and manual therapy 97140, 2 visits a week for 8 weeks; goal LEFS 50 and flexion "
+            "115 degrees in 8 weeks",
+        ),
+        _f(
+            "exam",
+            "2026-10-01",
+            "PT re-assessment",
+            "Re-assessment after 8 visits: LEFS "
+            "improved from 32 to 44 (12 points, above the 9-point MCID); flexion 108 degrees",
+        ),
+        _f(
+            "other",
+            "2026-10-01",
+            "PT re-assessment",
+            "Skilled therapist needed for "
+            "progression of loading and manual therapy; home exercise program continued",
+        ),
+        _f(
+            "plan",
+            "2026-10-01",
+            "PT re-assessment",
+            "Re-assess LEFS after 8 more visits; discharge to home program when goals are met",
+        ),
     ],
     "drop": [3],  # the re-assessment showing the gain
     "gaps": ["NW-REH-350@v2#coverage-criteria-5"],
@@ -165,9 +328,13 @@ CASES = {"procedure": TMJ, "drug": BIOLOGIC, "dme": WHEELCHAIR, "therapy": PHYSI
 
 
 def settings() -> Settings:
-    return Settings(today=TODAY, practice_name="Riverside Clinic",
-                    practice_address="12 Elm Street, Springfield, ST 00000",
-                    practice_phone="555-010-3000", practice_fax="555-010-3001")
+    return Settings(
+        today=TODAY,
+        practice_name="Riverside Clinic",
+        practice_address="12 Elm Street, Springfield, ST 00000",
+        practice_phone="555-010-3000",
+        practice_fax="555-010-3001",
+    )
 
 
 def retriever(case: dict) -> FakeRetriever:
@@ -181,13 +348,17 @@ def request_for(case: dict, complete: bool = True, **changes) -> NecessityReques
 
 
 def draft(case: dict, complete: bool = True, **changes):
-    return draft_necessity(request_for(case, complete, **changes), settings=settings(),
-                           retriever=retriever(case))
+    return draft_necessity(
+        request_for(case, complete, **changes), settings=settings(), retriever=retriever(case)
+    )
 
 
 def undocumented_in(report) -> set[str]:
-    return {p.where.removeprefix("criteria.") for p in report.problems
-            if p.code == "policy_criterion_not_documented" and p.severity == "error"}
+    return {
+        p.where.removeprefix("criteria.")
+        for p in report.problems
+        if p.code == "policy_criterion_not_documented" and p.severity == "error"
+    }
 
 
 @pytest.mark.parametrize("kind", list(CASES))
@@ -199,8 +370,15 @@ def test_complete_chart_is_released_with_every_element(kind):
     assert result.readiness.ready and not result.readiness.undocumented
     text, svc = result.text, case["request"]["service"]
     code = svc["code"]
-    for must in (code, svc["duration"], "Follow-up plan.", "I attest", "NPI 1234567893",
-                 "Enclosures:", "I am writing"):
+    for must in (
+        code,
+        svc["duration"],
+        "Follow-up plan.",
+        "I attest",
+        "NPI 1234567893",
+        "Enclosures:",
+        "I am writing",
+    ):
         assert must in text
     dx = case["request"]["diagnosis_codes"][0]
     assert (dx if isinstance(dx, str) else dx["code"]) in text
@@ -215,8 +393,9 @@ def test_complete_chart_is_released_with_every_element(kind):
 @pytest.mark.parametrize("kind", list(CASES))
 def test_incomplete_chart_is_held_naming_exactly_the_undocumented_criteria(kind):
     case = CASES[kind]
-    readiness = check_readiness(request_for(case, complete=False), settings=settings(),
-                                retriever=retriever(case))
+    readiness = check_readiness(
+        request_for(case, complete=False), settings=settings(), retriever=retriever(case)
+    )
     assert not readiness.ready
     assert readiness.undocumented == case["gaps"]
     for row in readiness.criteria:
@@ -238,16 +417,18 @@ def test_readiness_met_rows_carry_the_chart_facts():
 
 
 def test_criteria_for_another_diagnosis_or_purpose_do_not_apply():
-    readiness = check_readiness(request_for(BIOLOGIC), settings=settings(),
-                                retriever=retriever(BIOLOGIC))
+    readiness = check_readiness(
+        request_for(BIOLOGIC), settings=settings(), retriever=retriever(BIOLOGIC)
+    )
     status = {r.id.rsplit("-", 1)[1]: r.status for r in readiness.criteria}
     assert status["2"] == "not_applicable"  # psoriasis criteria, RA request
     assert status["5"] == "not_applicable"  # renewal criteria, first request
 
 
 def test_missing_conservative_treatment_is_flagged():
-    readiness = check_readiness(request_for(TMJ, complete=False), settings=settings(),
-                                retriever=retriever(TMJ))
+    readiness = check_readiness(
+        request_for(TMJ, complete=False), settings=settings(), retriever=retriever(TMJ)
+    )
     assert "no_failed_conservative_treatment" in {f.code for f in readiness.flags}
 
 
@@ -256,14 +437,16 @@ def test_unspecified_code_is_flagged_with_specific_alternatives_and_held():
     flag = next(f for f in result.readiness.flags if f.code == "unspecified_diagnosis")
     assert flag.suggestions and "M26.601" not in flag.suggestions
     assert result.status is DraftStatus.HELD
-    low_back = check_readiness(request_for(TMJ, diagnosis_codes=["M54.50"]),
-                               settings=settings(), retriever=retriever(TMJ))
+    low_back = check_readiness(
+        request_for(TMJ, diagnosis_codes=["M54.50"]), settings=settings(), retriever=retriever(TMJ)
+    )
     assert "unspecified_diagnosis" in {f.code for f in low_back.flags}
 
 
 def test_rule_out_diagnosis_is_flagged_and_held():
-    result = draft(TMJ, diagnosis_codes=[{"code": "M26.631",
-                                          "description": "R/O internal derangement"}])
+    result = draft(
+        TMJ, diagnosis_codes=[{"code": "M26.631", "description": "R/O internal derangement"}]
+    )
     assert "rule_out_diagnosis" in {f.code for f in result.readiness.flags}
     assert result.status is DraftStatus.HELD
     assert "rule_out_diagnosis" in {p.code for p in result.report.problems}
@@ -273,8 +456,10 @@ def test_missing_duration_holds_the_letter():
     service = {**TMJ["request"]["service"], "duration": None}
     result = draft(TMJ, service=service)
     assert result.status is DraftStatus.HELD
-    assert any(p.code == "missing_element" and p.where == "identifiers.Duration requested"
-               for p in result.report.problems)
+    assert any(
+        p.code == "missing_element" and p.where == "identifiers.Duration requested"
+        for p in result.report.problems
+    )
 
 
 def test_kind_is_inferred_from_the_code():
@@ -286,51 +471,85 @@ def test_kind_is_inferred_from_the_code():
 
 def test_practice_voice_is_refused_in_a_necessity_letter():
     letter = draft(TMJ).letter
-    wrong = letter.model_copy(update={"opening": "We ask you to authorize this MRI for our "
-                                                 "patient."})
+    wrong = letter.model_copy(
+        update={"opening": "We ask you to authorize this MRI for our patient."}
+    )
     assert {p.where for p in check_provider_voice(wrong)} == {"opening"}
     assert check_provider_voice(letter) == []
 
 
-@pytest.mark.parametrize("change,field", [
-    ({"signer": {**SIGNER, "npi": "1234567890"}}, "signer.npi"),
-    ({"diagnosis_codes": ["Q99.999"]}, "diagnosis_codes[0].code"),
-])
+@pytest.mark.parametrize(
+    "change,field",
+    [
+        ({"signer": {**SIGNER, "npi": "1234567890"}}, "signer.npi"),
+        ({"diagnosis_codes": ["Q99.999"]}, "diagnosis_codes[0].code"),
+    ],
+)
 def test_bad_codes_raise_naming_the_field(change, field):
     body = {**TMJ["request"], "signer": SIGNER, **change}
     with pytest.raises(InvalidCode) as err:
-        draft_necessity(NecessityRequest.model_validate(body), settings=settings(),
-                        retriever=retriever(TMJ))
+        draft_necessity(
+            NecessityRequest.model_validate(body), settings=settings(), retriever=retriever(TMJ)
+        )
     assert err.value.fields["field"] == field
 
 
 def test_an_appeal_can_attach_a_letter_that_agrees_on_every_fact():
     from service.intake.chart import parse_chart
+    from service.models import AppealCase as Case
     from service.models import CodeSystem as CS
     from service.models import Denial, DiagnosisCode, PlanType, ServiceLine
-    from service.necessity.attach import attach_to_appeal, check_agreement, enclose_in_appeal
-    from service.pipeline import Case, draft_case
+    from service.pipelines.appeal import draft_case
+    from service.pipelines.necessity import attach_to_appeal, enclose_in_appeal
     from service.triage import triage
+    from service.validate.agreement import check_agreement
 
     denial = Denial(
-        payer="Bluestone Mutual", plan_type=PlanType.COMMERCIAL, patient_name="Ana Reyes",
-        member_id="BSM7781204", claim_number="CLM-77120", denial_date=dt.date(2026, 10, 2),
-        dates_of_service=[dt.date(2026, 9, 20)], adjustments=[{"group": "CO", "carc": "50"}],
-        service_lines=[ServiceLine(code="70336", code_system=CS.CPT,
-                                   description="MRI temporomandibular joints")],
+        payer="Bluestone Mutual",
+        plan_type=PlanType.COMMERCIAL,
+        patient_name="Ana Reyes",
+        member_id="BSM7781204",
+        claim_number="CLM-77120",
+        denial_date=dt.date(2026, 10, 2),
+        dates_of_service=[dt.date(2026, 9, 20)],
+        adjustments=[{"group": "CO", "carc": "50"}],
+        service_lines=[
+            ServiceLine(
+                code="70336", code_system=CS.CPT, description="MRI temporomandibular joints"
+            )
+        ],
         diagnosis_codes=[DiagnosisCode(code="M26.631")],
         denial_reason="Not medically necessary.",
         source_text="Bluestone Mutual denied 70336 for M26.631, claim CLM-77120.",
     )
-    chart = parse_chart({"facts": TMJ["facts"], "provider": {"name": "Helen Park",
-                         "credentials": "MD", "npi": "1234567893", "phone": "555-010-3000"}})
-    case = Case(denial=denial, chart=chart, triage=triage(denial, dt.date(2026, 11, 22)),
-                payer_id="bluestone")
+    chart = parse_chart(
+        {
+            "facts": TMJ["facts"],
+            "provider": {
+                "name": "Helen Park",
+                "credentials": "MD",
+                "npi": "1234567893",
+                "phone": "555-010-3000",
+            },
+        }
+    )
+    case = Case(
+        denial=denial,
+        chart=chart,
+        triage=triage(denial, dt.date(2026, 11, 22)),
+        payer_id="bluestone",
+    )
     s = settings()
     appeal = draft_case(case, settings=s, retriever=retriever(TMJ))
-    request = NecessityRequest.model_validate({
-        "payer": "bluestone", "service": TMJ["request"]["service"],
-        "diagnosis_codes": ["M26.631"], "signer": SIGNER, "plan_type": "commercial"})
+    request = NecessityRequest.model_validate(
+        {
+            "payer": "bluestone",
+            "service": TMJ["request"]["service"],
+            "diagnosis_codes": ["M26.631"],
+            "signer": SIGNER,
+            "plan_type": "commercial",
+        }
+    )
     lmn = attach_to_appeal(case, appeal, request, settings=s)
     assert lmn.status is DraftStatus.RELEASED, lmn.report.problems
     assert check_agreement(appeal, lmn) == []
@@ -343,11 +562,13 @@ def test_an_appeal_can_attach_a_letter_that_agrees_on_every_fact():
             for fid in p.chart_facts:
                 assert facts[fid].text.rstrip(" .;,") in p.text
     shared = {link.criterion.id for link in appeal.evidence.links} & {
-        link.criterion.id for link in lmn.evidence.links}
+        link.criterion.id for link in lmn.evidence.links
+    }
     assert shared
     # a letter that disagrees is caught
-    moved = lmn.letter.model_copy(update={"identifiers": {**lmn.letter.identifiers,
-                                                          "Member ID": "BSM0000000"}})
+    moved = lmn.letter.model_copy(
+        update={"identifiers": {**lmn.letter.identifiers, "Member ID": "BSM0000000"}}
+    )
     assert check_agreement(appeal, lmn.model_copy(update={"letter": moved}))
     with_lmn = enclose_in_appeal(appeal, lmn, s)
     assert "Letter of medical necessity from Helen Park" in with_lmn.text

@@ -22,7 +22,7 @@ def lmn_client(tmp_path):
     s = settings()
     s.data_dir = str(tmp_path / "data")
     app = create_app({"settings": s})
-    app.extensions["overturn"].retriever_factory = lambda _s: retriever(TMJ)
+    app.extensions["overturn"].set_retriever_factory(lambda _s: retriever(TMJ))
     app.config["TESTING"] = True
     register(app)
     return app.test_client()
@@ -61,15 +61,11 @@ def test_schema_error_is_problem_json_without_the_input(lmn_client):
     assert problem["draft_id"]  # the input was kept before it was refused
 
 
-def test_cli_letter_exits_2_on_bad_input(tmp_path, capsys):
-    import argparse
+def test_cli_letter_exits_2_on_bad_input(tmp_path, capsys, monkeypatch):
+    from service import cli
 
-    from service.necessity import cli
-
-    parser = argparse.ArgumentParser()
-    cli.add_parser(parser.add_subparsers(dest="command"))
     path = tmp_path / "request.json"
     path.write_text('{"payer": "bluestone"}', encoding="utf-8")
-    args = parser.parse_args(["letter", "--request", str(path)])
-    assert cli.run(args, settings()) == cli.EXIT_BAD_INPUT
+    monkeypatch.setenv("OVERTURN_DATA_DIR", str(tmp_path / "data"))
+    assert cli.main(["letter", "--request", str(path)]) == cli.EXIT_BAD_INPUT
     assert "schema" in capsys.readouterr().err

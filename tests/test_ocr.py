@@ -20,8 +20,13 @@ from service.policies.documents import load_document, pdf_body
 
 DPI = 200
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-POLICY_META = {"policy_id": "HB-DME-510", "payer_id": "harbor", "effective_date": "2025-03-01",
-               "version": "1", "title": "Home oxygen therapy"}
+POLICY_META = {
+    "policy_id": "HB-DME-510",
+    "payer_id": "harbor",
+    "effective_date": "2025-03-01",
+    "version": "1",
+    "title": "Home oxygen therapy",
+}
 POLICY_LINES = [
     "Home oxygen therapy",
     "",
@@ -60,8 +65,11 @@ def scanned_pdf(lines: list[str], pages: int = 1) -> bytes:
 
 def denial_scan() -> bytes:
     text = (DENIAL_LETTERS / "jawjoint-mri.txt").read_text(encoding="utf-8")
-    lines = [wrapped for para in text.splitlines()
-             for wrapped in (textwrap.wrap(para.replace("\t", " "), 80) or [""])]
+    lines = [
+        wrapped
+        for para in text.splitlines()
+        for wrapped in (textwrap.wrap(para.replace("\t", " "), 80) or [""])
+    ]
     return scanned_pdf(lines)
 
 
@@ -72,8 +80,9 @@ def test_the_scans_here_have_no_text_layer():
 
 @needs_ocr
 def test_scanned_policy_is_ingested_by_ocr():
-    passages = {p.id: p for p in load_document(scanned_pdf(POLICY_LINES), "scan.pdf",
-                                               defaults=POLICY_META)}
+    passages = {
+        p.id: p for p in load_document(scanned_pdf(POLICY_LINES), "scan.pdf", defaults=POLICY_META)
+    }
     first = passages["HB-DME-510@v1#coverage-criteria-1"]
     assert "oxygen saturation" in first.text and "88 percent" in first.text
     assert "physician" not in first.text  # criterion 2 is its own passage
@@ -95,8 +104,11 @@ def test_scanned_denial_is_read_by_ocr_without_logging_its_text(caplog):
 
 @needs_ocr
 def test_scanned_denial_upload_is_drafted(client):
-    resp = client.post("/v1/appeals", content_type="multipart/form-data",
-                       data={"denial_file": (BytesIO(denial_scan()), "denial.pdf")})
+    resp = client.post(
+        "/v1/appeals",
+        content_type="multipart/form-data",
+        data={"denial_file": (BytesIO(denial_scan()), "denial.pdf")},
+    )
     assert resp.status_code == 201
     assert "70336" in resp.get_json()["denial"]["service_codes"]
 

@@ -26,8 +26,11 @@ def _pdf(text: str | None, password: str | None = None) -> bytes:
 
 def test_a_real_denial_uploaded_as_pdf_is_drafted(client):
     text = (DENIAL_LETTERS / "jawjoint-mri.txt").read_text(encoding="utf-8")
-    resp = client.post("/v1/appeals", content_type="multipart/form-data",
-                       data={"denial_file": (BytesIO(_pdf(text)), "denial.pdf")})
+    resp = client.post(
+        "/v1/appeals",
+        content_type="multipart/form-data",
+        data={"denial_file": (BytesIO(_pdf(text)), "denial.pdf")},
+    )
     assert resp.status_code == 201
     body = resp.get_json()
     assert "70336" in body["denial"]["service_codes"]
@@ -43,8 +46,11 @@ def test_a_real_denial_uploaded_as_pdf_is_drafted(client):
 )
 def test_unreadable_pdfs_are_refused_clearly(client, data, why):
     data = data if data is not None else _pdf(None)
-    resp = client.post("/v1/appeals", content_type="multipart/form-data",
-                       data={"denial_file": (BytesIO(data), "denial.pdf")})
+    resp = client.post(
+        "/v1/appeals",
+        content_type="multipart/form-data",
+        data={"denial_file": (BytesIO(data), "denial.pdf")},
+    )
     body = assert_problem(resp, 400, "not-text")
     assert why in body["detail"]
 
@@ -53,5 +59,6 @@ def test_encrypted_pdf_is_refused():
     from service.errors import NotText
 
     with pytest.raises(NotText, match="password"):
-        pdf_to_text(_pdf("Denied as not medically necessary. " * 5, password="s3cret"),
-                    field="denial_file")
+        pdf_to_text(
+            _pdf("Denied as not medically necessary. " * 5, password="s3cret"), field="denial_file"
+        )

@@ -25,8 +25,12 @@ CORPUS = DOCS / "corpus"
 KNEE_HTML = DOCS / "knee-mri.html"
 SLEEP_V1 = CORPUS / "hb-slp-200-v1.md"
 SLEEP_V2 = DOCS / "sleep-v2.md"
-PDF_META = {"policy_id": "HB-DME-500", "payer_id": "harbor", "effective_date": "2025-03-01",
-            "version": "1"}
+PDF_META = {
+    "policy_id": "HB-DME-500",
+    "payer_id": "harbor",
+    "effective_date": "2025-03-01",
+    "version": "1",
+}
 HIDDEN = ("zzscripttoken", "zzstyletoken", "zzcommenttoken")
 
 
@@ -52,8 +56,10 @@ def policy_pdf(password: str | None = None, text: bool = True) -> bytes:
         para("COVERAGE CRITERIA", size=12, style="B")
         para("Home oxygen is covered when all of the following are met:")
         pdf.ln(3)
-        para("1. Resting oxygen saturation at or below 88 percent on room air, measured while "
-             "the patient is in a chronic stable state, when both of these apply:")
+        para(
+            "1. Resting oxygen saturation at or below 88 percent on room air, measured while "
+            "the patient is in a chronic stable state, when both of these apply:"
+        )
         para("a. The test was done within 30 days before the order;", x=20)
         para("b. Alternative treatments were tried or considered.", x=20)
         para("2. The treating physician saw the patient within 30 days.")
@@ -185,13 +191,24 @@ def test_scanned_pdf_is_refused_with_ocr_advice(monkeypatch):
 
 
 def version(n: int, effective: dt.date, policy_id: str = "P-1") -> PolicyPassage:
-    return PolicyPassage(id=f"{policy_id}@v{n}#scope-1", policy_id=policy_id, payer="harbor",
-                         title="T", section="Scope", text=f"v{n}", effective_date=effective)
+    return PolicyPassage(
+        id=f"{policy_id}@v{n}#scope-1",
+        policy_id=policy_id,
+        payer="harbor",
+        title="T",
+        section="Scope",
+        text=f"v{n}",
+        effective_date=effective,
+    )
 
 
 def test_eligible_picks_the_version_in_force_on_the_date():
-    passages = [version(1, dt.date(2024, 1, 1)), version(2, dt.date(2025, 6, 1)),
-                version(3, dt.date(2030, 1, 1)), version(1, dt.date(2020, 1, 1), "Q-9")]
+    passages = [
+        version(1, dt.date(2024, 1, 1)),
+        version(2, dt.date(2025, 6, 1)),
+        version(3, dt.date(2030, 1, 1)),
+        version(1, dt.date(2020, 1, 1), "Q-9"),
+    ]
     assert eligible(passages, "harbor", dt.date(2024, 6, 1)) == {"P-1@v1#scope-1", "Q-9@v1#scope-1"}
     assert eligible(passages, None, dt.date(2025, 6, 1)) == {"P-1@v2#scope-1", "Q-9@v1#scope-1"}
     assert eligible(passages, None, dt.date(2023, 1, 1)) == {"Q-9@v1#scope-1"}
@@ -268,8 +285,21 @@ def cli_env(monkeypatch, tmp_path):
 def test_cli_index_add_prints_a_report(cli_env, tmp_path, capsys):
     pdf = tmp_path / "oxygen.pdf"
     pdf.write_bytes(policy_pdf())
-    args = ["index", "add", str(KNEE_HTML), str(SLEEP_V2), str(pdf), "--payer", "harbor",
-            "--policy-id", "HB-DME-500", "--effective-date", "2025-03-01", "--version", "1"]
+    args = [
+        "index",
+        "add",
+        str(KNEE_HTML),
+        str(SLEEP_V2),
+        str(pdf),
+        "--payer",
+        "harbor",
+        "--policy-id",
+        "HB-DME-500",
+        "--effective-date",
+        "2025-03-01",
+        "--version",
+        "1",
+    ]
     assert cli.main(args) == 0
     report = json.loads(capsys.readouterr().out)
     rows = {row["policy_id"]: row for row in report["documents"]}
@@ -299,46 +329,77 @@ def real_client(settings):
 
 
 def test_api_upload_then_search_list_and_no_op(real_client):
-    resp = real_client.post("/v1/policies", content_type="multipart/form-data",
-                            data={"file": [(BytesIO(KNEE_HTML.read_bytes()), "knee-mri.html"),
-                                           (BytesIO(SLEEP_V2.read_bytes()), "sleep-v2.md")]})
+    resp = real_client.post(
+        "/v1/policies",
+        content_type="multipart/form-data",
+        data={
+            "file": [
+                (BytesIO(KNEE_HTML.read_bytes()), "knee-mri.html"),
+                (BytesIO(SLEEP_V2.read_bytes()), "sleep-v2.md"),
+            ]
+        },
+    )
     assert resp.status_code == 201, resp.get_data(as_text=True)
-    assert {row["policy_id"] for row in resp.get_json()["documents"]} == {"HB-IMG-310",
-                                                                          "HB-SLP-200"}
+    assert {row["policy_id"] for row in resp.get_json()["documents"]} == {
+        "HB-IMG-310",
+        "HB-SLP-200",
+    }
     hits = real_client.get("/v1/policies/search?q=meniscal+tear+locking&payer=harbor").get_json()
     assert hits["results"][0]["policy_id"] == "HB-IMG-310"
-    again = real_client.post("/v1/policies", content_type="multipart/form-data",
-                             data={"file": (BytesIO(KNEE_HTML.read_bytes()), "knee-mri.html")})
+    again = real_client.post(
+        "/v1/policies",
+        content_type="multipart/form-data",
+        data={"file": (BytesIO(KNEE_HTML.read_bytes()), "knee-mri.html")},
+    )
     assert again.status_code == 200 and not again.get_json()["changed"]
-    listed = {row["document_id"]: row for row in real_client.get("/v1/policies").get_json()[
-        "policies"]}
+    listed = {
+        row["document_id"]: row for row in real_client.get("/v1/policies").get_json()["policies"]
+    }
     assert listed["HB-SLP-200@v1"]["superseded_date"] == "2025-06-01"
     assert listed["HB-SLP-200@v1"]["superseded_by"] == "HB-SLP-200@v2"
     assert listed["HB-IMG-310@v3"]["passages"] > 3
 
 
 def test_api_pdf_with_form_metadata_and_raw_markdown(real_client):
-    resp = real_client.post("/v1/policies", content_type="multipart/form-data",
-                            data={"file": (BytesIO(policy_pdf()), "oxygen.pdf"), **PDF_META})
+    resp = real_client.post(
+        "/v1/policies",
+        content_type="multipart/form-data",
+        data={"file": (BytesIO(policy_pdf()), "oxygen.pdf"), **PDF_META},
+    )
     assert resp.status_code == 201
     assert resp.get_json()["documents"][0]["policy_id"] == "HB-DME-500"
-    raw = real_client.post("/v1/policies?filename=sleep-v2.md", data=SLEEP_V2.read_bytes(),
-                           content_type="text/markdown")
+    raw = real_client.post(
+        "/v1/policies?filename=sleep-v2.md",
+        data=SLEEP_V2.read_bytes(),
+        content_type="text/markdown",
+    )
     assert raw.status_code == 201 and raw.get_json()["documents"][0]["version"] == "2"
 
 
 def test_api_refusals_are_problems(real_client, monkeypatch):
-    locked = real_client.post("/v1/policies", content_type="multipart/form-data",
-                              data={"file": (BytesIO(policy_pdf("pw")), "locked.pdf"), **PDF_META})
+    locked = real_client.post(
+        "/v1/policies",
+        content_type="multipart/form-data",
+        data={"file": (BytesIO(policy_pdf("pw")), "locked.pdf"), **PDF_META},
+    )
     assert "password" in assert_problem(locked, 400, "not-text")["detail"]
-    missing = real_client.post("/v1/policies", content_type="multipart/form-data",
-                               data={"file": (BytesIO(policy_pdf()), "oxygen.pdf")})
+    missing = real_client.post(
+        "/v1/policies",
+        content_type="multipart/form-data",
+        data={"file": (BytesIO(policy_pdf()), "oxygen.pdf")},
+    )
     assert assert_problem(missing, 400, "bad-input")["field"] == "policy_id"
-    assert_problem(real_client.post("/v1/policies", content_type="multipart/form-data",
-                                    data={}), 400, "empty-input")
+    assert_problem(
+        real_client.post("/v1/policies", content_type="multipart/form-data", data={}),
+        400,
+        "empty-input",
+    )
     monkeypatch.setattr(documents, "MAX_POLICY_BYTES", 2000)
-    big = real_client.post("/v1/policies", content_type="multipart/form-data",
-                           data={"file": (BytesIO(b"a" * 1_100_000), "big.md")})
+    big = real_client.post(
+        "/v1/policies",
+        content_type="multipart/form-data",
+        data={"file": (BytesIO(b"a" * 1_100_000), "big.md")},
+    )
     assert_problem(big, 413)
     listed = real_client.get("/v1/policies").get_json()["policies"]
     assert {row["policy_id"] for row in listed} == {"HB-SLP-200"}  # nothing was added

@@ -13,7 +13,7 @@ from support import DENIAL_LETTERS, REPO, TODAY, FakeRetriever
 
 from service.config import Settings
 from service.models import CitationKind
-from service.pipeline import draft_appeal
+from service.pipelines.appeal import draft_appeal
 
 REAL = REPO / "evals" / "cases" / "real"
 CORRECTIONS = json.loads((REAL / "corrections.json").read_text(encoding="utf-8"))
@@ -30,8 +30,13 @@ LETTERS = {
 def _draft(name: str, chart: str | None, tmp_path):
     settings = Settings(today=TODAY, data_dir=str(tmp_path))
     denial = (DENIAL_LETTERS / f"{name}.txt").read_text(encoding="utf-8")
-    return draft_appeal(denial, chart, settings=settings, retriever=FakeRetriever([]),
-                        corrections=CORRECTIONS.get(name))
+    return draft_appeal(
+        denial,
+        chart,
+        settings=settings,
+        retriever=FakeRetriever([]),
+        corrections=CORRECTIONS.get(name),
+    )
 
 
 @pytest.mark.parametrize("name", sorted(LETTERS))

@@ -25,8 +25,10 @@ class Ranked:
         self.ids = ids
 
     def search(self, query, **_filters):
-        return [PolicyPassage(id=i, policy_id="P", payer="x", title="t", section="s", text="t")
-                for i in self.ids]
+        return [
+            PolicyPassage(id=i, policy_id="P", payer="x", title="t", section="s", text="t")
+            for i in self.ids
+        ]
 
 
 def _q(qid: str, *relevant: str) -> Query:

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from service import web
 from service.errors import BadInput, SchemaError
 from service.models import DraftStatus, Span
 from service.web.present import highlight, problem_anchor
@@ -51,8 +50,7 @@ FIXES = {
 
 @pytest.fixture
 def wclient(app):
-    web.init_app(app)
-    web.init_app(app)  # idempotent: the API's init_app may register it too
+    assert "web" in app.blueprints  # create_app registers the workspace itself
     return app.test_client()
 
 
@@ -244,8 +242,8 @@ def test_problem_anchor_points_at_the_box_to_fix() -> None:
 
 
 def test_revise_refuses_unknown_and_empty_fields(app, wclient, settings) -> None:
-    from service.pipeline import read_chart
-    from service.revise import revise
+    from service.intake.request import read_chart
+    from service.pipelines.revise import revise
 
     draft_id = _start(wclient)
     result = _result(app, draft_id)

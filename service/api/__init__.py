@@ -4,25 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from service.api import (
-    appeals,
-    denials,
-    drafts,
-    exports,
-    health,
-    necessity,
-    policies,
-    problems,
-    resources,
-)
+from service.api import appeals, denials, drafts, exports, health, necessity, policies, problems
 
 
 def init_app(app: Flask) -> None:
-    """Register resources, blueprints and error handlers."""
-    resources.init_app(app)
+    """Register the API blueprints and the error handlers."""
     for module in (appeals, denials, drafts, exports, health, necessity, policies):
         app.register_blueprint(module.bp)
     problems.register(app)
-    from service import web  # the biller's workspace pages
-
-    web.init_app(app)

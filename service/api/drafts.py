@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from service.api.resources import resources
+from service.resources import current
 
 bp = Blueprint("drafts", __name__)
 
@@ -12,7 +12,7 @@ bp = Blueprint("drafts", __name__)
 @bp.get("/v1/drafts/<draft_id>")
 def get_draft(draft_id: str):  # type: ignore[no-untyped-def]
     """One draft: status, the input as submitted, the result (if any) and its audit trail."""
-    store = resources().store()
+    store = current().store()
     record = store.get(draft_id)
     record.pop("result_json", None)
     record.pop("input_json", None)
@@ -24,7 +24,7 @@ def get_draft(draft_id: str):  # type: ignore[no-untyped-def]
 @bp.get("/v1/drafts")
 def list_drafts():  # type: ignore[no-untyped-def]
     """Recent drafts, most urgent deadline first."""
-    rows = resources().store().list_recent(limit=50)
+    rows = current().store().list_recent(limit=50)
     for row in rows:
         row.pop("input_json", None)
         row.pop("result_json", None)

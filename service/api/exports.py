@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from service.api.resources import resources
 from service.errors import NotFound, NotReleased
-from service.export import MIMETYPES, to_docx, to_pdf
 from service.models import LetterDraft
+from service.render.files import MIMETYPES, to_docx, to_pdf
+from service.resources import current
 
 bp = Blueprint("exports", __name__)
 
 
 def released_letter(draft_id: str) -> LetterDraft:
     """The letter of a released draft (appeal or necessity); NotReleased for any other."""
-    record = resources().store().get(draft_id)
+    record = current().store().get(draft_id)
     if record["status"] != "released":
         raise NotReleased(
             "Only a released letter can be exported; this draft is "
@@ -34,7 +34,7 @@ def export_letter(draft_id: str, fmt: str):  # type: ignore[no-untyped-def]
     if fmt not in MIMETYPES:
         raise NotFound("Letters export as .docx, .pdf or .txt.", draft_id=draft_id)
     letter = released_letter(draft_id)
-    settings = resources().settings
+    settings = current().settings
     if fmt == "txt":
         body: bytes = letter.text.encode("utf-8")
     else:

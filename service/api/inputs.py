@@ -46,11 +46,3 @@ def read_payload() -> dict[str, Any]:
     raise BadInput(
         f"Unsupported content type {ctype}: send JSON, text or a form.", field="content-type"
     )
-
-
-def storable(payload: dict[str, Any]) -> dict[str, Any]:
-    """The payload as JSON-safe data for the store (bytes decoded leniently, never dropped)."""
-    out: dict[str, Any] = {}
-    for key, value in payload.items():
-        out[key] = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
-    return out

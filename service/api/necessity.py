@@ -5,15 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify, request
-from pydantic import ValidationError
 from werkzeug.exceptions import BadRequest
 
-from service.api.resources import resources
-from service.api.stored import created, kept_input
+from service.api.stored import created
 from service.errors import EmptyInput, InvalidJSON, SchemaError
-from service.necessity.models import NecessityRequest
-from service.necessity.pipeline import draft_necessity
-from service.necessity.readiness import check_readiness
+from service.intake.necessity import parse_request
+from service.pipelines.necessity import check_readiness, submit_necessity
+from service.resources import current
 
 bp = Blueprint("necessity", __name__)
 
@@ -30,21 +28,6 @@ def _body() -> dict[str, Any]:
     return body
 
 
-def parse_request(body: dict[str, Any]) -> NecessityRequest:
-    """The request model; errors name the fields at fault, never their values."""
-    try:
-        return NecessityRequest.model_validate(body)
-    except ValidationError as exc:
-        errors = exc.errors(include_input=False, include_url=False, include_context=False)
-        locations = [".".join(str(p) for p in e["loc"]) for e in errors]
-        raise SchemaError(
-            f"The request does not match the schema at: {', '.join(locations)}",
-            locations=locations,
-            errors=[{"location": loc, "problem": e["type"]} for loc, e in
-                    zip(locations, errors, strict=True)],
-        ) from exc
-
-
 @bp.post("/v1/necessity-letters/readiness")
 def readiness():  # type: ignore[no-untyped-def]
     """Check a chart against the payer's criteria before drafting.
@@ -52,9 +35,10 @@ def readiness():  # type: ignore[no-untyped-def]
     Body: the same JSON as POST /v1/necessity-letters. 200 with, per policy criterion, met
     (with the chart facts) or not documented (with what would document it), and the flags.
     """
-    res = resources()
-    report = check_readiness(parse_request(_body()), settings=res.settings,
-                             retriever=res.retriever())
+    res = current()
+    report = check_readiness(
+        parse_request(_body()), settings=res.settings, retriever=res.retriever()
+    )
     return jsonify(report.model_dump(mode="json"))
 
 
@@ -67,13 +51,6 @@ def create_letter():  # type: ignore[no-untyped-def]
     purpose, letter_kind}. The input is stored before drafting, so it survives any failure.
     201 with the result (status released or held); 4xx problem+json for unusable input.
     """
-    res = resources()
-    body = _body()
-    store = res.store()
-    with kept_input(store, "necessity", body) as draft_id:
-        result = draft_necessity(parse_request(body), settings=res.settings,
-                                 retriever=res.retriever())
-    result = result.model_copy(update={"draft_id": draft_id})
-    store.save_result(draft_id, result.status.value, result.model_dump_json(),
-                      payer=result.readiness.payer_id)
-    return created(draft_id, result.model_dump(mode="json"))
+    result = submit_necessity(_body(), current())
+    assert result.draft_id is not None
+    return created(result.draft_id, result.model_dump(mode="json"))

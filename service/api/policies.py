@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from service.api.resources import resources
 from service.errors import BadInput
+from service.resources import current
 
 bp = Blueprint("policies", __name__)
 MODES = ("hybrid", "dense", "bm25")
@@ -42,7 +42,7 @@ def search():  # type: ignore[no-untyped-def]
         raise BadInput("k must be between 1 and 50.", field="k")
     codes = [c.strip() for c in request.args.get("codes", "").split(",") if c.strip()]
     hits = (
-        resources()
+        current()
         .retriever()
         .search(q[:2000], payer=request.args.get("payer") or None, codes=codes, k=k, mode=mode)
     )
@@ -54,7 +54,7 @@ def list_policies():  # type: ignore[no-untyped-def]
     """Every policy document in the index (query param payer narrows it), with its dates."""
     from service.policies.retrieve import policy_versions
 
-    stored = resources().retriever().passages
+    stored = current().retriever().passages
     rows = policy_versions(stored.values() if isinstance(stored, dict) else stored)
     payer = request.args.get("payer")
     return jsonify({"policies": [row for row in rows if not payer or row["payer"] == payer]})
@@ -71,7 +71,7 @@ def add_policies():  # type: ignore[no-untyped-def]
     # policies are larger than denials: this route alone accepts one document of the full size
     request.max_content_length = documents.MAX_POLICY_BYTES + FORM_OVERHEAD
     docs, defaults = _uploads()
-    res = resources()
+    res = current()
     with res.policy_writes:
         report = documents.add_documents(res.policy_index(), docs, defaults=defaults)
         if report["changed"]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from service.config import Settings
 from service.drafting import phrases
-from service.evidence import concept
+from service.evidence.concepts import concept
 from service.models import (
     Category,
     Chart,
@@ -346,8 +346,8 @@ def _restated(point: Point, link: EvidenceLink, earlier: int) -> Point:
     )
     text = (
         f"Your letter also states: {quote(link.criterion.text)}. The record quoted in "
-        f"point {earlier} answers this as well" + (f", as your policy sets out ({refs})." if refs
-                                                   else ".")
+        f"point {earlier} answers this as well"
+        + (f", as your policy sets out ({refs})." if refs else ".")
     )
     if point.enclosures:
         text += f" ({phrases.enclosure_ref(point.enclosures)}.)"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from service.models import Category, PlanType, Strategy
+from service.render import long_date
 
 CATEGORY_PHRASE = {
     Category.MEDICAL_NECESSITY: "as not medically necessary",
@@ -43,11 +44,6 @@ CRITERIA_REQUEST = {
 CRITERIA_REQUEST_DEFAULT = (
     "We also ask for a copy of the guideline criteria applied to this request."
 )
-
-
-def long_date(value: dt.date) -> str:
-    """'March 2, 2017' — the form a letter uses and the validator reads back."""
-    return f"{value:%B} {value.day}, {value.year}"
 
 
 def date_span(start: dt.date | None, end: dt.date | None) -> str:

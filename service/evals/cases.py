@@ -135,8 +135,11 @@ def _load_file(path: Path, root: Path) -> list[EvalCase]:
     try:
         return [EvalCase.model_validate({**item, "file": rel}) for item in data["cases"]]
     except ValidationError as err:
-        raise SchemaError("A case does not match the schema.", field=path.name,
-                          errors=[e["loc"] for e in err.errors()]) from err
+        raise SchemaError(
+            "A case does not match the schema.",
+            field=path.name,
+            errors=[e["loc"] for e in err.errors()],
+        ) from err
 
 
 def load_cases(root: Path = CASES_DIR, only: list[str] | None = None) -> list[EvalCase]:
@@ -151,6 +154,12 @@ def load_cases(root: Path = CASES_DIR, only: list[str] | None = None) -> list[Ev
         seen.add(c.id)
     if only:
         wanted = set(only)
-        cases = [c for c in cases if c.id in wanted or any(t in wanted for t in c.tags)
-                 or c.category in wanted or c.payer in wanted]
+        cases = [
+            c
+            for c in cases
+            if c.id in wanted
+            or any(t in wanted for t in c.tags)
+            or c.category in wanted
+            or c.payer in wanted
+        ]
     return cases

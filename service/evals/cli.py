@@ -20,25 +20,50 @@ EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the `eval` command to an argparse subparsers object."""
     p = subparsers.add_parser("eval", help="run the eval suite, or accept its last run")
-    p.add_argument("action", nargs="?", choices=["run", "accept"], default="run",
-                   help="run (default) or accept: write the last full run as the baseline")
-    p.add_argument("--only", action="append", default=[], metavar="ID",
-                   help="case id, tag, category or payer to run (repeatable)")
-    p.add_argument("--variant", action="append", default=[], metavar="NAME",
-                   help="variant to run, e.g. composer (repeatable; default all)")
-    p.add_argument("--live", action="store_true",
-                   help="call the models and record cassettes instead of replaying")
+    p.add_argument(
+        "action",
+        nargs="?",
+        choices=["run", "accept"],
+        default="run",
+        help="run (default) or accept: write the last full run as the baseline",
+    )
+    p.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="case id, tag, category or payer to run (repeatable)",
+    )
+    p.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="variant to run, e.g. composer (repeatable; default all)",
+    )
+    p.add_argument(
+        "--live",
+        action="store_true",
+        help="call the models and record cassettes instead of replaying",
+    )
     p.add_argument("--out", default=str(runner.OUT_DIR), help="folder for results and report")
     p.add_argument("--baseline", default=str(runner.BASELINE))
     p.add_argument("--thresholds", default=str(runner.THRESHOLDS))
     p.add_argument("--config", default=str(runner.CONFIG))
-    p.add_argument("--index-dir", default=str(runner.EVALS_DIR / ".index"),
-                   help="policy index folder, built on first use and reused")
+    p.add_argument(
+        "--index-dir",
+        default=str(runner.EVALS_DIR / ".index"),
+        help="policy index folder, built on first use and reused",
+    )
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.add_argument("--force", action="store_true", help="accept a filtered run as baseline")
-    p.add_argument("--judge", default="", metavar="MODEL",
-                   help="also score appeal letters with this LLM (litellm model string); "
-                   "off by default, shown in the report, gated only if thresholds name it")
+    p.add_argument(
+        "--judge",
+        default="",
+        metavar="MODEL",
+        help="also score appeal letters with this LLM (litellm model string); "
+        "off by default, shown in the report, gated only if thresholds name it",
+    )
     return p
 
 
@@ -46,16 +71,24 @@ def evaluate(
     args: argparse.Namespace, retriever: Any = None, judge: Any = None
 ) -> tuple[dict, list]:
     """Run the suite, write results.json and report.html, return the results and failures."""
-    opts = runner.Options(only=args.only, variants=args.variant, live=args.live,
-                          progress=not args.no_progress and sys.stderr.isatty(),
-                          index_dir=args.index_dir, config=Path(args.config),
-                          judge=getattr(args, "judge", ""))
+    opts = runner.Options(
+        only=args.only,
+        variants=args.variant,
+        live=args.live,
+        progress=not args.no_progress and sys.stderr.isatty(),
+        index_dir=args.index_dir,
+        config=Path(args.config),
+        judge=getattr(args, "judge", ""),
+    )
     results = runner.run_eval(opts, retriever=retriever, judge=judge)
     thresholds = gate.load_thresholds(Path(args.thresholds))
     baseline = gate.load_baseline(Path(args.baseline))
     failures = gate.check(results, thresholds, baseline)
-    results["gate"] = {"ok": not failures, "failures": [f.as_dict() for f in failures],
-                       "baseline": args.baseline if baseline else None}
+    results["gate"] = {
+        "ok": not failures,
+        "failures": [f.as_dict() for f in failures],
+        "baseline": args.baseline if baseline else None,
+    }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
@@ -72,8 +105,7 @@ def accept(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     results = json.loads(path.read_text(encoding="utf-8"))
     if (results["meta"]["filtered"] or results["meta"]["live"]) and not args.force:
-        print("the last run was filtered or live; rerun in full (or pass --force)",
-              file=sys.stderr)
+        print("the last run was filtered or live; rerun in full (or pass --force)", file=sys.stderr)
         return EXIT_USAGE
     for run in results["variants"].values():
         for rec in run["cases"].values():
@@ -85,8 +117,9 @@ def accept(args: argparse.Namespace) -> int:
             run["metrics"][name] = None
     results.pop("gate", None)
     results["meta"].pop("seconds", None)
-    Path(args.baseline).write_text(json.dumps(results, indent=1, sort_keys=True) + "\n",
-                                   encoding="utf-8")
+    Path(args.baseline).write_text(
+        json.dumps(results, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+    )
     print(f"baseline written to {args.baseline}", file=sys.stderr)
     return EXIT_PASS
 

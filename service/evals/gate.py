@@ -68,13 +68,29 @@ def _limits(
 ) -> list[GateFailure]:
     out = []
     if "min" in rule and value < rule["min"] - 1e-9:
-        out.append(GateFailure(name, metric, "threshold", value, rule["min"],
-                               f"{metric} = {value:g} is below its threshold {rule['min']:g}",
-                               cases))
+        out.append(
+            GateFailure(
+                name,
+                metric,
+                "threshold",
+                value,
+                rule["min"],
+                f"{metric} = {value:g} is below its threshold {rule['min']:g}",
+                cases,
+            )
+        )
     if "max" in rule and value > rule["max"] + 1e-9:
-        out.append(GateFailure(name, metric, "threshold", value, rule["max"],
-                               f"{metric} = {value:g} is above its threshold {rule['max']:g}",
-                               cases))
+        out.append(
+            GateFailure(
+                name,
+                metric,
+                "threshold",
+                value,
+                rule["max"],
+                f"{metric} = {value:g} is above its threshold {rule['max']:g}",
+                cases,
+            )
+        )
     return out
 
 
@@ -96,8 +112,16 @@ def check(
             before = base["metrics"].get(metric) if base else None
             tolerance = float(rule.get("tolerance", thresholds["default_tolerance"]))
             if before is not None and _worse(metric, value, before, tolerance):
-                failures.append(GateFailure(
-                    name, metric, "regression", value, before,
-                    f"{metric} = {value:g} regressed from the baseline's {before:g} "
-                    f"(tolerance {tolerance:g})", cases))
+                failures.append(
+                    GateFailure(
+                        name,
+                        metric,
+                        "regression",
+                        value,
+                        before,
+                        f"{metric} = {value:g} regressed from the baseline's {before:g} "
+                        f"(tolerance {tolerance:g})",
+                        cases,
+                    )
+                )
     return failures

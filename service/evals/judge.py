@@ -16,11 +16,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from service.drafting.prompts import load_prompt, render
 from service.errors import LLMError
 from service.evals.metrics import JUDGE_CRITERIA
+from service.llm.phi import Redactor
+from service.llm.prompts import load_prompt, render
 from service.models import AppealResult, Chart
-from service.phi import Redactor
 
 PROMPT_ID = "judge_appeal"
 UNAVAILABLE = "judge unavailable"
@@ -41,14 +41,18 @@ def build_judge(spec: dict[str, Any] | str | None) -> Any:
     """The judge model from `--judge MODEL` or the config's `judge:` entry; None when off."""
     if not spec:
         return None
-    from service.drafting.llm import LiteLLM
+    from service.llm.adapter import LiteLLM
 
     entry = {"model": spec} if isinstance(spec, str) else dict(spec)
     key_env = entry.get("api_key_env") or ""
     key = os.environ.get(key_env, "") if key_env else ""
-    return LiteLLM(entry["model"], api_base=entry.get("api_base") or None,
-                   api_key=key or None, timeout=float(entry.get("timeout", 60.0)),
-                   max_retries=1)
+    return LiteLLM(
+        entry["model"],
+        api_base=entry.get("api_base") or None,
+        api_key=key or None,
+        timeout=float(entry.get("timeout", 60.0)),
+        max_retries=1,
+    )
 
 
 def prompt_values(result: AppealResult, chart: Chart) -> dict[str, Any]:
@@ -65,10 +69,14 @@ def prompt_values(result: AppealResult, chart: Chart) -> dict[str, Any]:
             "voice": letter.voice if letter else "practice",
         },
         "denial_text": d.source_text or d.denial_reason or "",
-        "chart_facts": [{"id": f.id, "date": str(f.date or ""), "source": f.source, "text": f.text}
-                        for f in chart.facts],
-        "passages": [{"id": p.id, "policy_id": p.policy_id, "section": p.section, "text": p.text}
-                     for p in result.passages],
+        "chart_facts": [
+            {"id": f.id, "date": str(f.date or ""), "source": f.source, "text": f.text}
+            for f in chart.facts
+        ],
+        "passages": [
+            {"id": p.id, "policy_id": p.policy_id, "section": p.section, "text": p.text}
+            for p in result.passages
+        ],
         "letter": result.text,
     }
 
@@ -95,9 +103,12 @@ def judge_letter(llm: Any, result: AppealResult, chart: Chart) -> dict[str, Any]
         return {"status": UNAVAILABLE, "reason": f"the judge model failed: {err.detail}"}
     except ValueError as err:
         return {"status": UNAVAILABLE, "reason": str(err)}
-    return {"status": "ok", "model": getattr(llm, "model", ""),
-            "scores": {k: getattr(scores, k) for k in JUDGE_CRITERIA},
-            "comments": redactor.restore(scores.comments)}
+    return {
+        "status": "ok",
+        "model": getattr(llm, "model", ""),
+        "scores": {k: getattr(scores, k) for k in JUDGE_CRITERIA},
+        "comments": redactor.restore(scores.comments),
+    }
 
 
 def judge_metrics(verdict: dict[str, Any]) -> dict[str, float]:

@@ -44,62 +44,116 @@ class Metric:
 METRICS = {
     m.name: m
     for m in [
-        Metric("validator_pass", "mean", "higher", "share of cases expected released whose "
-               "letter passes the validator"),
+        Metric(
+            "validator_pass",
+            "mean",
+            "higher",
+            "share of cases expected released whose letter passes the validator",
+        ),
         Metric("status_accuracy", "mean", "higher", "share of cases with the expected status"),
         Metric("triage_accuracy", "mean", "higher", "expected category and strategy found"),
-        Metric("element_coverage", "mean", "higher", "required elements present in the letter "
-               "and in its rendered text"),
-        Metric("criterion_coverage", "mean", "higher", "expected stated criteria answered by "
-               "a point"),
+        Metric(
+            "element_coverage",
+            "mean",
+            "higher",
+            "required elements present in the letter and in its rendered text",
+        ),
+        Metric(
+            "criterion_coverage", "mean", "higher", "expected stated criteria answered by a point"
+        ),
         Metric("gap_recall", "mean", "higher", "expected undocumented criteria reported as gaps"),
-        Metric("citation_validity", "mean", "higher", "policy citations that were retrieved and "
-               "are named in the text"),
+        Metric(
+            "citation_validity",
+            "mean",
+            "higher",
+            "policy citations that were retrieved and are named in the text",
+        ),
         Metric("citation_recall", "mean", "higher", "expected passages cited"),
         Metric("facts_present", "mean", "higher", "expected strings found in the letter"),
-        Metric("forbidden_absent", "mean", "higher", "letters with none of the case's forbidden "
-               "strings"),
+        Metric(
+            "forbidden_absent",
+            "mean",
+            "higher",
+            "letters with none of the case's forbidden strings",
+        ),
         Metric("problems_expected", "mean", "higher", "expected problem codes in the report"),
         Metric("voice_ok", "mean", "higher", "letters in the expected voice"),
         Metric("tone_clean", "mean", "higher", "letters without threats or outcome promises"),
-        Metric("hallucinated_codes", "sum", "lower", "codes in letters absent from the inputs "
-               "and passages"),
+        Metric(
+            "hallucinated_codes",
+            "sum",
+            "lower",
+            "codes in letters absent from the inputs and passages",
+        ),
         Metric("hallucinated_dates", "sum", "lower", "dates in letters absent from the inputs"),
         Metric("hallucinated_amounts", "sum", "lower", "dollar amounts absent from the inputs"),
-        Metric("hallucinated_names", "sum", "lower", "people named in letters but not in the "
-               "inputs"),
+        Metric(
+            "hallucinated_names", "sum", "lower", "people named in letters but not in the inputs"
+        ),
         Metric("placeholder_leaks", "sum", "lower", "released letters with a placeholder left"),
         Metric("words", "mean", "", "letter length in words"),
         Metric("reading_grade", "mean", "", "Flesch-Kincaid grade of the letter's prose"),
-        Metric("model_drafted", "mean", "higher", "letters of a model variant the model wrote "
-               "(not a composer fallback); a replay miss after a prompt change lowers it"),
-        Metric("readiness_accuracy", "mean", "higher", "necessity cases whose readiness verdict "
-               "(ready or not) is the expected one"),
-        Metric("undocumented_exact", "mean", "higher", "necessity cases reporting exactly the "
-               "expected undocumented criteria, no more and no fewer"),
-        Metric("unready_released", "sum", "lower", "necessity letters released although the "
-               "chart is not ready"),
-        *(Metric(f"judge_{k}", "mean", "higher", f"LLM judge (0..1): {h}", gated=False)
-          for k, h in JUDGE_CRITERIA.items()),
+        Metric(
+            "model_drafted",
+            "mean",
+            "higher",
+            "letters of a model variant the model wrote "
+            "(not a composer fallback); a replay miss after a prompt change lowers it",
+        ),
+        Metric(
+            "readiness_accuracy",
+            "mean",
+            "higher",
+            "necessity cases whose readiness verdict (ready or not) is the expected one",
+        ),
+        Metric(
+            "undocumented_exact",
+            "mean",
+            "higher",
+            "necessity cases reporting exactly the "
+            "expected undocumented criteria, no more and no fewer",
+        ),
+        Metric(
+            "unready_released",
+            "sum",
+            "lower",
+            "necessity letters released although the chart is not ready",
+        ),
+        *(
+            Metric(f"judge_{k}", "mean", "higher", f"LLM judge (0..1): {h}", gated=False)
+            for k, h in JUDGE_CRITERIA.items()
+        ),
     ]
 }
 
 _PLACEHOLDER = re.compile(r"\[[^\]\n]{1,80}\]|\{\{|\}\}|\bTBD\b|\bXXX+\b|<[A-Z_]{3,}>")
-_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|"
-           "December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec")
-_DATE = re.compile(rf"\b(?:(?:{_MONTHS})\.? \d{{1,2}}, \d{{4}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}"
-                   r"|\d{4}-\d{2}-\d{2})\b")
+_MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|"
+    "December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+)
+_DATE = re.compile(
+    rf"\b(?:(?:{_MONTHS})\.? \d{{1,2}}, \d{{4}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}"
+    r"|\d{4}-\d{2}-\d{2})\b"
+)
 _AMOUNT = re.compile(r"\$\s?\d[\d,]*(?:\.\d{2})?")
 _TITLED = re.compile(r"\b(?:Dr|Mr|Mrs|Ms)\.? ((?:[A-Z][a-z'-]+ ?){1,3})")
-_SIGNED = re.compile(r"\b([A-Z][a-z'-]+(?: [A-Z]\.)? [A-Z][a-z'-]+), (?:MD|DO|NP|PA-C|PA|DDS|"
-                     r"DMD|RN|PhD|DPT|FNP)\b")
+_SIGNED = re.compile(
+    r"\b([A-Z][a-z'-]+(?: [A-Z]\.)? [A-Z][a-z'-]+), (?:MD|DO|NP|PA-C|PA|DDS|"
+    r"DMD|RN|PhD|DPT|FNP)\b"
+)
 _QUOTED = re.compile(r"\u201c[^\u201d]*\u201d|\"[^\"]*\"")
 _FIRST_PERSON = re.compile(r"(?<![\w\u201c])I(?= [a-z])|\bmy\b")
 _PRACTICE_WE = re.compile(r"\bwe (?:ask|request|are writing|appeal)\b|\bour patient\b", re.I)
-_THREAT = re.compile(r"\b(lawsuit|sue|attorney|legal action|bad faith|litigation|regulator|"
-                     r"insurance commissioner|report you|outrageous|unacceptable|shameful)\b", re.I)
-_PROMISE = re.compile(r"\b(guarantee[sd]?|will be approved|has been approved|must approve|"
-                      r"will certainly|is certain to|will win|will be overturned)\b", re.I)
+_THREAT = re.compile(
+    r"\b(lawsuit|sue|attorney|legal action|bad faith|litigation|regulator|"
+    r"insurance commissioner|report you|outrageous|unacceptable|shameful)\b",
+    re.I,
+)
+_PROMISE = re.compile(
+    r"\b(guarantee[sd]?|will be approved|has been approved|must approve|"
+    r"will certainly|is certain to|will win|will be overturned)\b",
+    re.I,
+)
 
 
 @dataclass
@@ -165,8 +219,11 @@ def elements(case: EvalCase, result: AppealResult, score: CaseScore) -> None:
     """Required elements filled in the letter and printed in its text."""
     letter = result.letter
     assert letter is not None
-    spec = [el for el in load_spec(letter.letter_type)["elements"]
-            if _applies(el, result) and el.get("severity", "error") == "error"]
+    spec = [
+        el
+        for el in load_spec(letter.letter_type)["elements"]
+        if _applies(el, result) and el.get("severity", "error") == "error"
+    ]
     wanted = [el for el in spec if not case.expect.elements or el["id"] in case.expect.elements]
     missing = {p.where for p in check_required(letter, result.denial, result.triage)}
     text = normalize(result.text)
@@ -191,7 +248,8 @@ def _criterion_ids(token: str, result: AppealResult) -> set[str]:
         return {link.criterion.id for link in links if _same_passage(token, link.criterion.id)}
     words = [w for w in re.findall(r"\w+", token.lower()) if len(w) > 2]
     return {
-        link.criterion.id for link in links
+        link.criterion.id
+        for link in links
         if words and all(w in link.criterion.text.lower() for w in words)
     }
 
@@ -200,17 +258,26 @@ def criteria(case: EvalCase, result: AppealResult, score: CaseScore) -> None:
     """Expected stated criteria answered; expected gaps reported."""
     answered = {p.answers for p in result.points}
     if case.expect.criteria:
-        misses = [f"{t}: no point answers it" for t in case.expect.criteria
-                  if not _criterion_ids(t, result) & answered]
-        score.put("criterion_coverage",
-                  _ratio(len(case.expect.criteria) - len(misses), len(case.expect.criteria)),
-                  misses)
+        misses = [
+            f"{t}: no point answers it"
+            for t in case.expect.criteria
+            if not _criterion_ids(t, result) & answered
+        ]
+        score.put(
+            "criterion_coverage",
+            _ratio(len(case.expect.criteria) - len(misses), len(case.expect.criteria)),
+            misses,
+        )
     if case.expect.gaps:
         gaps = {link.criterion.id for link in result.evidence.gaps}
-        misses = [f"{t}: not reported as a gap" for t in case.expect.gaps
-                  if not _criterion_ids(t, result) & gaps]
-        score.put("gap_recall", _ratio(len(case.expect.gaps) - len(misses), len(case.expect.gaps)),
-                  misses)
+        misses = [
+            f"{t}: not reported as a gap"
+            for t in case.expect.gaps
+            if not _criterion_ids(t, result) & gaps
+        ]
+        score.put(
+            "gap_recall", _ratio(len(case.expect.gaps) - len(misses), len(case.expect.gaps)), misses
+        )
 
 
 def _same_passage(expected: str, cited: str) -> bool:
@@ -234,10 +301,16 @@ def citations(case: EvalCase, result: AppealResult, score: CaseScore) -> None:
     score.put("citation_validity", _ratio(len(cites) - len(bad), len(cites)), bad)
     if case.expect.cite:
         cited = [c.passage_id or "" for c in cites]
-        misses = [f"{e}: not cited" for e in case.expect.cite
-                  if not any(_same_passage(e, c) for c in cited)]
-        score.put("citation_recall",
-                  _ratio(len(case.expect.cite) - len(misses), len(case.expect.cite)), misses)
+        misses = [
+            f"{e}: not cited"
+            for e in case.expect.cite
+            if not any(_same_passage(e, c) for c in cited)
+        ]
+        score.put(
+            "citation_recall",
+            _ratio(len(case.expect.cite) - len(misses), len(case.expect.cite)),
+            misses,
+        )
 
 
 def hallucinations(
@@ -246,13 +319,15 @@ def hallucinations(
     """Codes, dates, amounts and people in the text that no input or passage holds."""
     letter = result.letter
     assert letter is not None
-    grounds = build_grounds(result.denial, chart, result.passages, settings, result.triage,
-                            letter.date)
+    grounds = build_grounds(
+        result.denial, chart, result.passages, settings, result.triage, letter.date
+    )
     text = normalize(result.text)
     known = grounds.joined.lower()
     codes = sorted({c for c in CODE.findall(text) if c not in grounds.codes})
-    dates = sorted({raw for raw in _DATE.findall(text)
-                    if (d := parse_date(raw)) and d not in grounds.dates})
+    dates = sorted(
+        {raw for raw in _DATE.findall(text) if (d := parse_date(raw)) and d not in grounds.dates}
+    )
     amounts = sorted({a for a in _AMOUNT.findall(text) if _money(a) not in grounds.amounts})
     people = {m.strip() for m in _TITLED.findall(text)} | set(_SIGNED.findall(text))
     names = sorted(n for n in people if n.split()[-1].lower() not in known)
@@ -295,8 +370,11 @@ def strings(case: EvalCase, result: AppealResult, score: CaseScore) -> None:
     text = normalize(result.text)
     if case.expect.include:
         misses = [f"'{s}' not in the letter" for s in case.expect.include if not _contains(text, s)]
-        score.put("facts_present",
-                  _ratio(len(case.expect.include) - len(misses), len(case.expect.include)), misses)
+        score.put(
+            "facts_present",
+            _ratio(len(case.expect.include) - len(misses), len(case.expect.include)),
+            misses,
+        )
     if case.expect.exclude:
         hits = [f"'{s}' in the letter" for s in case.expect.exclude if _contains(text, s)]
         score.put("forbidden_absent", float(not hits), hits)
@@ -323,32 +401,39 @@ def reading_grade(text: str) -> float | None:
     return round(0.39 * len(words) / sentences + 11.8 * syl / len(words) - 15.59, 2)
 
 
-def score_case(
-    case: EvalCase, result: AppealResult, chart: Chart, settings: Settings
-) -> CaseScore:
+def score_case(case: EvalCase, result: AppealResult, chart: Chart, settings: Settings) -> CaseScore:
     """Every metric that applies to this case; None where it does not."""
     score = CaseScore()
     exp = case.expect
     if exp.status:
-        score.put("status_accuracy", float(result.status.value == exp.status),
-                  [] if result.status.value == exp.status
-                  else [f"status {result.status.value}, expected {exp.status}"])
+        score.put(
+            "status_accuracy",
+            float(result.status.value == exp.status),
+            []
+            if result.status.value == exp.status
+            else [f"status {result.status.value}, expected {exp.status}"],
+        )
     if exp.category or exp.strategy:
         got = (result.triage.category.value, result.triage.strategy.value)
-        misses = [f"{name} {g}, expected {e}" for name, g, e in
-                  (("category", got[0], exp.category), ("strategy", got[1], exp.strategy))
-                  if e and g != e]
+        misses = [
+            f"{name} {g}, expected {e}"
+            for name, g, e in (
+                ("category", got[0], exp.category),
+                ("strategy", got[1], exp.strategy),
+            )
+            if e and g != e
+        ]
         score.put("triage_accuracy", float(not misses), misses)
     if exp.problems:
         codes = {p.code for p in result.report.problems}
         misses = [f"problem {c} not reported" for c in exp.problems if c not in codes]
-        score.put("problems_expected",
-                  _ratio(len(exp.problems) - len(misses), len(exp.problems)), misses)
+        score.put(
+            "problems_expected", _ratio(len(exp.problems) - len(misses), len(exp.problems)), misses
+        )
     if result.letter is None:
         return score
     if exp.status == "released":
-        errors = [f"{p.code} at {p.where}" for p in result.report.problems
-                  if p.severity == "error"]
+        errors = [f"{p.code} at {p.where}" for p in result.report.problems if p.severity == "error"]
         score.put("validator_pass", float(result.report.ok), errors)
     if exp.status != "held":
         elements(case, result, score)  # a held letter's missing parts are its report's job

@@ -34,11 +34,13 @@ def request_body(case: EvalCase) -> dict[str, Any]:
         try:
             request = yaml.safe_load(request)  # JSON is YAML too
         except yaml.YAMLError as err:
-            raise SchemaError("A necessity request is not valid YAML or JSON.",
-                              field=f"{case.id}.denial") from err
+            raise SchemaError(
+                "A necessity request is not valid YAML or JSON.", field=f"{case.id}.denial"
+            ) from err
     if not isinstance(request, dict):
-        raise SchemaError("A necessity case's denial is the request object.",
-                          field=f"{case.id}.denial")
+        raise SchemaError(
+            "A necessity case's denial is the request object.", field=f"{case.id}.denial"
+        )
     body = json.loads(json.dumps(request, default=str))  # a copy, dates as strings
     if chart is not None:
         body["chart"] = chart  # like `overturn letter --chart`: the case's chart wins
@@ -48,9 +50,8 @@ def request_body(case: EvalCase) -> dict[str, Any]:
 def draft(case: EvalCase, settings: Settings, retriever: Any) -> tuple[Any, Any]:
     """(NecessityResult, NecessityCase): the API's parse and pipeline entry, and the parsed
     inputs the hallucination checks ground on (built again: the result does not carry them)."""
-    from service.api.necessity import parse_request
-    from service.necessity.case import build_case
-    from service.necessity.pipeline import draft_necessity
+    from service.intake.necessity import build_case, parse_request
+    from service.pipelines.necessity import draft_necessity
 
     request = parse_request(request_body(case))
     result = draft_necessity(request, settings=settings, retriever=retriever)
@@ -59,12 +60,23 @@ def draft(case: EvalCase, settings: Settings, retriever: Any) -> tuple[Any, Any]
 
 def as_appeal(result: Any, parsed: Any) -> AppealResult:
     """The result in the shape the shared metrics read (the pipeline's fixed LMN triage)."""
-    triage = Triage(category=Category.MEDICAL_NECESSITY, strategy=Strategy.APPEAL,
-                    letter_type=result.letter_type, appeal_level="Letter of medical necessity")
+    triage = Triage(
+        category=Category.MEDICAL_NECESSITY,
+        strategy=Strategy.APPEAL,
+        letter_type=result.letter_type,
+        appeal_level="Letter of medical necessity",
+    )
     return AppealResult(
-        status=result.status, letter_type=result.letter_type, text=result.text,
-        denial=parsed.denial, triage=triage, evidence=result.evidence, letter=result.letter,
-        passages=result.passages, report=result.report, provenance=result.provenance,
+        status=result.status,
+        letter_type=result.letter_type,
+        text=result.text,
+        denial=parsed.denial,
+        triage=triage,
+        evidence=result.evidence,
+        letter=result.letter,
+        passages=result.passages,
+        report=result.report,
+        provenance=result.provenance,
     )
 
 
@@ -87,22 +99,31 @@ def readiness(case: EvalCase, result: Any, score: CaseScore) -> None:
     exp, got = case.expect, result.readiness
     if exp.ready is not None:
         ok = got.ready == exp.ready
-        score.put("readiness_accuracy", float(ok),
-                  [] if ok else [f"ready is {got.ready}, expected {exp.ready}"])
+        score.put(
+            "readiness_accuracy",
+            float(ok),
+            [] if ok else [f"ready is {got.ready}, expected {exp.ready}"],
+        )
     if exp.undocumented is not None:
         named = {t: _resolve(t, result) for t in exp.undocumented}
         wanted = set().union(*named.values()) if named else set()
         actual = set(got.undocumented)
-        misses = [f"{t}: not reported as undocumented" for t, ids in named.items()
-                  if not ids & actual]
-        misses += [f"{_unversioned(i)}: reported undocumented, not expected"
-                   for i in sorted(actual - wanted)]
+        misses = [
+            f"{t}: not reported as undocumented" for t, ids in named.items() if not ids & actual
+        ]
+        misses += [
+            f"{_unversioned(i)}: reported undocumented, not expected"
+            for i in sorted(actual - wanted)
+        ]
         score.put("undocumented_exact", float(not misses), misses)
     unready = exp.ready is False or not got.ready
     released = result.status is DraftStatus.RELEASED
     wrong = unready and released
-    score.put("unready_released", float(wrong),
-              ["a letter was released although the chart is not ready"] if wrong else [])
+    score.put(
+        "unready_released",
+        float(wrong),
+        ["a letter was released although the chart is not ready"] if wrong else [],
+    )
 
 
 def score_necessity(case: EvalCase, result: Any, parsed: Any, settings: Settings) -> CaseScore:
@@ -116,8 +137,11 @@ def record_fields(result: Any) -> dict[str, Any]:
     """What the results file keeps of a necessity result, beside the appeal fields."""
     r = result.readiness
     return {
-        "readiness": {"ready": r.ready, "policy_id": r.policy_id,
-                      "undocumented": [_unversioned(i) for i in r.undocumented],
-                      "flags": [f.code for f in r.flags]},
+        "readiness": {
+            "ready": r.ready,
+            "policy_id": r.policy_id,
+            "undocumented": [_unversioned(i) for i in r.undocumented],
+            "flags": [f.code for f in r.flags],
+        },
         "letter_kind": result.letter_kind.value,
     }

@@ -53,8 +53,9 @@ def letters_out(request: Any, seen: Callable[[str], None] | None = None) -> Any:
     return request
 
 
-def recorder(*, record: bool, library: Path | None = None,
-             seen: Callable[[str], None] | None = None) -> Any:
+def recorder(
+    *, record: bool, library: Path | None = None, seen: Callable[[str], None] | None = None
+) -> Any:
     """A vcr.VCR replaying only (or recording everything when `record`), letters digested."""
     import vcr  # a test extra: only runs with recorded model calls need it
 

@@ -46,23 +46,30 @@ def _metric_rows(results: dict, baseline: dict | None, thresholds: dict, failed:
             before = base.get(metric)
             delta = now - before if now is not None and before is not None else None
             cls = "bad" if (name, metric) in failed else ""
-            cells.append(f"<td class='{cls}'>{_fmt(now)}</td><td>{_fmt(before)}</td>"
-                         f"<td>{_fmt(delta) if delta else ''}</td>")
-        rows.append(f"<tr><td title='{_e(spec.help)}'>{_e(metric)}</td><td>{_e(limit)}</td>"
-                    f"{''.join(cells)}</tr>")
+            cells.append(
+                f"<td class='{cls}'>{_fmt(now)}</td><td>{_fmt(before)}</td>"
+                f"<td>{_fmt(delta) if delta else ''}</td>"
+            )
+        rows.append(
+            f"<tr><td title='{_e(spec.help)}'>{_e(metric)}</td><td>{_e(limit)}</td>"
+            f"{''.join(cells)}</tr>"
+        )
     return "<table>" + "".join(rows) + "</table>"
 
 
 def _gate_list(failures: list[GateFailure]) -> str:
     if not failures:
-        return ("<p class='verdict good'>PASS: every metric meets its threshold and the "
-                "baseline.</p>")
+        return (
+            "<p class='verdict good'>PASS: every metric meets its threshold and the baseline.</p>"
+        )
     items = []
     for f in failures:
         links = ", ".join(f"<a href='#case-{_e(c)}'>{_e(c)}</a>" for c in f.cases[:30])
         more = f" and {len(f.cases) - 30} more" if len(f.cases) > 30 else ""
-        items.append(f"<li><b>{_e(f.variant)}</b> · <b>{_e(f.metric)}</b> ({_e(f.kind)}): "
-                     f"{_e(f.message)}<br>cases: {links or 'none individually'}{more}</li>")
+        items.append(
+            f"<li><b>{_e(f.variant)}</b> · <b>{_e(f.metric)}</b> ({_e(f.kind)}): "
+            f"{_e(f.message)}<br>cases: {links or 'none individually'}{more}</li>"
+        )
     return f"<p class='verdict bad'>FAIL</p><ul>{''.join(items)}</ul>"
 
 
@@ -71,8 +78,9 @@ def _case_index(results: dict, cases: list[str]) -> str:
     head = "".join(f"<th>{_e(n)}</th>" for n in names)
     rows = [f"<tr><th>case</th><th>category</th><th>payer</th><th>expected</th>{head}</tr>"]
     for cid in cases:
-        first: dict = next((v["cases"][cid] for v in results["variants"].values()
-                      if cid in v["cases"]), {})
+        first: dict = next(
+            (v["cases"][cid] for v in results["variants"].values() if cid in v["cases"]), {}
+        )
         cells = []
         for name in names:
             rec = results["variants"][name]["cases"].get(cid)
@@ -82,9 +90,11 @@ def _case_index(results: dict, cases: list[str]) -> str:
             n = len(rec["failures"])
             cls = "bad" if n else "good"
             cells.append(f"<td class='{cls}'>{_e(rec['status'])} · {n} failing</td>")
-        rows.append(f"<tr><td><a href='#case-{_e(cid)}'>{_e(cid)}</a></td>"
-                    f"<td>{_e(first.get('category', ''))}</td><td>{_e(first.get('payer', ''))}"
-                    f"</td><td>{_e(first.get('expected_status') or '')}</td>{''.join(cells)}</tr>")
+        rows.append(
+            f"<tr><td><a href='#case-{_e(cid)}'>{_e(cid)}</a></td>"
+            f"<td>{_e(first.get('category', ''))}</td><td>{_e(first.get('payer', ''))}"
+            f"</td><td>{_e(first.get('expected_status') or '')}</td>{''.join(cells)}</tr>"
+        )
     return "<table>" + "".join(rows) + "</table>"
 
 
@@ -92,7 +102,8 @@ def _diff(before: str, now: str) -> str:
     if before == now:
         return "<p>Letter unchanged from the baseline.</p>"
     table = difflib.HtmlDiff(wrapcolumn=70).make_table(
-        before.splitlines(), now.splitlines(), "baseline", "now", context=True, numlines=2)
+        before.splitlines(), now.splitlines(), "baseline", "now", context=True, numlines=2
+    )
     return f"<details open><summary>diff against the baseline</summary>{table}</details>"
 
 
@@ -103,9 +114,11 @@ def _readiness(rec: dict) -> str:
         return ""
     missing = ", ".join(r["undocumented"]) or "none"
     flags = ", ".join(r["flags"]) or "none"
-    return (f"<p>readiness: {'ready' if r['ready'] else 'not ready'} · policy "
-            f"{_e(r['policy_id'] or 'none found')} · undocumented: {_e(missing)} · flags: "
-            f"{_e(flags)}</p>")
+    return (
+        f"<p>readiness: {'ready' if r['ready'] else 'not ready'} · policy "
+        f"{_e(r['policy_id'] or 'none found')} · undocumented: {_e(missing)} · flags: "
+        f"{_e(flags)}</p>"
+    )
 
 
 def _judge(rec: dict) -> str:
@@ -127,21 +140,26 @@ def _case_block(cid: str, results: dict, baseline: dict | None) -> str:
         if rec is None:
             continue
         failing = failing or bool(rec["failures"])
-        fails = "".join(f"<li><b>{_e(f['metric'])}</b>: {_e(f['detail'])}</li>"
-                        for f in rec["failures"])
-        probs = ", ".join(f"{p['code']} ({p['severity']}) at {p['where']}"
-                          for p in rec["problems"])
-        letters.append(f"<div><b>{_e(name)}</b> · {_e(rec['status'])}<pre>{_e(rec['text'])}"
-                       "</pre></div>")
+        fails = "".join(
+            f"<li><b>{_e(f['metric'])}</b>: {_e(f['detail'])}</li>" for f in rec["failures"]
+        )
+        probs = ", ".join(f"{p['code']} ({p['severity']}) at {p['where']}" for p in rec["problems"])
+        letters.append(
+            f"<div><b>{_e(name)}</b> · {_e(rec['status'])}<pre>{_e(rec['text'])}</pre></div>"
+        )
         base = ((baseline or {}).get("variants", {}).get(name) or {}).get("cases", {}).get(cid)
         diff = _diff(base["text"], rec["text"]) if base else "<p>Not in the baseline.</p>"
         notes = "; ".join(rec.get("notes") or [])
-        details.append(f"<h4>{_e(name)}</h4><ul>{fails or '<li>no failing checks</li>'}</ul>"
-                       f"<p>report: {_e(probs or 'no problems')}</p>{_readiness(rec)}"
-                       f"{_judge(rec)}<p>notes: {_e(notes or '–')}</p>{diff}")
+        details.append(
+            f"<h4>{_e(name)}</h4><ul>{fails or '<li>no failing checks</li>'}</ul>"
+            f"<p>report: {_e(probs or 'no problems')}</p>{_readiness(rec)}"
+            f"{_judge(rec)}<p>notes: {_e(notes or '–')}</p>{diff}"
+        )
     opened = " open" if failing else ""
-    return (f"<details id='case-{_e(cid)}'{opened}><summary>{_e(cid)}</summary>"
-            f"<div class='letters'>{''.join(letters)}</div>{''.join(details)}</details>")
+    return (
+        f"<details id='case-{_e(cid)}'{opened}><summary>{_e(cid)}</summary>"
+        f"<div class='letters'>{''.join(letters)}</div>{''.join(details)}</details>"
+    )
 
 
 def render_html(
@@ -151,8 +169,11 @@ def render_html(
     meta = results["meta"]
     failed = {(f.variant, f.metric) for f in failures}
     cases = list(dict.fromkeys(c for v in results["variants"].values() for c in v["cases"]))
-    skipped = "".join(f"<li>{_e(v)} · {_e(c)}: {_e(r)}</li>"
-                      for v, items in results["skipped"].items() for c, r in items.items())
+    skipped = "".join(
+        f"<li>{_e(v)} · {_e(c)}: {_e(r)}</li>"
+        for v, items in results["skipped"].items()
+        for c, r in items.items()
+    )
     retrieval = results.get("retrieval", {})
     parts = [
         f"<!doctype html><html><head><meta charset='utf-8'><title>Overturn eval</title>"
@@ -161,14 +182,18 @@ def render_html(
         f"{_e(meta['today'])} · corpus {_e(meta['corpus_version'])} · {meta['seconds']} s"
         f"{' · filtered run' if meta['filtered'] else ''}"
         f"{' · LLM judge ' + _e(meta['judge']) if meta.get('judge') else ''}</p>",
-        "<h2>Verdict</h2>", _gate_list(failures),
-        "<h2>Metrics</h2>", _metric_rows(results, baseline, thresholds, failed),
+        "<h2>Verdict</h2>",
+        _gate_list(failures),
+        "<h2>Metrics</h2>",
+        _metric_rows(results, baseline, thresholds, failed),
         "<h2>Retrieval</h2>",
         f"<pre>{_e(retrieval.get('metrics') or retrieval.get('status', ''))}</pre>"
         f"<p>{_e(retrieval.get('note', ''))}</p>",
-        "<h2>Cases</h2>", _case_index(results, cases),
+        "<h2>Cases</h2>",
+        _case_index(results, cases),
         f"<h3>Skipped</h3><ul>{skipped or '<li>none</li>'}</ul>",
-        "<h2>Letters</h2>", *(_case_block(c, results, baseline) for c in cases),
+        "<h2>Letters</h2>",
+        *(_case_block(c, results, baseline) for c in cases),
         "</body></html>",
     ]
     return "\n".join(parts)
@@ -180,11 +205,17 @@ def summary_lines(results: dict, failures: list[GateFailure]) -> list[str]:
     for name, run in results["variants"].items():
         shown = ", ".join(f"{m}={_fmt(v)}" for m, v in run["metrics"].items() if v is not None)
         lines.append(f"{name}: {len(run['cases'])} cases; {shown}")
-    judged = [r.get("judge", {}).get("status") for v in results["variants"].values()
-              for r in v["cases"].values() if r.get("judge")]
+    judged = [
+        r.get("judge", {}).get("status")
+        for v in results["variants"].values()
+        for r in v["cases"].values()
+        if r.get("judge")
+    ]
     if judged:
-        lines.append(f"judge {results['meta'].get('judge')}: {judged.count('ok')} letters "
-                     f"scored, {judged.count('judge unavailable')} judge unavailable")
+        lines.append(
+            f"judge {results['meta'].get('judge')}: {judged.count('ok')} letters "
+            f"scored, {judged.count('judge unavailable')} judge unavailable"
+        )
     skipped = sum(len(v) for v in results["skipped"].values())
     if skipped:
         lines.append(f"skipped: {skipped} (see the report)")

@@ -83,8 +83,12 @@ def score_mode(retriever: Retriever, queries: Sequence[Query], mode: str) -> dic
         ranked = [
             p.id
             for p in retriever.search(
-                q.text, payer=q.payer, codes=q.codes, date_of_service=q.date_of_service,
-                k=MRR_DEPTH, mode=mode,
+                q.text,
+                payer=q.payer,
+                codes=q.codes,
+                date_of_service=q.date_of_service,
+                k=MRR_DEPTH,
+                mode=mode,
             )
         ]
         wanted = set(q.relevant)

@@ -38,7 +38,6 @@ BASELINE = EVALS_DIR / "baseline.json"
 OUT_DIR = EVALS_DIR / "out"
 # The retrieval-eval issue plugs in here: a module with evaluate(retriever) -> {metric: value}.
 RETRIEVAL_HOOK = "service.evals.retrieval"
-NECESSITY_MODULE = "service.necessity"
 
 
 @dataclass
@@ -90,8 +89,9 @@ def variants(config: dict[str, Any]) -> list[Variant]:
             out.append(Variant(model="composer", label=entry.get("label", "")))
             continue
         for prompt in config["prompts"]:
-            out.append(Variant(prompt=str(prompt["version"]), prompt_dir=prompt.get("dir"),
-                               **entry))
+            out.append(
+                Variant(prompt=str(prompt["version"]), prompt_dir=prompt.get("dir"), **entry)
+            )
     return out
 
 
@@ -107,7 +107,7 @@ def prompt_dir(folder: str | None) -> Iterator[None]:
     if not folder:
         yield
         return
-    from service.drafting import prompts
+    from service.llm import prompts
 
     saved = prompts.PROMPTS_DIR
     prompts.PROMPTS_DIR = (REPO / folder).resolve()
@@ -142,19 +142,22 @@ def build_model(variant: Variant, live: bool) -> Any:
     """The LLM for a variant; None for the composer. Replays need no real key."""
     if variant.model == "composer":
         return None
-    from service.drafting.llm import LiteLLM
+    from service.llm.adapter import LiteLLM
 
     key = os.environ.get(variant.api_key_env, "") if variant.api_key_env else ""
     if not key and not (live and variant.api_key_env):
         key = "sk-none"  # a replay, or a local server that wants no key, still needs one set
-    return LiteLLM(variant.model, api_base=variant.api_base or None,
-                   api_key=key or None, timeout=60.0, max_retries=0)
+    return LiteLLM(
+        variant.model,
+        api_base=variant.api_base or None,
+        api_key=key or None,
+        timeout=60.0,
+        max_retries=0,
+    )
 
 
 def skip_reason(case: EvalCase, variant: Variant, live: bool) -> str | None:
     """Why a case cannot run in this variant, or None."""
-    if case.kind == "necessity" and importlib.util.find_spec(NECESSITY_MODULE) is None:
-        return "necessity letters not yet available (service.necessity does not exist)"
     if case.kind == "necessity" and variant.model != "composer":
         return "the necessity pipeline has no model path: its letters run in the composer only"
     path = _cassette_path(variant, case)
@@ -164,13 +167,17 @@ def skip_reason(case: EvalCase, variant: Variant, live: bool) -> str | None:
 
 
 def run_case(
-    case: EvalCase, variant: Variant, config: dict[str, Any], retriever: Any, opts: Options,
+    case: EvalCase,
+    variant: Variant,
+    config: dict[str, Any],
+    retriever: Any,
+    opts: Options,
     judge: Any = None,
 ) -> dict[str, Any]:
     """Draft one case in one variant and score it: the record the results file keeps."""
     if case.kind == "necessity":
         return run_necessity_case(case, config, retriever, opts)
-    from service.pipeline import draft_case, intake
+    from service.pipelines.appeal import draft_case, read_appeal_case
 
     settings = case_settings(config, case, opts.index_dir)
     denial_in, chart_in, notes = case_inputs(case)
@@ -180,24 +187,33 @@ def run_case(
         with prompt_dir(variant.prompt_dir), cassette(_cassette_path(variant, case), opts.live):
             model = build_model(variant, opts.live)
             # corrections go in before the model reads anything, as in the API
-            parsed = intake(denial_in, chart_in, settings, case_corrections(case) or None,
-                            llm=model)
+            parsed = read_appeal_case(
+                denial_in, chart_in, settings, case_corrections(case) or None, llm=model
+            )
             result = draft_case(parsed, settings=settings, retriever=retriever, llm=model)
     except OverturnError as err:
         return _error_record(record, err)
     score = score_case(case, result, parsed.chart, settings)
     if variant.model != "composer" and result.triage.letter_type:  # no letter, no model call
         fell_back = result.provenance.drafter != "llm"
-        score.put("model_drafted", 0.0 if fell_back else 1.0,
-                  [f"the composer wrote it: {' '.join(result.provenance.notes)[-160:]}"
-                   + (" (a replay miss? re-record the cassettes)" if not opts.live else "")]
-                  if fell_back else [])
+        score.put(
+            "model_drafted",
+            0.0 if fell_back else 1.0,
+            [
+                f"the composer wrote it: {' '.join(result.provenance.notes)[-160:]}"
+                + (" (a replay miss? re-record the cassettes)" if not opts.live else "")
+            ]
+            if fell_back
+            else [],
+        )
     record.update(
         status=result.status.value,
         triage=[result.triage.category.value, result.triage.strategy.value],
         text=result.text or result.triage.rationale,
-        problems=[{"code": p.code, "where": p.where, "severity": p.severity}
-                  for p in result.report.problems],
+        problems=[
+            {"code": p.code, "where": p.where, "severity": p.severity}
+            for p in result.report.problems
+        ],
         cited=[c.passage_id for p in result.points for c in p.citations if c.passage_id],
         metrics=score.values,
         failures=[{"metric": f.metric, "detail": f.detail} for f in score.failures],
@@ -222,15 +238,27 @@ def _judged(record: dict[str, Any], judge: Any, result: Any, chart: Any) -> None
 
 
 def _base_record(case: EvalCase) -> dict[str, Any]:
-    return {"kind": case.kind, "category": case.category, "payer": case.payer,
-            "tags": case.tags, "expected_status": case.expect.status, "notes": []}
+    return {
+        "kind": case.kind,
+        "category": case.category,
+        "payer": case.payer,
+        "tags": case.tags,
+        "expected_status": case.expect.status,
+        "notes": [],
+    }
 
 
 def _error_record(record: dict[str, Any], err: OverturnError) -> dict[str, Any]:
     """A case the pipeline refused: it fails status accuracy with the error named."""
-    record.update(status="error", text="", problems=[], metrics={"status_accuracy": 0.0},
-                  failures=[{"metric": "status_accuracy",
-                             "detail": f"the pipeline raised {err.slug}: {err.detail}"}])
+    record.update(
+        status="error",
+        text="",
+        problems=[],
+        metrics={"status_accuracy": 0.0},
+        failures=[
+            {"metric": "status_accuracy", "detail": f"the pipeline raised {err.slug}: {err.detail}"}
+        ],
+    )
     return record
 
 
@@ -251,8 +279,10 @@ def run_necessity_case(
     record.update(
         status=result.status.value,
         text=result.text,
-        problems=[{"code": p.code, "where": p.where, "severity": p.severity}
-                  for p in result.report.problems],
+        problems=[
+            {"code": p.code, "where": p.where, "severity": p.severity}
+            for p in result.report.problems
+        ],
         cited=[c.passage_id for p in result.letter.points for c in p.citations if c.passage_id],
         metrics=score.values,
         failures=[{"metric": f.metric, "detail": f.detail} for f in score.failures],
@@ -267,8 +297,10 @@ def run_necessity_case(
 def retrieval_section(retriever: Any) -> dict[str, Any]:
     """Retrieval metrics (recall@5, MRR) from the retrieval-eval module, once it exists."""
     if importlib.util.find_spec(RETRIEVAL_HOOK) is None:
-        return {"status": "not yet available",
-                "note": f"add {RETRIEVAL_HOOK}.evaluate(retriever) -> {{metric: value}}"}
+        return {
+            "status": "not yet available",
+            "note": f"add {RETRIEVAL_HOOK}.evaluate(retriever) -> {{metric: value}}",
+        }
     module = importlib.import_module(RETRIEVAL_HOOK)
     return {"status": "ok", "metrics": module.evaluate(retriever)}
 
@@ -312,14 +344,19 @@ def run_eval(opts: Options, retriever: Any = None, judge: Any = None) -> dict[st
                 records[case.id] = run_case(case, variant, config, retriever, opts, judge)
             bar.update(1)
         out["variants"][variant.name] = {
-            "model": variant.model, "prompt": variant.prompt, "cases": records,
+            "model": variant.model,
+            "prompt": variant.prompt,
+            "cases": records,
             "metrics": _aggregate(records),
         }
     bar.close()
     out["retrieval"] = retrieval_section(retriever)
     out["meta"] = {
-        "today": str(config["today"]), "cases": len(cases), "filtered": bool(opts.only),
-        "variants": [v.name for v in matrix], "live": opts.live,
+        "today": str(config["today"]),
+        "cases": len(cases),
+        "filtered": bool(opts.only),
+        "variants": [v.name for v in matrix],
+        "live": opts.live,
         "judge": getattr(judge, "model", None),
         "corpus_version": getattr(retriever, "corpus_version", None),
         "seconds": round(time.perf_counter() - started, 1),

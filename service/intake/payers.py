@@ -12,9 +12,10 @@ from pathlib import Path
 
 import yaml
 
+from service.config import shipped
 from service.models import PlanType, Span
 
-CORPUS_PAYERS_FILE = Path(__file__).resolve().parents[2] / "policy_corpus" / "payers.yaml"
+CORPUS_PAYERS_FILE = shipped("policy_corpus") / "payers.yaml"
 
 _I = re.IGNORECASE
 # (payer id, display name, pattern). Government programs are matched only when no plan is named,

@@ -33,9 +33,7 @@ def pdf_to_text(data: bytes, *, field: str, max_pages: int = 50) -> str:
     return read_pdf(data, field=field, max_pages=max_pages).text
 
 
-def read_pdf(
-    data: bytes, *, field: str, max_pages: int = 50, layout: bool = False
-) -> PdfText:
+def read_pdf(data: bytes, *, field: str, max_pages: int = 50, layout: bool = False) -> PdfText:
     """The PDF's text layer, or its OCR text when it is a scan and tesseract is installed.
 
     `layout` keeps the page's indentation and blank lines (a policy's sub-items need them).

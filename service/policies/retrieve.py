@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import service
+from service.config import shipped
 from service.errors import BadInput, IndexUnavailable
 from service.models import PolicyPassage
 from service.policies.corpus import content_hash, corpus_hash, load_corpus
@@ -34,7 +34,7 @@ CODE_BOOST = 2.0
 POOL = 100  # candidates taken from each list before fusion
 MAX_DENSE = 1000
 ELIGIBLE_CACHE = 512  # (payer, date of service) filters kept; cleared when full
-SHIPPED_CORPUS = Path(service.__file__).resolve().parents[1] / "policy_corpus"
+SHIPPED_CORPUS = shipped("policy_corpus")
 
 
 @dataclass

@@ -9,7 +9,5 @@ def init_app(app: Flask) -> None:
     """Register the `web` blueprint at "/" and its request guard."""
     from service.web import guard, views
 
-    if "web" in app.blueprints:
-        return  # already registered (the API's init_app may call this too)
     guard.init_app(app)
     app.register_blueprint(views.bp)

@@ -8,9 +8,9 @@ from typing import Any
 
 from flask import render_template
 
-from service.api.resources import resources
 from service.errors import OverturnError
 from service.models import Category, PlanType, Strategy
+from service.resources import current
 from service.web import present, workflow
 
 EXPORT_FORMATS = ("docx", "pdf")
@@ -19,7 +19,7 @@ MAX_LIST = 100
 
 def exports_available() -> bool:
     """DOCX and PDF downloads appear once service/export.py exists."""
-    return importlib.util.find_spec("service.export") is not None
+    return importlib.util.find_spec("service.render.files") is not None
 
 
 def _problem(err: OverturnError | None) -> dict[str, Any] | None:
@@ -57,7 +57,7 @@ def _form_value(form: Mapping[str, str] | None):  # type: ignore[no-untyped-def]
 
 
 def _superseded_by(draft_id: str) -> str | None:
-    trail = resources().store().audit_trail(draft_id)
+    trail = current().store().audit_trail(draft_id)
     later = [e["detail"].get("by") for e in trail if e["event"] == "superseded"]
     return later[-1] if later else None
 
@@ -102,7 +102,7 @@ def _is_superseded(draft_id: str) -> bool:
 def drafts_page(show_all: bool) -> str:
     """Recent drafts, most urgent first: unreleased before released, then by deadline."""
     today = workflow.today()
-    rows = resources().store().list_recent(limit=MAX_LIST)
+    rows = current().store().list_recent(limit=MAX_LIST)
     hidden = 0
     shown = []
     for row in rows:

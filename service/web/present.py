@@ -72,7 +72,7 @@ class EvidenceRow:
 
 
 def _concept_label(concept_id: str) -> str:
-    from service.evidence import concepts
+    from service.evidence.concepts import concepts
 
     return next((c.label for c in concepts() if c.id == concept_id), concept_id)
 

@@ -21,8 +21,8 @@ from flask import (
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
-from service.api.resources import resources
 from service.errors import OverturnError
+from service.resources import current
 from service.web import pages, present, workflow
 from service.web.corrections import correct
 
@@ -57,7 +57,7 @@ def _upload(name: str, field: str) -> str | None:
     data = f.read()
     if is_pdf(data, f.filename):
         data = pdf_to_text(data, field=name).encode("utf-8")
-    return read_text(data, max_bytes=resources().settings.max_input_bytes, field=field)
+    return read_text(data, max_bytes=current().settings.max_input_bytes, field=field)
 
 
 @bp.get("/")
@@ -127,17 +127,17 @@ def correct_denial(draft_id: str) -> BaseResponse | tuple[str, int]:
 @bp.post("/drafts/<draft_id>/letter")
 def save_letter(draft_id: str) -> BaseResponse | tuple[str, int]:
     """Save edits to the letter's wording and check it again."""
-    from service.revise import revise
+    from service.pipelines.revise import revise
 
     d = _loaded(draft_id)
     assert d.result is not None
     edits = {k: v for k, v in request.form.items() if _LETTER_FIELD.match(k)}
     try:
-        result = revise(d.result, edits, settings=resources().settings, chart=workflow.chart_of(d))
+        result = revise(d.result, edits, settings=current().settings, chart=workflow.chart_of(d))
     except OverturnError as err:
         return pages.draft_page(d, request.form, err, "letter"), err.status
     result = workflow.save(draft_id, result)
-    resources().store().audit(draft_id, "letter_edited", {"ok": result.report.ok})
+    current().store().audit(draft_id, "letter_edited", {"ok": result.report.ok})
     flash(
         "Saved. The check passes: the letter can be released."
         if result.report.ok
@@ -181,13 +181,13 @@ def download(draft_id: str, fmt: str) -> Response:
     if fmt == "txt":
         body, mimetype = d.result.text.encode("utf-8"), "text/plain; charset=utf-8"
     elif fmt in pages.EXPORT_FORMATS and d.result.letter is not None:
-        from service.export import MIMETYPES, to_docx, to_pdf
+        from service.render.files import MIMETYPES, to_docx, to_pdf
 
         writer = to_docx if fmt == "docx" else to_pdf
-        body, mimetype = writer(d.result.letter, resources().settings), MIMETYPES[fmt]
+        body, mimetype = writer(d.result.letter, current().settings), MIMETYPES[fmt]
     else:
         abort(404)
-    resources().store().audit(draft_id, "downloaded", {"format": fmt})
+    current().store().audit(draft_id, "downloaded", {"format": fmt})
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     return Response(body, mimetype=mimetype, headers=headers)
 

@@ -11,9 +11,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from service.api.resources import resources
 from service.errors import BadInput, OverturnError
 from service.models import AppealResult, Chart, Denial, DraftStatus
+from service.resources import current
 
 # Fields models.py computes on output; they must be dropped before validating a stored result.
 _COMPUTED = {"result": ("points", "gaps"), "denial": ("service_codes", "carc_codes")}
@@ -39,29 +39,27 @@ def load_result(data: dict[str, Any]) -> AppealResult:
 
 def load(draft_id: str) -> Draft:
     """A stored draft and its result (None when drafting failed)."""
-    record = resources().store().get(draft_id)
+    record = current().store().get(draft_id)
     result = load_result(record["result"]) if record.get("result") else None
     return Draft(id=draft_id, record=record, result=result)
 
 
 def today() -> dt.date:
     """The date the pipeline drafts for (fixed by config in tests and evals)."""
-    # Same rule as pipeline.today_for, without loading the pipeline for the drafts list.
-    fixed = resources().settings.today
-    return dt.date.fromisoformat(fixed) if fixed else dt.date.today()
+    return current().today()
 
 
 def chart_of(draft: Draft) -> Chart:
     """The chart as submitted, parsed again (results do not carry it)."""
-    from service.pipeline import read_chart
+    from service.intake.request import read_chart
 
-    return read_chart(draft.input.get("chart"), resources().settings)
+    return read_chart(draft.input.get("chart"), current().settings)
 
 
 def save(draft_id: str, result: AppealResult, *, first: bool = False) -> AppealResult:
     """Store a result as held: drafting or editing never releases a letter by itself."""
     result = result.model_copy(update={"draft_id": draft_id, "status": DraftStatus.HELD})
-    store = resources().store()
+    store = current().store()
     args = dict(payer=result.denial.payer, deadline=result.triage.deadline)
     if first:
         store.save_result(draft_id, "held", result.model_dump_json(), **args)
@@ -71,37 +69,35 @@ def save(draft_id: str, result: AppealResult, *, first: bool = False) -> AppealR
 
 
 def _draft(denial: Denial, chart: Chart) -> AppealResult:
-    """Triage and draft an already-parsed denial and chart."""
-    from service.intake.payers import identify_payer
-    from service.pipeline import Case, draft_case
-    from service.triage import triage
+    """Triage and draft an already-parsed denial and chart (the model does not re-read them)."""
+    from service.pipelines.appeal import draft_appeal
 
-    res = resources()
-    payer_id = identify_payer(denial.payer)[1] if denial.payer else None
-    case = Case(denial=denial, chart=chart, triage=triage(denial, today()), payer_id=payer_id)
-    return draft_case(case, settings=res.settings, retriever=res.retriever())
+    res = current()
+    return draft_appeal(
+        denial,
+        chart,
+        settings=res.settings,
+        retriever=res.retriever(),
+        llm=res.model(),
+        llm_extract=False,
+    )
 
 
 def start(payload: dict[str, Any]) -> str:
     """Keep the input, draft it and store the result; returns the draft id.
 
     A failure is recorded on the draft (its input stays) and re-raised with the draft id."""
-    from service.pipeline import draft_appeal
+    from service.pipelines.appeal import draft_appeal
 
-    res = resources()
-    store = res.store()
-    draft_id = store.save_input("appeal", payload)
-    try:
+    res = current()
+    with res.store().keeping("appeal", payload) as draft_id:
         result = draft_appeal(
             payload["denial"],
             payload.get("chart"),
             settings=res.settings,
             retriever=res.retriever(),
+            llm=res.model(),
         )
-    except OverturnError as err:
-        store.mark_failed(draft_id, err.slug)
-        err.fields.setdefault("draft_id", draft_id)
-        raise
     save(draft_id, result, first=True)
     return draft_id
 
@@ -110,7 +106,7 @@ def redraft(draft: Draft, denial: Denial, changed: list[str]) -> AppealResult:
     """Draft again from a corrected denial and the same chart."""
     result = save(draft.id, _draft(denial, chart_of(draft)))
     # Field names only: corrected values may be PHI.
-    resources().store().audit(draft.id, "corrected", {"fields": changed})
+    current().store().audit(draft.id, "corrected", {"fields": changed})
     return result
 
 
@@ -125,12 +121,12 @@ def add_notes(draft: Draft, notes: str) -> str:
         raise BadInput("This draft has nothing to re-draft.", field="notes")
     chart_text = "\n\n".join(t for t in ((old_chart or "").rstrip(), notes.strip()) if t) + "\n"
     payload = {**draft.input, "chart": chart_text, "revises": draft.id}
-    store = resources().store()
+    store = current().store()
     new_id = store.save_input("appeal", payload)
-    from service.pipeline import read_chart
+    from service.intake.request import read_chart
 
     try:
-        result = _draft(draft.result.denial, read_chart(chart_text, resources().settings))
+        result = _draft(draft.result.denial, read_chart(chart_text, current().settings))
     except OverturnError as err:
         store.mark_failed(new_id, err.slug)
         raise
@@ -145,5 +141,5 @@ def release(draft: Draft) -> AppealResult:
     if draft.result is None or not draft.result.report.ok or draft.result.letter is None:
         raise BadInput("Only a letter whose check passes can be released.", field="report")
     result = draft.result.model_copy(update={"status": DraftStatus.RELEASED})
-    resources().store().update_result(draft.id, result.model_dump_json(), status="released")
+    current().store().update_result(draft.id, result.model_dump_json(), status="released")
     return result

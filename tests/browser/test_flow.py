@@ -44,9 +44,6 @@ def live_server(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The app (with the web workspace and a fake retriever) served on 127.0.0.1 in a thread."""
     from werkzeug.serving import make_server
 
-    from service import web
-
-    web.init_app(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

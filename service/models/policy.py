@@ -1,0 +1,36 @@
+"""Payer policy passages and the criteria read from them and from the denial."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import Field
+
+from service.models.base import _Model
+
+
+class PolicyPassage(_Model):
+    id: str  # "<policy_id>#<section-slug>", stable across re-ingest
+    policy_id: str
+    payer: str
+    title: str
+    section: str  # section path, "Coverage criteria > 2"
+    text: str
+    effective_date: dt.date | None = None
+    superseded_date: dt.date | None = None
+    codes: list[str] = Field(default_factory=list)
+    plan_types: list[str] = Field(default_factory=list)
+    score: float = 0.0
+
+
+class CriterionSource(StrEnum):
+    DENIAL = "denial"  # stated in the denial letter
+    POLICY = "policy"  # a numbered criterion in a retrieved policy passage
+
+
+class Criterion(_Model):
+    id: str  # "SC1" for a stated criterion, "<passage_id>" (+ "/n") for a policy one
+    text: str
+    source: CriterionSource
+    passage_id: str | None = None

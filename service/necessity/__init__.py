@@ -1,1 +1,0 @@
-"""Letters of medical necessity: request, readiness check, provider-voice letter, appeal attach."""

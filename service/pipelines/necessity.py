@@ -1,0 +1,198 @@
+"""The necessity pipeline: intake → policies → evidence → readiness → drafting → render →
+validate → release → store.
+
+`draft_necessity` only calls the stages in order; `check_readiness` stops after readiness;
+`submit_necessity` is the faces' entry (keeps the input, drafts, stores the result).
+`attach_requested` drafts the letter that an appeal encloses, from the appeal's own chart and
+policy, so the two letters agree on every fact. Bad input raises; a weak letter is held.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from service.config import Settings
+from service.drafting.necessity import COMPOSER_VERSION, compose_necessity
+from service.errors import SchemaError
+from service.intake.necessity import build_case
+from service.models import (
+    AppealCase,
+    AppealResult,
+    DraftStatus,
+    Enclosure,
+    NecessityCase,
+    NecessityRequest,
+    NecessityResult,
+    Problem,
+    Purpose,
+    ReadinessReport,
+)
+from service.policies.select import Retriever, cited_ids, select_policy
+from service.readiness import Assessment, assess
+from service.release import gate, provenance
+from service.render import long_date, render_text
+from service.resources import Resources, today_for
+from service.validate.agreement import check_agreement
+from service.validate.necessity import validate_necessity
+
+
+def assess_request(case: NecessityCase, retriever: Retriever | None) -> Assessment:
+    """Policies → evidence → readiness: the payer's governing policy, assessed on the chart."""
+    selection = select_policy(case.denial, case.chart, case.payer_id, retriever)
+    return assess(case, selection.passages, selection.note)
+
+
+def check_readiness(
+    request: NecessityRequest, *, settings: Settings, retriever: Retriever | None
+) -> ReadinessReport:
+    """Which of the payer's criteria the chart documents, and which it does not yet."""
+    return assess_request(build_case(request, settings), retriever).readiness
+
+
+def draft_necessity(
+    request: NecessityRequest, *, settings: Settings, retriever: Retriever | None
+) -> NecessityResult:
+    """Draft one letter of medical necessity. Bad input raises; a weak letter is held."""
+    assessment = assess_request(build_case(request, settings), retriever)
+    return letter_for(
+        assessment, settings=settings, corpus_version=getattr(retriever, "corpus_version", None)
+    )
+
+
+def letter_for(
+    a: Assessment, *, settings: Settings, corpus_version: str | None, notes: list[str] | None = None
+) -> NecessityResult:
+    """Drafting → render → validate → release for an assessed request."""
+    draft = compose_necessity(a, today_for(settings))
+    letter = draft.model_copy(update={"text": render_text(draft, settings)})
+    report = validate_necessity(letter, a, settings)
+    cited = {c.passage_id for p in letter.points for c in p.citations if c.passage_id}
+    stamp = provenance(
+        letter,
+        drafter="necessity-composer",
+        drafter_version=COMPOSER_VERSION,
+        passage_ids=cited_ids([p for p in a.policy if p.id in cited]),
+        corpus_version=corpus_version,
+        notes=[n for n in [a.readiness.note, *(notes or [])] if n],
+    )
+    return NecessityResult(
+        status=gate(report),
+        letter_type=letter.letter_type,
+        letter_kind=a.case.kind,
+        purpose=a.case.request.purpose,
+        text=letter.text,
+        readiness=a.readiness,
+        evidence=a.evidence,
+        letter=letter,
+        passages=a.policy,
+        report=report,
+        provenance=stamp,
+    )
+
+
+def submit_necessity(body: dict[str, Any], res: Resources) -> NecessityResult:
+    """The faces' entry: keep the request, draft the letter, store the result."""
+    from service.intake.necessity import parse_request
+
+    store = res.store()
+    with store.keeping("necessity", body) as draft_id:
+        result = draft_necessity(
+            parse_request(body), settings=res.settings, retriever=res.retriever()
+        )
+    result = result.model_copy(update={"draft_id": draft_id})
+    store.save_result(
+        draft_id, result.status.value, result.model_dump_json(), payer=result.readiness.payer_id
+    )
+    return result
+
+
+def _request_for(appeal: AppealResult, request: NecessityRequest) -> NecessityRequest:
+    """The request with what it leaves blank taken from the denial the appeal answers."""
+    d = appeal.denial
+    patient = request.patient.model_copy(
+        update={
+            "name": request.patient.name or d.patient_name,
+            "member_id": request.patient.member_id or d.member_id,
+            "date_of_birth": request.patient.date_of_birth or d.date_of_birth,
+        }
+    )
+    return request.model_copy(
+        update={"patient": patient, "purpose": Purpose.WITH_APPEAL, "chart": None}
+    )
+
+
+def attach_to_appeal(
+    case: AppealCase, appeal: AppealResult, request: NecessityRequest, *, settings: Settings
+) -> NecessityResult:
+    """The LMN for an appeal's case, assessed against the appeal's own chart and policy."""
+    necessity = build_case(_request_for(appeal, request), settings)
+    # The appeal's parsed chart, with the signing provider the LMN speaks for.
+    necessity.chart = case.chart.model_copy(
+        update={"provider": necessity.chart.provider, "patient": necessity.chart.patient}
+    )
+    assessment = assess(necessity, list(appeal.passages))
+    result = letter_for(
+        assessment,
+        settings=settings,
+        corpus_version=appeal.provenance.corpus_version,
+        notes=["attached to an appeal"],
+    )
+    problems = check_agreement(appeal, result)
+    if not problems:
+        return result
+    report = result.report.model_copy(
+        update={"ok": False, "problems": [*result.report.problems, *problems]}
+    )
+    return result.model_copy(update={"report": report, "status": DraftStatus.HELD})
+
+
+def enclose_in_appeal(
+    appeal: AppealResult, lmn: NecessityResult, settings: Settings
+) -> AppealResult:
+    """The appeal with the LMN added to its enclosures and its text rendered again."""
+    if appeal.letter is None:
+        return appeal
+    signer = lmn.letter.signer.name or "the treating provider"
+    when = long_date(today_for(settings))
+    number = len(appeal.letter.enclosures) + 1
+    enclosure = Enclosure(
+        number=number, description=f"Letter of medical necessity from {signer}, {when}"
+    )
+    letter = appeal.letter.model_copy(update={"enclosures": [*appeal.letter.enclosures, enclosure]})
+    letter = letter.model_copy(update={"text": render_text(letter, settings)})
+    return appeal.model_copy(update={"letter": letter, "text": letter.text})
+
+
+def attach_requested(
+    case: AppealCase, appeal: AppealResult, data: Any, *, settings: Settings
+) -> tuple[AppealResult, NecessityResult]:
+    """An appeal request's `necessity` object → the LMN, enclosed in the appeal when they agree.
+
+    When the two letters disagree, or the LMN is held, the appeal is held too: sending an
+    appeal whose enclosed letter contradicts it, or lacks a criterion, would undercut both.
+    """
+    if not isinstance(data, dict):
+        raise SchemaError(
+            "necessity must be an object (a necessity-letter request).", field="necessity"
+        )
+    try:
+        request = NecessityRequest.model_validate(data)
+    except ValidationError as err:
+        where = sorted({".".join(str(x) for x in e["loc"]) for e in err.errors()})
+        raise SchemaError(
+            f"Invalid necessity request: {', '.join(where)}.", field="necessity", fields=where
+        ) from err
+    lmn = attach_to_appeal(case, appeal, request, settings=settings)
+    if lmn.status is DraftStatus.RELEASED and appeal.status is DraftStatus.RELEASED:
+        return enclose_in_appeal(appeal, lmn, settings), lmn
+    held = Problem(
+        code="necessity_letter_held",
+        where="necessity",
+        message="The attached letter of medical necessity is held; see its report.",
+    )
+    report = appeal.report.model_copy(
+        update={"ok": False, "problems": [*appeal.report.problems, held]}
+    )
+    return appeal.model_copy(update={"report": report, "status": DraftStatus.HELD}), lmn

@@ -1,0 +1,82 @@
+"""Render a LetterDraft to text with the Jinja2 template named by its letter type."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+
+import jinja2
+import yaml
+
+from service.config import Settings, shipped
+from service.models import LetterDraft
+
+TEMPLATES_DIR = shipped("templates")
+
+
+def long_date(value: dt.date) -> str:
+    """'March 2, 2017': the form a letter uses and the validator reads back."""
+    return f"{value:%B} {value.day}, {value.year}"
+
+
+_VERSION = re.compile(r"\{#-?\s*version:\s*(\S+)\s*-?#\}")
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    """A strict environment over templates/: an undefined variable is an error."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # plain-text letters; HTML output escapes in its own template
+        keep_trailing_newline=True,
+        trim_blocks=False,
+    )
+    env.filters["long_date"] = long_date
+    return env
+
+
+@lru_cache(maxsize=16)
+def load_spec(letter_type: str) -> dict:
+    """The required-elements spec beside a letter template."""
+    path = TEMPLATES_DIR / f"{letter_type}.elements.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def spec_requires(letter_type: str, element_id: str) -> bool:
+    """True when the letter type's spec lists this element."""
+    return any(el["id"] == element_id for el in load_spec(letter_type)["elements"])
+
+
+def template_name(letter_type: str, fmt: str = "txt") -> str:
+    """The template file for a letter type and format."""
+    return f"{letter_type}.{fmt}.j2"
+
+
+def template_version(letter_type: str, fmt: str = "txt") -> str:
+    """The version a template declares in its header comment."""
+    source = (TEMPLATES_DIR / template_name(letter_type, fmt)).read_text(encoding="utf-8")
+    m = _VERSION.search(source)
+    return m.group(1) if m else "0"
+
+
+def letterhead(settings: Settings) -> str:
+    """The practice letterhead from config, one line each, or '' when unset."""
+    lines = [settings.practice_name, settings.practice_address]
+    contact = " · ".join(
+        x
+        for x in (
+            f"Phone {settings.practice_phone}" if settings.practice_phone else "",
+            f"Fax {settings.practice_fax}" if settings.practice_fax else "",
+        )
+        if x
+    )
+    return "\n".join(x for x in [*lines, contact] if x)
+
+
+def render_text(letter: LetterDraft, settings: Settings) -> str:
+    """The letter as plain text."""
+    tpl = environment().get_template(template_name(letter.letter_type))
+    text = tpl.render(letter=letter, letterhead=letterhead(settings))
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
