@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 PREFIX = "OVERTURN_"
+# How an environment variable's text becomes each setting's type (annotations are strings here).
+_CAST: dict[Any, Any] = {"str": str, "int": int, "float": float}
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -89,7 +91,7 @@ class Settings:
         for f in fields(cls):
             raw = env.get(PREFIX + f.name.upper())
             if raw is not None:
-                values[f.name] = type(f.default)(raw)
+                values[f.name] = _CAST[f.type](raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 

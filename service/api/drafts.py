@@ -10,7 +10,7 @@ bp = Blueprint("drafts", __name__)
 
 
 @bp.get("/v1/drafts/<draft_id>")
-def get_draft(draft_id: str):  # type: ignore[no-untyped-def]
+def get_draft(draft_id: str):
     """One draft: status, the input as submitted, the result (if any) and its audit trail."""
     store = current().store()
     record = store.get(draft_id)
@@ -22,7 +22,7 @@ def get_draft(draft_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/v1/drafts")
-def list_drafts():  # type: ignore[no-untyped-def]
+def list_drafts():
     """Recent drafts, most urgent deadline first."""
     rows = current().store().list_recent(limit=50)
     for row in rows:

@@ -29,7 +29,7 @@ def released_letter(draft_id: str) -> LetterDraft:
 
 
 @bp.get("/v1/drafts/<draft_id>/letter.<fmt>")
-def export_letter(draft_id: str, fmt: str):  # type: ignore[no-untyped-def]
+def export_letter(draft_id: str, fmt: str):
     """The released letter as DOCX, PDF or text; 409 problem+json while it is held."""
     if fmt not in MIMETYPES:
         raise NotFound("Letters export as .docx, .pdf or .txt.", draft_id=draft_id)

@@ -29,7 +29,7 @@ def _body() -> dict[str, Any]:
 
 
 @bp.post("/v1/necessity-letters/readiness")
-def readiness():  # type: ignore[no-untyped-def]
+def readiness():
     """Check a chart against the payer's criteria before drafting.
 
     Body: the same JSON as POST /v1/necessity-letters. 200 with, per policy criterion, met
@@ -43,7 +43,7 @@ def readiness():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/v1/necessity-letters")
-def create_letter():  # type: ignore[no-untyped-def]
+def create_letter():
     """Draft a letter of medical necessity.
 
     Body: JSON {patient, payer, plan_type, service {code, code_system, description, quantity,

@@ -26,7 +26,7 @@ FORM_OVERHEAD = 1024 * 1024  # room for multipart boundaries and metadata fields
 
 
 @bp.get("/v1/policies/search")
-def search():  # type: ignore[no-untyped-def]
+def search():
     """Query params: q (required), payer, codes (comma-separated), mode, k (1-50)."""
     q = (request.args.get("q") or "").strip()
     if not q:
@@ -50,7 +50,7 @@ def search():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/v1/policies")
-def list_policies():  # type: ignore[no-untyped-def]
+def list_policies():
     """Every policy document in the index (query param payer narrows it), with its dates."""
     from service.policies.retrieve import policy_versions
 
@@ -61,7 +61,7 @@ def list_policies():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/v1/policies")
-def add_policies():  # type: ignore[no-untyped-def]
+def add_policies():
     """Add policy documents: multipart `file` part(s) plus metadata fields, or a raw body.
 
     201 with a report when something was stored; 200 when every document was already there.
@@ -96,7 +96,7 @@ def _uploads() -> tuple[list[tuple[str, bytes]], dict]:
     )
 
 
-def _metadata(source) -> dict:  # type: ignore[no-untyped-def]
+def _metadata(source) -> dict:
     """Metadata fields given with the upload; they fill what a document does not say itself."""
     meta = {key: source.get(key, "").strip() for key in META_FIELDS if source.get(key, "").strip()}
     if "payer_id" not in meta and source.get("payer", "").strip():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from service.errors import NotText
 from service.intake import ocr
@@ -58,7 +58,7 @@ def _text_layer(data: bytes, *, field: str, max_pages: int, layout: bool) -> tup
     from pypdf.errors import DependencyError, PdfReadError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings may quote document text
-    mode = "layout" if layout else "plain"
+    mode: Literal["plain", "layout"] = "layout" if layout else "plain"
     try:
         reader = PdfReader(io.BytesIO(data))
         # a PDF locked only against editing opens with the empty password: read it

@@ -55,8 +55,8 @@ def alternative_groups(passages: Sequence[PolicyPassage]) -> list[set[str]]:
         nums = [m.group(1), *re.findall(r"\d+", m.group(2)), m.group(3)]
         groups.append({numbered[n] for n in nums if n in numbered})
     for m in _ONE_OF_RANGE.finditer(text):
-        nums = range(int(m.group(1)), int(m.group(2)) + 1)
-        groups.append({numbered[str(n)] for n in nums if str(n) in numbered})
+        span = range(int(m.group(1)), int(m.group(2)) + 1)
+        groups.append({numbered[str(n)] for n in span if str(n) in numbered})
     if not groups and _ONE_OF_ALL.search(text):
         groups.append({pid for n, pid in numbered.items() if n.isdigit()})
     return [g for g in groups if len(g) > 1]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from service.evidence.concepts import is_negated
 from service.evidence.match import requested_side
 from service.models import ChartFact, Flag, LetterKind, NecessityCase
 
@@ -62,10 +63,10 @@ def _segment(fact: ChartFact, name: str) -> str | None:
 def _order_clauses(case: NecessityCase) -> list[str]:
     """The chart's clauses about the requested drug (by name) or service (by code)."""
     svc = case.request.service
-    names = [case.denial.service_lines[0].code.lower()]
+    names = [(case.denial.service_lines[0].code or "").lower()]
     if case.kind is LetterKind.DRUG and svc.description.strip():
         names.insert(0, re.split(r"[\s,]", svc.description.strip().lower(), maxsplit=1)[0])
-    usable = [f for f in case.chart.facts if not (f.outcome and "negat" in f.outcome.lower())]
+    usable = [f for f in case.chart.facts if not is_negated(f)]
     # The latest order decides: earlier notes may record a dose since changed.
     usable.sort(key=lambda f: (f.date is not None, f.date), reverse=True)
     out = []

@@ -45,7 +45,7 @@ def paste_page(
     )
 
 
-def _form_value(form: Mapping[str, str] | None):  # type: ignore[no-untyped-def]
+def _form_value(form: Mapping[str, str] | None):
     """A template helper: the submitted value when re-showing a failed form, else the default."""
 
     def value(name: str, default: Any = "") -> Any:

@@ -60,11 +60,15 @@ def save(draft_id: str, result: AppealResult, *, first: bool = False) -> AppealR
     """Store a result as held: drafting or editing never releases a letter by itself."""
     result = result.model_copy(update={"draft_id": draft_id, "status": DraftStatus.HELD})
     store = current().store()
-    args = dict(payer=result.denial.payer, deadline=result.triage.deadline)
+    payer, deadline = result.denial.payer, result.triage.deadline
     if first:
-        store.save_result(draft_id, "held", result.model_dump_json(), **args)
+        store.save_result(
+            draft_id, "held", result.model_dump_json(), payer=payer, deadline=deadline
+        )
     else:
-        store.update_result(draft_id, result.model_dump_json(), status="held", **args)
+        store.update_result(
+            draft_id, result.model_dump_json(), status="held", payer=payer, deadline=deadline
+        )
     return result
 
 
