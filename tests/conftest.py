@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
-from support import LUMBAR_POLICY, TODAY, FakeRetriever
+from support import LUMBAR_POLICY, SHARED_DATA, TODAY, FakeRetriever
 
 from service import create_app
 from service.config import Settings
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """CI sets OVERTURN_REQUIRE_SHARED_DATA: there the outside-data tests must run, not skip."""
+    if os.environ.get("OVERTURN_REQUIRE_SHARED_DATA") and not SHARED_DATA.is_dir():
+        raise pytest.UsageError(f"OVERTURN_REQUIRE_SHARED_DATA is set but {SHARED_DATA} is absent")
 
 
 @pytest.fixture

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from service.models import (
     CodeSystem,
     Denial,
@@ -16,9 +18,26 @@ from service.models import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
+# Outside data (real denial letters, NCDs, an LCD) lives beside the repository, never in it.
+# A fresh clone has none: tests that read it skip, naming the folder; .ci/run has it and sets
+# OVERTURN_REQUIRE_SHARED_DATA so that a missing folder fails the run instead (conftest.py).
 SHARED_DATA = REPO.parent / "shared" / "data"
-DENIAL_LETTERS = SHARED_DATA / "denial_letters"
+SHARED_REASON = f"{SHARED_DATA} is absent (outside data beside the repository; CI has it)"
+REAL_LETTERS = ["adenomyosis", "jawjoint-mri", "lidocane", "lupron_cancer", "migrane_generic_drug"]
 TODAY = "2026-11-22"
+
+
+def shared(*parts: str) -> Path:
+    """A path under ../shared/data; the calling test skips, naming the folder, when it is absent."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(SHARED_REASON)
+    return path
+
+
+def denial_letter(name: str) -> str:
+    """One of the real denial letters in ../shared/data/denial_letters, by file stem."""
+    return shared("denial_letters", f"{name}.txt").read_text(encoding="utf-8")
 
 
 class FakeRetriever:

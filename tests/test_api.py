@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from support import DENIAL_LETTERS
+from support import denial_letter
 
 LUMBAR_DENIAL = """Northwind Health
 Claim Appeals, PO Box 4410, Springfield, IL 62701
@@ -210,7 +210,7 @@ def test_policy_search_validates_its_parameters(client):
 
 
 def test_parse_endpoint_reads_a_real_denial_letter(client):
-    text = (DENIAL_LETTERS / "jawjoint-mri.txt").read_text(encoding="utf-8")
+    text = denial_letter("jawjoint-mri")
     body = client.post("/v1/denials/parse", data=text, content_type="text/plain").get_json()
     assert "70336" in body["denial"]["service_codes"]
     assert body["triage"]["category"] == "medical_necessity"
@@ -221,6 +221,25 @@ def test_health_and_openapi(client):
     doc = client.get("/openapi.json").get_json()
     assert doc["openapi"].startswith("3.1")
     assert "/v1/appeals" in doc["paths"] and "AppealResult" in doc["components"]["schemas"]
+
+
+def test_openapi_lists_every_api_route_with_a_summary(app, client):
+    from service.api.openapi import BODIES, api_rules
+
+    doc = client.get("/openapi.json").get_json()
+    listed = {(path, method) for path, ops in doc["paths"].items() for method in ops}
+    for rule in api_rules(app):
+        path = rule.rule.replace("<", "{").replace(">", "}")
+        path = "/".join(p.split(":")[-1] if p.startswith("{") else p for p in path.split("/"))
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert (path, method.lower()) in listed, (path, method)
+            assert doc["paths"][path][method.lower()]["summary"], (
+                f"{rule.endpoint} has no docstring"
+            )
+    assert set(BODIES) <= {r.endpoint for r in api_rules(app)}  # no entry for a gone route
+    for needed in ("/v1/necessity-letters", "/v1/necessity-letters/readiness",
+                   "/v1/drafts/{draft_id}/letter.{fmt}"):  # fmt: skip
+        assert needed in doc["paths"]
 
 
 def test_patient_requester_gets_a_first_person_letter_signed_by_the_patient(client):

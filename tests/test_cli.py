@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from support import DENIAL_LETTERS, REPO, TODAY
+from support import REPO, TODAY, shared
 
 from service import cli
 
@@ -25,7 +25,7 @@ def test_released_letter_exits_0_and_prints_json(capsys):
         [
             "draft",
             "--denial",
-            str(DENIAL_LETTERS / "jawjoint-mri.txt"),
+            str(shared("denial_letters", "jawjoint-mri.txt")),
             "--chart",
             str(REAL / "jawjoint-mri.chart.txt"),
             "--json",
@@ -37,7 +37,7 @@ def test_released_letter_exits_0_and_prints_json(capsys):
 
 
 def test_held_letter_exits_3_and_lists_problems(capsys):
-    code = cli.main(["draft", "--denial", str(DENIAL_LETTERS / "jawjoint-mri.txt")])
+    code = cli.main(["draft", "--denial", str(shared("denial_letters", "jawjoint-mri.txt"))])
     err = capsys.readouterr().err
     assert code == 3
     assert "stated_criterion_not_documented" in err

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from support import REAL_LETTERS, denial_letter, shared
 
 from service import errors
 from service.intake import codes, payers
@@ -15,12 +16,11 @@ from service.intake.denial_text import parse_denial_text
 from service.intake.text import parse_date, read_text
 from service.models import Category, CodeSystem, Denial, PlanType
 
-LETTERS = Path(__file__).resolve().parents[2] / "shared" / "data" / "denial_letters"
-REAL = ["adenomyosis", "jawjoint-mri", "lidocane", "lupron_cancer", "migrane_generic_drug"]
+REAL = REAL_LETTERS
 
 
 def parse_letter(name: str) -> Denial:
-    return parse_denial_text(read_text((LETTERS / f"{name}.txt").read_bytes(), max_bytes=10**6))
+    return parse_denial_text(read_text(denial_letter(name), max_bytes=10**6))
 
 
 def _alnum(s: object) -> str:
@@ -284,12 +284,16 @@ def test_future_birth_date_is_ignored():
     [
         "Preheat the oven to 180 degrees. Mix flour, sugar and eggs, then bake for 25 minutes.",
         "Progress note 03/02/2024: low back pain radiating to the left leg. Dx M54.16. Plan: PT.",
-        (LETTERS / "LICENSE.apache-2.0.txt").read_text(),
     ],
 )
 def test_text_that_is_not_a_denial(text):
     with pytest.raises(errors.NotADenial):
         parse_denial_text(text)
+
+
+def test_a_licence_text_is_not_a_denial():
+    with pytest.raises(errors.NotADenial):
+        parse_denial_text(shared("denial_letters", "LICENSE.apache-2.0.txt").read_text())
 
 
 def test_corpus_payers_are_recognised(tmp_path, monkeypatch):
@@ -405,7 +409,7 @@ def test_json_schema_errors_name_locations_not_values():
 
 
 def test_json_source_text_alone_is_parsed():
-    text = (LETTERS / "jawjoint-mri.txt").read_text()
+    text = denial_letter("jawjoint-mri")
     d = parse_denial_json({"source_text": text})
     assert d.service_codes == ["70336"] and len(d.stated_criteria) >= 3
 

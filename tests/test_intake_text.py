@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from support import REAL_LETTERS, shared
 
 from service import errors
 from service.intake.text import detect_language, parse_date, read_text, segments
 
-LETTERS = Path(__file__).resolve().parents[2] / "shared" / "data" / "denial_letters"
 LIMIT = 1_000_000
 ENGLISH = "This request is denied as not medically necessary because the notes do not show it."
 
@@ -108,8 +106,9 @@ def test_ocr_noise_in_english_passes():
     assert read_text(text, max_bytes=LIMIT).startswith("N0TICE")
 
 
-@pytest.mark.parametrize("path", sorted(LETTERS.glob("*.txt")), ids=lambda p: p.name)
-def test_real_letters_are_read(path):
+@pytest.mark.parametrize("name", REAL_LETTERS)
+def test_real_letters_are_read(name):
+    path = shared("denial_letters", f"{name}.txt")
     assert read_text(path.read_bytes(), max_bytes=LIMIT).strip()
 
 

@@ -23,7 +23,7 @@ import pytest
 import yaml
 from llm_server import ScriptedServer, Step
 from scripted_model import respond
-from support import DENIAL_LETTERS, REPO, TODAY, FakeRetriever
+from support import REAL_LETTERS, REPO, TODAY, FakeRetriever, denial_letter
 
 from service.config import Settings
 from service.evals.recording import recorder as make_recorder
@@ -39,7 +39,7 @@ PORT = 18766  # fixed: host and port are part of the match
 MODEL = "openai/scripted-model"
 REAL = REPO / "evals" / "cases" / "real"
 CORRECTIONS = json.loads((REAL / "corrections.json").read_text(encoding="utf-8"))
-LETTERS = ["adenomyosis", "jawjoint-mri", "lidocane", "lupron_cancer", "migrane_generic_drug"]
+LETTERS = REAL_LETTERS
 
 SENT: list[str] = []  # request bodies exactly as Overturn sent them, during this test run
 recorder = make_recorder(record=RECORD, library=CASSETTES, seen=SENT.append)
@@ -69,7 +69,7 @@ def model_settings(data_dir: str) -> Settings:
 
 
 def inputs(name: str) -> tuple[str, str]:
-    denial = (DENIAL_LETTERS / f"{name}.txt").read_text(encoding="utf-8")
+    denial = denial_letter(name)
     return denial, (REAL / f"{name}.chart.txt").read_text(encoding="utf-8")
 
 

@@ -11,7 +11,7 @@ import pytest
 from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont
 from pypdf import PdfReader
-from support import DENIAL_LETTERS
+from support import denial_letter
 
 from service.errors import NotText
 from service.intake import ocr
@@ -64,7 +64,7 @@ def scanned_pdf(lines: list[str], pages: int = 1) -> bytes:
 
 
 def denial_scan() -> bytes:
-    text = (DENIAL_LETTERS / "jawjoint-mri.txt").read_text(encoding="utf-8")
+    text = denial_letter("jawjoint-mri")
     lines = [
         wrapped
         for para in text.splitlines()

@@ -6,7 +6,7 @@ from io import BytesIO
 
 import pytest
 from fpdf import FPDF
-from support import DENIAL_LETTERS
+from support import denial_letter
 from test_api import assert_problem
 
 from service.intake.pdf_text import pdf_to_text
@@ -25,7 +25,7 @@ def _pdf(text: str | None, password: str | None = None) -> bytes:
 
 
 def test_a_real_denial_uploaded_as_pdf_is_drafted(client):
-    text = (DENIAL_LETTERS / "jawjoint-mri.txt").read_text(encoding="utf-8")
+    text = denial_letter("jawjoint-mri")
     resp = client.post(
         "/v1/appeals",
         content_type="multipart/form-data",

@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 
 import pytest
+from support import shared
 
 from service.config import Settings
 from service.errors import BadInput, IndexUnavailable
@@ -20,9 +21,6 @@ from service.policies.retrieve import build_retriever, codes_match, ingest
 FIXTURES = Path(__file__).parent / "fixtures" / "policies"
 LUMBAR_V1 = FIXTURES / "northwind" / "NW-IMG-104-v1.md"
 LUMBAR_V2 = FIXTURES / "northwind" / "NW-IMG-104-v2.md"
-NCD_FILE = (
-    Path(__file__).resolve().parents[2] / "shared" / "data" / "ncd_criteria" / "ncd_criteria.jsonl"
-)
 
 
 @pytest.fixture(scope="module")
@@ -145,9 +143,10 @@ def test_subsections_and_long_sections(tmp_path):
 
 
 def test_ncd_jsonl_loads_as_passages():
-    records = [json.loads(line) for line in NCD_FILE.read_text().splitlines() if line.strip()]
+    ncd_file = shared("ncd_criteria", "ncd_criteria.jsonl")
+    records = [json.loads(line) for line in ncd_file.read_text().splitlines() if line.strip()]
     assert len(records) == 199
-    passages = load_ncd_jsonl(NCD_FILE)
+    passages = load_ncd_jsonl(ncd_file)
     assert len(passages) > 199
     assert all(p.text.strip() and p.payer == "medicare-ncd" for p in passages)
     assert not any("https://" in p.text for p in passages)
@@ -244,7 +243,7 @@ def test_chroma_round_trip_and_ingest_is_idempotent(tmp_path):
 
 
 def test_metadata_never_holds_none_or_empty_lists():
-    ncd = load_ncd_jsonl(NCD_FILE)[0]
+    ncd = load_ncd_jsonl(shared("ncd_criteria", "ncd_criteria.jsonl"))[0]
     meta = to_metadata(ncd)
     assert "codes" not in meta and "effective_date" not in meta
     assert all(value not in (None, []) for value in meta.values())

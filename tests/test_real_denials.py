@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from support import DENIAL_LETTERS, REPO, TODAY, FakeRetriever
+from support import REPO, TODAY, FakeRetriever, denial_letter
 
 from service.config import Settings
 from service.models import CitationKind
@@ -29,7 +29,7 @@ LETTERS = {
 
 def _draft(name: str, chart: str | None, tmp_path):
     settings = Settings(today=TODAY, data_dir=str(tmp_path))
-    denial = (DENIAL_LETTERS / f"{name}.txt").read_text(encoding="utf-8")
+    denial = denial_letter(name)
     return draft_appeal(
         denial,
         chart,

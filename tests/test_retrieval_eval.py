@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from support import FakeRetriever
+from support import FakeRetriever, shared
 
 from service.evals import retrieval
 from service.evals.retrieval import Query, load_labels, score_mode, target_failures
 from service.models import PolicyPassage
 from service.policies.corpus import load_corpus, load_ncd_jsonl
 from service.policies.retrieve import SHIPPED_CORPUS
-
-NCD_FILE = (
-    Path(__file__).resolve().parents[2] / "shared" / "data" / "ncd_criteria" / "ncd_criteria.jsonl"
-)
 
 
 class Ranked:
@@ -49,8 +43,7 @@ def test_every_labelled_passage_exists_and_no_query_quotes_its_policy_title():
     labels = load_labels()
     shipped = {p.id: p for p in load_corpus(SHIPPED_CORPUS)}
     corpora = {"shipped": shipped}
-    if NCD_FILE.is_file():
-        corpora["ncd"] = {p.id: p for p in load_ncd_jsonl(NCD_FILE)}
+    corpora["ncd"] = {p.id: p for p in load_ncd_jsonl(shared("ncd_criteria", "ncd_criteria.jsonl"))}
     for corpus, passages in corpora.items():
         for q in labels[corpus]:
             for pid in q.relevant:

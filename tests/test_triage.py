@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
+from support import shared
 
 from service.models import (
     Adjustment,
@@ -19,7 +19,6 @@ from service.models import (
 )
 from service.triage import apply_rule, days_left, deadline_rules, triage
 
-LETTERS = Path(__file__).resolve().parents[2] / "shared" / "data" / "denial_letters"
 TODAY = date(2024, 1, 2)
 
 
@@ -117,9 +116,7 @@ def test_category_from_wording_only(reason: str, category: Category) -> None:
     ],
 )
 def test_category_of_real_letters(name: str, category: Category) -> None:
-    path = LETTERS / name
-    if not path.exists():
-        pytest.skip("shared denial letters not present")
+    path = shared("denial_letters", name)
     denial = Denial(source_text=path.read_text(encoding="utf-8"))
     assert triage(denial, TODAY).category is category
 

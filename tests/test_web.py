@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
+from support import denial_letter
 
 from service.errors import BadInput, SchemaError
 from service.models import DraftStatus, Span
 from service.web.present import highlight, problem_anchor
 
-JAW = (
-    Path(__file__).resolve().parents[2] / "shared" / "data" / "denial_letters" / "jawjoint-mri.txt"
-)
 CHART = """Patient: Jordan Avery
 Member ID: AIM55102
 
@@ -74,7 +71,7 @@ def _result(app, draft_id: str):
 
 
 def _start(client, chart: str = CHART) -> str:
-    resp = _post(client, "/", {"denial": JAW.read_text(encoding="utf-8"), "chart": chart})
+    resp = _post(client, "/", {"denial": denial_letter("jawjoint-mri"), "chart": chart})
     assert resp.status_code == 303
     return resp.headers["Location"].rsplit("/", 1)[1]
 
@@ -124,7 +121,10 @@ def test_pdf_upload_is_refused_by_name(wclient) -> None:
 def test_text_upload_is_read(app, wclient) -> None:
     import io
 
-    data = {"denial": "", "denial_file": (io.BytesIO(JAW.read_bytes()), "denial.txt")}
+    data = {
+        "denial": "",
+        "denial_file": (io.BytesIO(denial_letter("jawjoint-mri").encode()), "denial.txt"),
+    }
     resp = _post(wclient, "/", data, content_type="multipart/form-data")
     assert resp.status_code == 303
 

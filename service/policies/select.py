@@ -82,11 +82,6 @@ def select_policy(
     return Selection(passages=criteria, hits=hits, policy_id=top.policy_id)
 
 
-def _item_order(p: PolicyPassage) -> tuple[int, str]:
-    last = p.section.rsplit(">", 1)[-1].strip()
-    return (int(last) if last.isdigit() else 10_000, p.id)
-
-
 def _version(passage_id: str) -> int | None:
     head = passage_id.split("#", 1)[0]
     if "@v" in head:

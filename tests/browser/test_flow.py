@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support import denial_letter
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -105,9 +106,6 @@ def shot(browser):  # type: ignore[no-untyped-def]
 
     return take
 
-
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
-DENIAL = SHARED_DATA / "denial_letters" / "jawjoint-mri.txt"
 
 # Made-up chart notes: who the patient and dentist are, and one treatment tried.
 CHART = """Patient: Jordan Avery
@@ -230,9 +228,7 @@ def _wait_file(folder: Path, seconds: float = 10) -> Path:
 
 
 def test_paste_to_download(browser, live_server, shot, downloads) -> None:  # type: ignore[no-untyped-def]
-    if not DENIAL.exists():
-        pytest.skip("shared denial letters are not beside the repo")
-    letter_text = DENIAL.read_text(encoding="utf-8")
+    letter_text = denial_letter("jawjoint-mri")
 
     # 1. Paste. What is typed survives a reload (kept in the browser as it is typed).
     browser.get(live_server + "/")
