@@ -8,6 +8,7 @@ A letter that fails the validator is never an exception: it comes back `held` wi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from service.config import Settings
@@ -126,11 +127,15 @@ def draft_case(
         today_for(settings),
         VOICES[requester],
     )
-    check = checker(case, evidence, selection.passages, settings)
+    checks = validator(case, evidence, selection.passages, settings)
+
+    def check(candidate: LetterDraft) -> ValidationReport:  # the model drafter's repair loop
+        return checks(rendered(candidate, settings))
+
     drafted = write_appeal(inp, check=check, llm=llm, redact=redacting(settings))
-    letter = drafted.letter.model_copy(update={"text": render_text(drafted.letter, settings)})
+    letter = rendered(drafted.letter, settings)
     # The model drafter already validated its final letter; the composer's is checked here.
-    report = drafted.report or check(letter)
+    report = drafted.report or checks(letter)
     cited = {c.passage_id for p in letter.points for c in p.citations if c.passage_id}
     stamp = provenance(
         letter,
@@ -157,24 +162,30 @@ def draft_case(
     )
 
 
-def checker(
-    case: AppealCase, evidence: EvidenceMap, passages: list[PolicyPassage], settings: Settings
-) -> Any:
-    """Render and validate a candidate letter: the one gate every drafter goes through."""
-    assert case.triage is not None
+def rendered(letter: LetterDraft, settings: Settings) -> LetterDraft:
+    """The render stage: the letter with its text from its template."""
+    return letter.model_copy(update={"text": render_text(letter, settings)})
 
-    def check(letter: LetterDraft) -> ValidationReport:
+
+def validator(
+    case: AppealCase, evidence: EvidenceMap, passages: list[PolicyPassage], settings: Settings
+) -> Callable[[LetterDraft], ValidationReport]:
+    """The validate stage for this case: the one gate every rendered letter goes through."""
+    triaged = case.triage
+    assert triaged is not None
+
+    def checks(letter: LetterDraft) -> ValidationReport:
         return validate(
-            letter.model_copy(update={"text": render_text(letter, settings)}),
+            letter,
             denial=case.denial,
             chart=case.chart,
-            triage=case.triage,  # type: ignore[arg-type]
+            triage=triaged,
             evidence=evidence,
             passages=passages,
             settings=settings,
         )
 
-    return check
+    return checks
 
 
 def _no_letter(case: AppealCase, notes: list[str]) -> AppealResult:
