@@ -44,7 +44,10 @@ def doc_name(source: str) -> str:
 
 @lru_cache(maxsize=1)
 def partials() -> jinja2.Environment:
-    """A strict environment over templates/ for the partials, with their wording tables."""
+    """A strict environment over templates/ for the partials, with their wording tables.
+
+    A partial edited while the service runs is reloaded; the tables are read once per process.
+    """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         undefined=jinja2.StrictUndefined,
