@@ -9,7 +9,6 @@ import jinja2
 import pytest
 from support import FakeRetriever
 
-from service.drafting import phrases
 from service.evals import cli, necessity, runner
 from service.evals.cases import EvalCase, load_cases
 from service.models import DraftStatus
@@ -99,7 +98,7 @@ def test_a_broken_necessity_template_fails_the_eval(accepted, retriever, monkeyp
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
-    env.filters["long_date"] = phrases.long_date
+    env.filters["long_date"] = render.long_date
     monkeypatch.setattr(render, "environment", lambda: env)
     failed = _failed(accepted, retriever)
     assert set(READY) <= failed["element_coverage"] | failed.get("status_accuracy", set())

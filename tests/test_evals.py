@@ -13,7 +13,7 @@ from llm_server import ScriptedServer, Step
 from scripted_model import respond
 from support import FakeRetriever
 
-from service.drafting import composer, phrases
+from service.drafting import composer
 from service.evals import cli, runner
 from service.evals.cases import load_cases
 from service.evals.metrics import reading_grade
@@ -121,7 +121,7 @@ def test_dropping_the_signature_block_fails_element_coverage(accepted, retriever
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
-    env.filters["long_date"] = phrases.long_date
+    env.filters["long_date"] = render.long_date
     monkeypatch.setattr(render, "environment", lambda: env)
     failed = _failed(accepted, retriever)
     assert {"nw-lumbar-mri-met", "med-cpap-redetermination"} <= failed["element_coverage"]

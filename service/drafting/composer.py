@@ -4,6 +4,8 @@ It states only what the inputs hold. Chart facts are quoted as written, with the
 document they come from; a policy criterion is cited by policy id and section; a guideline we do
 not hold is named as the payer's own and answered as the denial states it. Anything a required
 element needs but the inputs lack becomes a bracketed placeholder, which the validator refuses.
+The words are the partials' (templates/partials/appeal.j2 and common.j2): this module decides
+what each part of the letter says and hands the partials structured values.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from service.config import Settings
-from service.drafting import phrases
 from service.evidence.concepts import concept
 from service.models import (
     Category,
@@ -28,6 +29,7 @@ from service.models import (
     EvidenceLink,
     EvidenceMap,
     EvidenceStatus,
+    FactType,
     LetterDraft,
     PlanType,
     Point,
@@ -36,10 +38,11 @@ from service.models import (
     Strategy,
     Triage,
 )
-from service.render import spec_requires
+from service.render import long_date, phrase, spec_requires, words
 
 COMPOSER_VERSION = "1.0"
 MAX_FACTS_PER_POINT = 4
+_NUMBERED = re.compile(r"^\s*\d+\.\s*")  # a policy criterion's own list number
 
 
 @dataclass
@@ -54,104 +57,86 @@ class ComposeInput:
     voice: str = "practice"  # "practice" (billing office) or "patient" (the member appeals)
 
 
-def quote(text: str) -> str:
-    """Quote source text verbatim, minus trailing punctuation, so it stays a substring."""
-    return "\u201c" + " ".join(text.split()).rstrip(" .;,") + "\u201d"
+def placeholder(what: str) -> str:
+    """A visible gap the validator will refuse ('[Member ID]'); `what` keys the wording table."""
+    return phrase("common", "placeholder", what=what)
 
 
-def placeholder(label: str) -> str:
-    """A visible gap the validator will refuse: '[Member ID]'."""
-    return f"[{label}]"
+def label(key: str) -> str:
+    """The label an identifier line prints and the letter's spec addresses ('Member ID')."""
+    return str(words("common")["labels"][key])
 
 
-def _service_phrase(denial: Denial) -> str:
-    parts = []
-    for line in denial.service_lines:
-        desc = line.description.strip()
-        if line.code:
-            parts.append(f"{desc} ({line.code_system.value} {line.code})" if desc else line.code)
-        elif desc:
-            parts.append(desc)
-    return "; ".join(parts)
+def service_phrase(denial: Denial) -> str:
+    """The denied service lines as the letter names them, '' when the denial names none."""
+    return phrase("appeal", "service_lines", lines=denial.service_lines)
 
 
 def _diagnosis_phrase(denial: Denial, chart: Chart) -> str:
     if denial.diagnosis_codes:
-        return "; ".join(
-            f"{d.description} ({d.code})" if d.description else d.code
-            for d in denial.diagnosis_codes
-        )
-    coded = [f for f in chart.facts if f.type.value == "diagnosis" and f.codes]
-    phrases_ = []
-    for f in coded:
-        text = f.text.strip().rstrip(".")
-        missing = [c for c in f.codes if c not in text]
-        phrases_.append(f"{text} ({', '.join(missing)})" if missing else text)
-    return "; ".join(phrases_)
+        items = [{"text": d.description, "codes": [d.code]} for d in denial.diagnosis_codes]
+        return phrase("common", "coded", items=items)
+    items = []
+    for f in chart.facts:
+        if f.type is FactType.DIAGNOSIS and f.codes:
+            text = f.text.strip().rstrip(".")
+            # A code the chart's own words already show is not repeated after them.
+            items.append({"text": text, "codes": [c for c in f.codes if c not in text]})
+    return phrase("common", "coded", items=items)
 
 
 def _dates_of_service(denial: Denial) -> str:
     dates = sorted(set(denial.dates_of_service))
-    if not dates:
-        return ""
-    if len(dates) == 1:
-        return phrases.long_date(dates[0])
-    return f"{phrases.long_date(dates[0])} to {phrases.long_date(dates[-1])}"
+    return phrase("common", "dates", first=dates[0], last=dates[-1]) if dates else ""
 
 
 def _identifiers(inp: ComposeInput) -> dict[str, str]:
     d, c = inp.denial, inp.chart
     medicare = d.plan_type is PlanType.MEDICARE_AB
     post_service = bool(d.claim_number or d.adjustments)
-    ids: dict[str, str] = {}
-    ids["Patient"] = d.patient_name or c.patient.name or placeholder("Patient name")
-    member = d.member_id or c.patient.member_id
-    ids["Medicare number" if medicare else "Member ID"] = member or placeholder(
-        "Medicare number" if medicare else "Member ID"
-    )
+    member = "medicare_number" if medicare else "member_id"
+    ids: dict[str, str] = {
+        "patient": d.patient_name or c.patient.name or placeholder("patient_name"),
+        member: d.member_id or c.patient.member_id or placeholder(member),
+    }
     if d.claim_number:
-        ids["Claim number"] = d.claim_number
+        ids["claim_number"] = d.claim_number
     if d.reference_number:
-        ids["Reference number"] = d.reference_number
+        ids["reference_number"] = d.reference_number
     if not (d.claim_number or d.reference_number) and spec_requires(
         inp.triage.letter_type or "appeal", "claim_or_reference"
     ):
-        ids["Claim number"] = placeholder("Claim or reference number")
-    ids["Service"] = _service_phrase(d) or placeholder("Service and code")
+        ids["claim_number"] = placeholder("claim_or_reference")
+    ids["service"] = service_phrase(d) or placeholder("service")
     dos = _dates_of_service(d)
     if dos or post_service or medicare:
-        ids["Date of service"] = dos or placeholder("Date of service")
+        ids["date_of_service"] = dos or placeholder("date_of_service")
     dx = _diagnosis_phrase(d, c)
     if dx or inp.triage.category in (Category.MEDICAL_NECESSITY, Category.EXPERIMENTAL):
-        ids["Diagnosis"] = dx or placeholder("Diagnosis and ICD-10-CM code")
+        ids["diagnosis"] = dx or placeholder("diagnosis")
     if d.denial_date:
-        ids["Date of denial"] = phrases.long_date(d.denial_date)
-    return ids
+        ids["date_of_denial"] = long_date(d.denial_date)
+    return {label(key): value for key, value in ids.items()}
 
 
 def _recipient(d: Denial) -> str:
-    if not d.payer and not d.reviewer:
-        return placeholder("Payer appeals department")
-    if d.reviewer and d.reviewer != d.payer:
-        # A review vendor decided for the plan: the appeal goes to it, for the plan.
-        plan = d.payer or "the member's health plan"
-        lines = [f"Appeals Unit, {d.reviewer}, on behalf of {plan}"]
-    else:
-        lines = [f"Appeals Department, {d.payer}"]
-    if d.appeal_instructions.address:
-        lines.append(d.appeal_instructions.address)
-    if d.appeal_instructions.fax:
-        lines.append(f"Fax {d.appeal_instructions.fax}")
-    return "\n".join(lines)
+    return phrase(
+        "appeal",
+        "recipient",
+        payer=d.payer,
+        reviewer=d.reviewer,
+        address=d.appeal_instructions.address,
+        fax=d.appeal_instructions.fax,
+    )
 
 
 def _signer(chart: Chart, s: Settings) -> Signer:
     p = chart.provider
     named = bool(p.name)
     return Signer(
-        name=p.name if named else (s.signer_name or placeholder("Signer name")),
+        name=p.name if named else (s.signer_name or placeholder("signer_name")),
         credentials=p.credentials if named else (s.signer_credentials or None),
-        npi=(p.npi if named else s.signer_npi) or placeholder("Signer NPI"),
+        npi=(p.npi if named else s.signer_npi) or placeholder("signer_npi"),
         practice=p.practice or s.practice_name or None,
         address=p.address or s.practice_address or None,
         phone=p.phone or s.practice_phone or None,
@@ -159,68 +144,48 @@ def _signer(chart: Chart, s: Settings) -> Signer:
     )
 
 
-def _doc_name(source: str) -> str:
-    """'Progress note' → 'progress note', but keep 'PT note' and 'MRI report' as written."""
-    source = source.strip() or "record"
-    first = source.split()[0]
-    return source if first[1:2].isupper() else source[0].lower() + source[1:]
-
-
 def _patient_signer(inp: ComposeInput) -> Signer:
     """The member signs their own appeal."""
     name = inp.denial.patient_name or inp.chart.patient.name
-    return Signer(name=name or placeholder("Your name"))
+    return Signer(name=name or placeholder("your_name"))
 
 
-def _fact_lead(fact: ChartFact) -> str:
-    doc = _doc_name(fact.source)
-    if fact.date and fact.end_date and fact.end_date != fact.date:
-        return (
-            f"The {doc} covering {phrases.long_date(fact.date)} to "
-            f"{phrases.long_date(fact.end_date)}"
-        )
-    if fact.date:
-        return f"The {doc} of {phrases.long_date(fact.date)}"
-    return f"The {doc}"
-
-
-def _fact_sentences(facts: list[ChartFact]) -> list[str]:
-    """One sentence per document: 'The note of May 30, 2017 records: “A” and “B”'."""
-    groups: dict[str, list[str]] = {}
+def _by_document(facts: list[ChartFact]) -> list[list[ChartFact]]:
+    """Facts grouped by the document (and date) the letter names them by: one sentence each."""
+    groups: dict[str, list[ChartFact]] = {}
     for fact in facts:
-        groups.setdefault(_fact_lead(fact), []).append(quote(fact.text))
-    return [f"{lead} records: {phrases.join_and(quotes)}" for lead, quotes in groups.items()]
+        groups.setdefault(phrase("appeal", "document", fact=fact), []).append(fact)
+    return list(groups.values())
 
 
-def section_label(section: str) -> str:
-    """'Coverage criteria > 2' → 'Coverage criteria, item 2'."""
-    return section.replace(" > ", ", item ")
+def enclosures_for(fact_ids: Sequence[str], facts: dict[str, ChartFact]) -> list[Enclosure]:
+    """One enclosure per source document (source and date) the letter relies on, by date."""
+    groups: dict[tuple[str, dt.date | None], list[str]] = {}
+    for fid in dict.fromkeys(fact_ids):
+        f = facts[fid]
+        desc = phrase("common", "enclosure", source=f.source, date=f.date)
+        groups.setdefault((desc, f.date), []).append(fid)
+    ordered = sorted(groups.items(), key=lambda kv: (kv[0][1] is None, kv[0][1] or dt.date.min))
+    return [
+        Enclosure(number=n, description=desc, fact_ids=fids)
+        for n, ((desc, _), fids) in enumerate(ordered, start=1)
+    ]
 
 
 def _enclosures(
     evidence: EvidenceMap, facts: dict[str, ChartFact], denial: Denial
 ) -> tuple[list[Enclosure], dict[str, int]]:
-    """One enclosure per source document (source + date) that a met point relies on."""
-    groups: dict[tuple[str, dt.date | None], list[str]] = {}
-    for link in evidence.links:
-        if link.status is not EvidenceStatus.MET:
-            continue
-        for fid in link.fact_ids[:MAX_FACTS_PER_POINT]:
-            f = facts[fid]
-            key = ((f.source or "Clinical record").strip(), f.date)
-            groups.setdefault(key, [])
-            if fid not in groups[key]:
-                groups[key].append(fid)
-    ordered = sorted(groups.items(), key=lambda kv: (kv[0][1] is None, kv[0][1] or dt.date.min))
-    out: list[Enclosure] = []
-    by_fact: dict[str, int] = {}
-    for n, ((source, when), fids) in enumerate(ordered, start=1):
-        desc = f"{source}, {phrases.long_date(when)}" if when else source
-        out.append(Enclosure(number=n, description=desc, fact_ids=fids))
-        by_fact.update({fid: n for fid in fids})
-    when = f" dated {phrases.long_date(denial.denial_date)}" if denial.denial_date else ""
-    out.append(Enclosure(number=len(out) + 1, description=f"Copy of the denial letter{when}"))
-    return out, by_fact
+    """The documents the met points rely on, then the denial letter itself."""
+    used = [
+        fid
+        for link in evidence.links
+        if link.status is EvidenceStatus.MET
+        for fid in link.fact_ids[:MAX_FACTS_PER_POINT]
+    ]
+    out = enclosures_for(used, facts)
+    by_fact = {fid: e.number for e in out for fid in e.fact_ids}
+    copy = phrase("appeal", "denial_copy", date=denial.denial_date)
+    return [*out, Enclosure(number=len(out) + 1, description=copy)], by_fact
 
 
 def _policy_citation(p: PolicyPassage) -> Citation:
@@ -229,16 +194,13 @@ def _policy_citation(p: PolicyPassage) -> Citation:
         passage_id=p.id,
         policy_id=p.policy_id,
         section=p.section,
-        label=f"{p.policy_id} ({p.title}), {section_label(p.section)}",
+        label=phrase("common", "policy_citation", passage=p),
     )
 
 
 def _denial_citation(denial: Denial, crit_id: str) -> Citation:
-    source = denial.guideline or "the denial letter"
-    return Citation(
-        kind=CitationKind.DENIAL,
-        label=f"{source}, as stated in the denial letter ({crit_id})",
-    )
+    text = phrase("appeal", "denial_citation", guideline=denial.guideline, criterion=crit_id)
+    return Citation(kind=CitationKind.DENIAL, label=text)
 
 
 def _point(
@@ -252,27 +214,23 @@ def _point(
     crit = link.criterion
     used = link.fact_ids[:MAX_FACTS_PER_POINT]
     cited = [passages[pid] for pid in link.citations if pid in passages]
-    heading = concept(link.concepts[0]).label if link.concepts else "The stated requirement"
-    sentences: list[str] = []
-    if crit.source is CriterionSource.DENIAL:
-        sentences.append(f"Your letter states: {quote(crit.text)}")
-    else:
-        p = cited[0]
-        heading = f"{heading} ({p.policy_id}, {section_label(p.section)})"
-        body = re.sub(r"^\s*\d+\.\s*", "", crit.text)
-        sentences.append(f"Your policy {p.policy_id} requires: {quote(body)}")
-    sentences.extend(_fact_sentences([facts[fid] for fid in used]))
-    if crit.source is CriterionSource.DENIAL and cited:
-        refs = "; ".join(f"{p.policy_id}, {section_label(p.section)}" for p in cited)
-        sentences.append(f"Your published policy sets out the same requirement ({refs})")
     numbers = sorted({encl[fid] for fid in used if fid in encl})
-    text = " ".join(s + "." for s in sentences)
-    if numbers:
-        text += f" ({phrases.enclosure_ref(numbers)}.)"
+    # A policy criterion is answered as the policy sets it; a stated one as the denial words it.
+    source = cited[0] if crit.source is CriterionSource.POLICY else None
+    text = phrase(
+        "appeal",
+        "point",
+        criterion=_NUMBERED.sub("", crit.text) if source else crit.text,
+        policy_id=source.policy_id if source else None,
+        groups=_by_document([facts[fid] for fid in used]),
+        same_policy=[] if source else cited,
+        enclosures=numbers,
+    )
+    name = concept(link.concepts[0]).label if link.concepts else ""
     citations = [_policy_citation(p) for p in cited] or [_denial_citation(inp.denial, crit.id)]
     return Point(
         number=number,
-        heading=heading,
+        heading=phrase("appeal", "heading", concept=name, passage=source),
         answers=crit.id,
         text=text,
         citations=citations,
@@ -283,50 +241,30 @@ def _point(
 
 def _opening(inp: ComposeInput, all_met: bool) -> str:
     d, t = inp.denial, inp.triage
-    service = _service_phrase(d) or "the requested service"
-    patient = inp.voice == "patient"
-    we, whom = ("I", "") if patient else ("We", " for our patient")
-    ask = (
-        f"{we} ask you to approve {service}{whom} under the plan's exception process."
-        if t.strategy is Strategy.EXCEPTION_REQUEST
-        else f"{we} ask you to reverse the denial of {service}{whom}."
+    return phrase(
+        "appeal",
+        "opening",
+        exception=t.strategy is Strategy.EXCEPTION_REQUEST,
+        patient=inp.voice == "patient",
+        service=service_phrase(d),
+        denial_date=d.denial_date,
+        category=t.category.value,
+        guideline=d.guideline,
+        stated=len(d.stated_criteria),
+        all_met=all_met,
     )
-    when = f" dated {phrases.long_date(d.denial_date)}" if d.denial_date else ""
-    how = phrases.CATEGORY_PHRASE.get(t.category, "")
-    parts = [ask, f"Your letter{when} denied it {how}".rstrip() + "."]
-    if d.guideline:
-        parts.append(f"It names {d.guideline} as the basis for the decision.")
-    stated = len(d.stated_criteria)
-    if stated:
-        noun = "condition" if stated == 1 else f"{phrases.number_word(stated)} conditions"
-        verb = "documents it" if stated == 1 else "documents each of them"
-        tail = f"The enclosed record {verb}." if all_met else "We answer each below."
-        parts.append(
-            f"It states {'a ' if stated == 1 else ''}{noun} the notes did not show. {tail}"
-        )
-    elif all_met:
-        parts.append("The enclosed record shows that the requirements for this service are met.")
-    return " ".join(parts)
 
 
 def _closing(inp: ComposeInput, all_met: bool) -> str:
-    d, t = inp.denial, inp.triage
-    service = _service_phrase(d) or "the service"
-    we = "I" if inp.voice == "patient" else "we"
-    if t.strategy is Strategy.EXCEPTION_REQUEST:
-        ask = f"{we} ask that you grant the exception and cover {service}."
-    else:
-        ask = f"{we} ask that you reverse the denial and approve {service}."
-    lead = (
-        "Because each requirement is documented in the enclosed record, "
-        if all_met
-        else ("In light of the enclosed record, ")
+    return phrase(
+        "appeal",
+        "closing",
+        exception=inp.triage.strategy is Strategy.EXCEPTION_REQUEST,
+        patient=inp.voice == "patient",
+        service=service_phrase(inp.denial),
+        all_met=all_met,
+        plan_type=inp.denial.plan_type.value,
     )
-    parts = [lead + ask]
-    request = phrases.CRITERIA_REQUEST.get(d.plan_type, phrases.CRITERIA_REQUEST_DEFAULT)
-    if request:
-        parts.append(request.replace("We also ask", "I also ask") if we == "I" else request)
-    return " ".join(parts)
 
 
 def _also_cites(point: Point, citations: list[Citation]) -> Point:
@@ -334,23 +272,20 @@ def _also_cites(point: Point, citations: list[Citation]) -> Point:
     new = [c for c in citations if c.passage_id not in {x.passage_id for x in point.citations}]
     if not new:
         return point
-    refs = "; ".join(f"{c.policy_id}, {section_label(c.section or '')}" for c in new)
-    text = f"{point.text} The same record answers your policy's requirement ({refs})."
+    text = phrase("appeal", "also_cites", text=point.text, citations=new)
     return point.model_copy(update={"text": text, "citations": [*point.citations, *new]})
 
 
 def _restated(point: Point, link: EvidenceLink, earlier: int) -> Point:
     """The same record answers this criterion too: say so rather than quote it twice."""
-    refs = "; ".join(
-        f"{c.policy_id}, {section_label(c.section or '')}" for c in point.citations if c.policy_id
+    text = phrase(
+        "appeal",
+        "restated",
+        criterion=link.criterion.text,
+        earlier=earlier,
+        citations=[c for c in point.citations if c.policy_id],
+        enclosures=point.enclosures,
     )
-    text = (
-        f"Your letter also states: {quote(link.criterion.text)}. The record quoted in "
-        f"point {earlier} answers this as well"
-        + (f", as your policy sets out ({refs})." if refs else ".")
-    )
-    if point.enclosures:
-        text += f" ({phrases.enclosure_ref(point.enclosures)}.)"
     return point.model_copy(update={"text": text})
 
 
@@ -384,8 +319,12 @@ def compose(inp: ComposeInput) -> LetterDraft:
         voice=inp.voice,
         date=inp.today,
         recipient=_recipient(inp.denial),
-        subject=f"Re: {phrases.SUBJECT_PREFIX.get(inp.triage.strategy, 'Appeal')} \u2014 "
-        f"{_service_phrase(inp.denial) or placeholder('Service and code')}",
+        subject=phrase(
+            "appeal",
+            "subject",
+            strategy=inp.triage.strategy.value,
+            service=service_phrase(inp.denial),
+        ),
         identifiers=_identifiers(inp),
         opening=_opening(inp, all_met),
         points=points,

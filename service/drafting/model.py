@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import ErrorDetails
 
-from service.drafting import phrases
-from service.drafting.composer import ComposeInput, compose, section_label
+from service.drafting.composer import ComposeInput, compose, label
 from service.errors import LLMError
 from service.llm.adapter import LLM, LLMReply
 from service.llm.phi import Redactor, leftover_tokens
@@ -33,6 +32,7 @@ from service.models import (
     PolicyPassage,
     ValidationReport,
 )
+from service.render import phrase
 
 DRAFTER_VERSION = "1.0"
 PROMPT_ID = "draft_appeal"
@@ -137,8 +137,8 @@ def prompt_values(inp: ComposeInput, skeleton: LetterDraft) -> dict[str, object]
     ]
     case = {
         "payer": d.payer or "the plan",
-        "service": skeleton.identifiers.get("Service", ""),
-        "diagnosis": skeleton.identifiers.get("Diagnosis", ""),
+        "service": skeleton.identifiers.get(label("service"), ""),
+        "diagnosis": skeleton.identifiers.get(label("diagnosis"), ""),
         "category": t.category.value,
         "strategy": t.strategy.value,
         "letter_type": skeleton.letter_type,
@@ -224,16 +224,16 @@ def check_claims(out: DraftOut) -> list[str]:
 def _citation(cid: str, inp: ComposeInput, answers: str) -> Citation:
     p = _passages(inp).get(cid)
     if p is None:
-        source = inp.denial.guideline or "the denial letter"
-        return Citation(
-            kind=CitationKind.DENIAL, label=f"{source}, as stated in the denial letter ({answers})"
+        text = phrase(
+            "appeal", "denial_citation", guideline=inp.denial.guideline, criterion=answers
         )
+        return Citation(kind=CitationKind.DENIAL, label=text)
     return Citation(
         kind=CitationKind.POLICY,
         passage_id=p.id,
         policy_id=p.policy_id,
         section=p.section,
-        label=f"{p.policy_id} ({p.title}), {section_label(p.section)}",
+        label=phrase("common", "policy_citation", passage=p),
     )
 
 
@@ -248,10 +248,10 @@ def merge(skeleton: LetterDraft, out: DraftOut, inp: ComposeInput) -> LetterDraf
         text = p.text.strip()
         unnamed = [c for c in citations if c.policy_id and c.policy_id not in text]
         if unnamed:  # the reader must see which policy a point holds the payer to
-            refs = "; ".join(f"{c.policy_id}, {section_label(c.section or '')}" for c in unnamed)
-            text += f" ({phrases.policy_ref(refs)}.)"
+            text = phrase("appeal", "model_policy", text=text, citations=unnamed)
+        # The model's prose may already point to the enclosures in its own words.
         if numbers and "nclosure" not in text:
-            text += f" ({phrases.enclosure_ref(numbers)}.)"
+            text = phrase("appeal", "model_enclosures", text=text, enclosures=numbers)
         points.append(
             Point(
                 number=n,

@@ -7,7 +7,7 @@ leaves a placeholder, which the validator refuses, so the letter is held until i
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from service.evidence.concepts import concept
 from service.models import ChartFact, FactType
@@ -51,7 +51,7 @@ def _usable(fact: ChartFact) -> bool:
     return not (fact.outcome and "negat" in fact.outcome.lower())
 
 
-def _pick(facts: Sequence[ChartFact], keep) -> list[ChartFact]:  # type: ignore[no-untyped-def]
+def _pick(facts: Sequence[ChartFact], keep: Callable[[ChartFact], bool]) -> list[ChartFact]:
     return [f for f in facts if _usable(f) and keep(f)][:MAX_FACTS]
 
 

@@ -32,7 +32,7 @@ from service.models import (
 from service.policies.select import Retriever, cited_ids, select_policy
 from service.readiness import Assessment, assess
 from service.release import gate, provenance
-from service.render import long_date, render_text
+from service.render import phrase, render_text
 from service.resources import Resources, today_for
 from service.validate.agreement import check_agreement
 from service.validate.necessity import validate_necessity
@@ -154,12 +154,10 @@ def enclose_in_appeal(
     """The appeal with the LMN added to its enclosures and its text rendered again."""
     if appeal.letter is None:
         return appeal
-    signer = lmn.letter.signer.name or "the treating provider"
-    when = long_date(today_for(settings))
-    number = len(appeal.letter.enclosures) + 1
-    enclosure = Enclosure(
-        number=number, description=f"Letter of medical necessity from {signer}, {when}"
+    description = phrase(
+        "necessity", "enclosure", signer=lmn.letter.signer.name, date=today_for(settings)
     )
+    enclosure = Enclosure(number=len(appeal.letter.enclosures) + 1, description=description)
     letter = appeal.letter.model_copy(update={"enclosures": [*appeal.letter.enclosures, enclosure]})
     letter = letter.model_copy(update={"text": render_text(letter, settings)})
     return appeal.model_copy(update={"letter": letter, "text": letter.text})

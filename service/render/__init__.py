@@ -1,20 +1,21 @@
-"""Render: a LetterDraft to text with its letter type's template, and to DOCX or PDF.
+"""Render: a LetterDraft to text with its letter type's template, and to DOCX or PDF; and the
+letter's wording, one partial macro at a time, for the composers (`phrase`, `words`).
 
-The templates and, beside each, its required-elements spec live in `templates/`.
+The templates and, beside each, its required-elements spec live in `templates/`; the partials
+and their wording tables in `templates/partials/`.
 """
 
 from service.render.files import MIMETYPES, to_docx, to_pdf
 from service.render.text import (
-    TEMPLATES_DIR,
     environment,
     letterhead,
     load_spec,
-    long_date,
     render_text,
     spec_requires,
     template_name,
     template_version,
 )
+from service.render.wording import TEMPLATES_DIR, long_date, phrase, words
 
 __all__ = [
     "MIMETYPES",
@@ -23,10 +24,12 @@ __all__ = [
     "letterhead",
     "load_spec",
     "long_date",
+    "phrase",
     "render_text",
     "spec_requires",
     "template_name",
     "template_version",
     "to_docx",
     "to_pdf",
+    "words",
 ]

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from functools import lru_cache
 
 import jinja2
 import yaml
 
-from service.config import Settings, shipped
+from service.config import Settings
 from service.models import LetterDraft
-
-TEMPLATES_DIR = shipped("templates")
-
-
-def long_date(value: dt.date) -> str:
-    """'March 2, 2017': the form a letter uses and the validator reads back."""
-    return f"{value:%B} {value.day}, {value.year}"
-
+from service.render.wording import TEMPLATES_DIR, long_date, phrase
 
 _VERSION = re.compile(r"\{#-?\s*version:\s*(\S+)\s*-?#\}")
 
@@ -63,16 +55,14 @@ def template_version(letter_type: str, fmt: str = "txt") -> str:
 
 def letterhead(settings: Settings) -> str:
     """The practice letterhead from config, one line each, or '' when unset."""
-    lines = [settings.practice_name, settings.practice_address]
-    contact = " · ".join(
-        x
-        for x in (
-            f"Phone {settings.practice_phone}" if settings.practice_phone else "",
-            f"Fax {settings.practice_fax}" if settings.practice_fax else "",
-        )
-        if x
+    return phrase(
+        "common",
+        "letterhead",
+        name=settings.practice_name,
+        address=settings.practice_address,
+        phone=settings.practice_phone,
+        fax=settings.practice_fax,
     )
-    return "\n".join(x for x in [*lines, contact] if x)
 
 
 def render_text(letter: LetterDraft, settings: Settings) -> str:

@@ -1,0 +1,75 @@
+"""Letter wording: one macro of a partial in templates/partials/, rendered with structured values.
+
+The composers call `phrase("appeal", "opening", service=..., denial_date=...)` and never hold a
+sentence themselves, so QA changes what a letter says in the partials (and in the small wording
+tables beside them) and nowhere else. The output is not squeezed afterwards: addresses and
+verbatim chart quotes must reach the letter byte for byte, so each partial controls its own
+whitespace (trim_blocks, lstrip_blocks and `-` markers), and a test renders every macro to check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from typing import Any, cast
+
+import jinja2
+import yaml
+
+from service.config import shipped
+
+TEMPLATES_DIR = shipped("templates")
+PARTIALS = "partials"
+
+
+def long_date(value: dt.date) -> str:
+    """'March 2, 2017': the form a letter uses and the validator reads back."""
+    return f"{value:%B} {value.day}, {value.year}"
+
+
+def verbatim(text: str) -> str:
+    """Source text with runs of whitespace collapsed and trailing punctuation dropped, so that a
+    quote of it stays a substring of the record the validator reads it back from."""
+    return " ".join(text.split()).rstrip(" .;,")
+
+
+def doc_name(source: str) -> str:
+    """A document's name as it reads mid-sentence: 'Progress note' → 'progress note', while a
+    name that opens with an acronym ('PT note', 'MRI report') stays as written; '' if unnamed."""
+    source = source.strip()
+    if not source or source[1:2].isupper():
+        return source
+    return source[0].lower() + source[1:]
+
+
+@lru_cache(maxsize=1)
+def partials() -> jinja2.Environment:
+    """A strict environment over templates/ for the partials, with their wording tables.
+
+    A partial edited while the service runs is reloaded; the tables are read once per process.
+    """
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # plain text; values are inserted as written
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(long_date=long_date, verbatim=verbatim, doc_name=doc_name)
+    env.globals["words"] = {
+        path.stem: yaml.safe_load(path.read_text(encoding="utf-8"))
+        for path in sorted((TEMPLATES_DIR / PARTIALS).glob("*.yaml"))
+    }
+    return env
+
+
+def phrase(partial: str, macro: str, **values: Any) -> str:
+    """Render one macro of templates/partials/<partial>.j2 with keyword values."""
+    module = partials().get_template(f"{PARTIALS}/{partial}.j2").module
+    return str(getattr(module, macro)(**values))
+
+
+def words(partial: str) -> dict[str, Any]:
+    """The wording table templates/partials/<partial>.yaml (labels a composer keys data by)."""
+    tables = cast(dict[str, dict[str, Any]], partials().globals["words"])
+    return tables[partial]
