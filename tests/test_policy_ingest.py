@@ -89,13 +89,25 @@ def test_markdown_without_front_matter_takes_defaults():
     assert passages[0].effective_date == dt.date(2025, 3, 1) and passages[0].title == "Walkers"
 
 
-@pytest.mark.parametrize("missing", ["policy_id", "payer_id", "title", "effective_date", "version"])
+@pytest.mark.parametrize("missing", ["policy_id", "payer_id", "title"])
 def test_missing_metadata_is_bad_input_naming_the_field(missing):
     meta = {**PDF_META, "title": "Walkers"}
     del meta[missing]
     with pytest.raises(BadInput) as caught:
         load_document(b"## Scope\nWalkers.\n", "walkers.md", defaults=meta)
     assert caught.value.fields["field"] == missing
+
+
+def test_a_missing_version_is_the_effective_date_and_an_undated_policy_loads():
+    # Payers do not version their documents as we do: the effective date is the version, and
+    # a policy that states no effective date is in force whatever the date of service.
+    meta = {**PDF_META, "title": "Walkers"}
+    del meta["version"]
+    dated = load_document(b"## Scope\nWalkers.\n", "walkers.md", defaults=meta)
+    assert dated[0].id == "HB-DME-500@v2025-03-01#scope-1"
+    del meta["effective_date"]
+    undated = load_document(b"## Scope\nWalkers.\n", "walkers.md", defaults=meta)
+    assert undated[0].id == "HB-DME-500@v1#scope-1" and undated[0].effective_date is None
 
 
 def test_html_criterion_keeps_sub_items_and_metadata_is_read():
@@ -158,7 +170,6 @@ def test_owner_locked_pdf_without_open_password_is_read():
         (b"  \n\t ", "blank.html", EmptyInput, "empty"),
         (b"PK\x03\x04" + b"\x00" * 200, "policy.docx", NotText, "binary"),
         (b"\x00\x01\x02" * 100, "policy.md", NotText, "binary"),
-        (b"Just some words.", "policy.txt", BadInput, "unknown type"),
         (b"%PDF-1.4\n garbage that is not a pdf", "policy.pdf", NotText, "damaged"),
         (b"This is not a PDF at all.", "policy.pdf", NotText, "damaged"),
     ],

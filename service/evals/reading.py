@@ -151,7 +151,10 @@ def read_policy(text: str, fmt: str) -> dict[str, Any]:
     from service.policies import documents
 
     name = "policy" + _SUFFIX.get(fmt, ".txt")
-    reader = getattr(documents, "read_document", None)
+    try:
+        from service.policies.reader import read_document as reader
+    except ImportError:  # before the document reader existed
+        reader = None  # type: ignore[assignment]
     try:
         if reader is None:  # before the document reader existed: what the passages carry
             passages = documents.load_document(text.encode("utf-8"), name)
