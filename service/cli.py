@@ -24,18 +24,27 @@ def _read_arg_file(path: str, field: str) -> Any:
         raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as err:
         raise OverturnError(f"cannot read the {field} file: {err.strerror}", field=field) from err
-    stripped = raw.lstrip()
-    if stripped[:1] in (b"{", b"["):
-        try:
-            obj = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise InvalidJSON(
-                f"the {field} file looks like JSON but does not parse", field=field
-            ) from err
-        if not isinstance(obj, dict):
-            raise InvalidJSON(f"the {field} JSON must be an object", field=field)
-        return obj
-    return raw
+    obj = parse_json(raw)
+    if obj is None:
+        return raw  # a paste that starts with "[CUSTOMER]" or "{" is still a paste
+    if not isinstance(obj, dict):
+        raise InvalidJSON(f"the {field} JSON must be an object", field=field)
+    return obj
+
+
+def parse_json(raw: bytes | str) -> object | None:
+    """The JSON value the input holds, or None when it does not parse as JSON.
+
+    Whether input is JSON is decided by parsing it, never by its first character: a redacted
+    letter may begin with "[CUSTOMER]" and clinical notes with "{".
+    """
+    try:
+        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+        value = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    # a bare number or word ("42", "true") parses too, but it is text, not a request
+    return value if isinstance(value, dict | list) else None
 
 
 def _retriever(settings: Settings) -> Any:

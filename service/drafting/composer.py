@@ -109,6 +109,9 @@ def _identifiers(inp: ComposeInput) -> dict[str, str]:
     ids["Medicare number" if medicare else "Member ID"] = member or placeholder(
         "Medicare number" if medicare else "Member ID"
     )
+    born = d.date_of_birth or c.patient.date_of_birth
+    if born:  # the plan matches the member by name, id and date of birth
+        ids["Date of birth"] = phrases.long_date(born)
     if d.claim_number:
         ids["Claim number"] = d.claim_number
     if d.reference_number:

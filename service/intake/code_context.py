@@ -119,3 +119,13 @@ def find_procedure_codes(text: str) -> list[tuple[re.Match[str], tuple[int, int]
         ls, le = _line(text, m.start())
         out.append((m, _description(text, m.end(), text[m.end() : le])))
     return out
+
+
+def never_code(text: str, start: int, end: int) -> bool:
+    """True when a code-shaped token sits where only an address, number or id can: after a
+    state abbreviation (a ZIP), 'PO Box', 'Suite', an identifier label, or before a street."""
+    ls = text.rfind("\n", 0, start) + 1
+    before = _LIST_BEFORE.sub("", text[max(ls, start - 60) : start])
+    le = text.find("\n", end)
+    after = text[end : (le if le >= 0 else len(text))][:80]
+    return bool(_NOT_CODE_BEFORE.search(before[-40:]) or _STREET_AFTER.match(after))
