@@ -414,3 +414,44 @@ def test_api_refusals_are_problems(real_client, monkeypatch):
     assert_problem(big, 413)
     listed = real_client.get("/v1/policies").get_json()["policies"]
     assert {row["policy_id"] for row in listed} == {"HB-SLP-200"}  # nothing was added
+
+
+PLAIN_POLICY = b"""CEDAR HOLLOW HEALTH PLAN
+MEDICAL POLICY
+
+Policy Number: CHHP-RAD-020
+Title: Knee MRI
+Effective Date: 02/01/2025
+
+MEDICAL NECESSITY CRITERIA
+
+1. Knee pain for at least 4 weeks despite rest and medication.
+2. Locking, swelling or giving way found on examination.
+
+CODING
+Code     Type    Description
+73721    CPT     MRI knee without contrast
+"""
+
+
+def test_api_and_cli_load_a_practice_policy_with_no_metadata_of_ours(
+    real_client, cli_env, tmp_path, capsys
+):
+    # posted as plain text, with only the payer's name given
+    resp = real_client.post(
+        "/v1/policies?filename=knee.txt&payer=Cedar+Hollow+Health+Plan",
+        data=PLAIN_POLICY,
+        content_type="text/plain",
+    )
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    row = resp.get_json()["documents"][0]
+    assert (row["policy_id"], row["payer"]) == ("CHHP-RAD-020", "cedar-hollow-health-plan")
+    assert row["version"] == "2025-02-01" and row["effective_date"] == "2025-02-01"
+    hits = real_client.get("/v1/policies/search?q=knee+locking&payer=cedar-hollow-health-plan")
+    assert hits.get_json()["results"][0]["policy_id"] == "CHHP-RAD-020"
+    # the CLI reads the payer from the letterhead when no --payer is given
+    path = tmp_path / "knee.txt"
+    path.write_bytes(PLAIN_POLICY)
+    assert cli.main(["index", "add", str(path)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["documents"][0]["payer"] == "cedar-hollow-health-plan"

@@ -90,7 +90,7 @@ def _trimmed(text: str, a: int, b: int) -> tuple[int, int]:
 def appeal_address(text: str) -> tuple[str, Span, int] | None:
     """(one-line address, span, end) of the block the notice says to send an appeal to."""
     for start, end, parts in _blocks(text):
-        lead = text[max(0, start - 200) : start]
+        lead = " ".join(text[max(0, start - 200) : start].split())  # wrapped at any width
         if len(parts) < 2 or not phrase("send_to").search(lead):
             continue
         if phrase("not_appeal_address").search(lead[-150:]):
@@ -108,7 +108,7 @@ def appeal_fax(text: str, after: int | None) -> tuple[str, Span] | None:
         if m:
             return m["v"], Span(start=m.start("v"), end=m.end("v"))
     for m in _FAX.finditer(text):
-        around = text[max(0, m.start() - 200) : m.end() + 40]
+        around = " ".join(text[max(0, m.start() - 200) : m.end() + 40].split())
         if phrase("filing").search(around) or phrase("send_to").search(around):
             return m["v"], Span(start=m.start("v"), end=m.end("v"))
     return None

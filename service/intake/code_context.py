@@ -22,8 +22,11 @@ PROC_RE = re.compile(
 )
 # Earlier codes of a list ("CPT 97110, 97112 and 97140") between a label and this code.
 _LIST_BEFORE = re.compile(rf"(?:{CODE_TOKEN}(?:-\w\w)*\s*(?:,|;|\band\b|\bor\b|\bplus\b)\s*)+$")
+# A code label names a code system or says "code": "Service:" alone labels a service, and a
+# bare number after it ("Service: 11530", a ZIP) is not a code without a description.
 _CODE_LABEL = re.compile(
-    r"(?:\b(?:CPT|HCPCS|CPT/HCPCS|procedure|billing|service|proc)(?:\s+codes?)?|\bcodes?)"
+    r"(?:\b(?:CPT|HCPCS|CPT/HCPCS)(?:\s+codes?)?|\b(?:procedure|billing|service|proc)\s+codes?"
+    r"|\bcodes?)"
     r"\s*(?:#|no\.?|:)?\s*\(?\s*$",
     re.I,
 )
@@ -36,16 +39,19 @@ _NOT_CODE_BEFORE = re.compile(
     r"(?:numbers?|no\.?|#|ids?)?\s*[:#]?)\s*$",
     re.I,
 )
+# A street number: the words after it end in a street type (abbreviated only after a name).
 _STREET_AFTER = re.compile(
-    r"^\s+(?:[NSEW]\.?\s+)?(?:[A-Z0-9][\w.'-]*\s+){0,4}(?:Street|St|Avenue|Ave|Road|Rd|Drive|Dr"
-    r"|Lane|Ln|Way|Parkway|Pkwy|Boulevard|Blvd|Court|Ct|Place|Pl|Highway|Hwy|Plaza|Circle|Cir"
-    r"|Terrace|Trail|Pike|Square|Sq|Center|Ctr)\b\.?"
+    r"^\s+(?:[NSEW]\.?\s+)?(?:[A-Z0-9][\w.'-]*\s+){0,4}(?i:street|avenue|road|drive|lane|way"
+    r"|parkway|boulevard|court|place|highway|plaza|circle|terrace|trail|pike|square)\b"
+    r"|^\s+(?:[NSEW]\.?\s+)?(?:[A-Z0-9][\w.'-]*\s+){1,4}(?:St|Ave|Rd|Dr|Ln|Pkwy|Blvd|Ct|Pl|Hwy"
+    r"|Cir|Sq|Ctr|ST|AVE|RD|DR|LN|PKWY|BLVD|HWY)\b\.?"
 )
 _CELL_BEFORE = re.compile(r"(?:\||\s{2,}|\t)\s*$|^\s*$")
 _CELL_AFTER = re.compile(r"^\s*(?:\||\s{2,}|\t|$)")
 _MONEY_OR_DATE = re.compile(r"\$\s?\d|\b\d{1,2}/\d{1,2}/\d{2,4}\b")
-_DESC_AFTER = re.compile(r"^\s*(?:[-–:(]\s*)?(?:[A-Z]{2,6}\s+)?[A-Za-z][a-z]{2,}")
-_DESC_BEFORE = re.compile(r"[a-z]{3,}[\w,)\s-]*\(\s*$")
+# A description next to the code, in any case ("97110 therapeutic exercise", "KNEE MRI (73721)")
+_DESC_AFTER = re.compile(r"^\s*(?:[-–:(]\s*)?(?:[A-Z]{2,6}\s+)?[A-Za-z]{3,}")
+_DESC_BEFORE = re.compile(r"[A-Za-z]{3,}[\w,)\s-]*\(\s*$")
 _DESC_END = re.compile(r"\s{2,}|\t|\||\$|\s\d+\.\d\d\b|\s(?:CO|PR|OA|PI)-?\d")
 
 

@@ -37,7 +37,14 @@ from service.intake.denial_prose import (
     prose_criteria,
 )
 from service.intake.labels import Labelled, labelled_values
-from service.intake.layout import fix_dates, fix_word_digits, fold, is_ocr_damaged, reflow
+from service.intake.layout import (
+    fix_dates,
+    fix_inner_digits,
+    fix_word_digits,
+    fold,
+    is_ocr_damaged,
+    reflow,
+)
 from service.intake.parties import read_parties
 from service.intake.payers import identify_plan_type, resolve_payer
 from service.intake.text import DATE_RE, RANGE_RE, parse_date, prose_sentences, segments
@@ -62,7 +69,7 @@ def parse_denial_text(text: str, today: dt.date | None = None) -> Denial:
     if not text.strip():
         raise errors.EmptyInput("The denial is empty.", field="denial")
     view = reflow(text)
-    work = fix_dates(view.text)
+    work = fix_inner_digits(fix_dates(view.text))
     if is_ocr_damaged(work):
         work = fix_word_digits(work)
         ocr = True

@@ -124,6 +124,14 @@ def is_ocr_damaged(text: str) -> bool:
     return len(hits) >= 3
 
 
+_INNER_DIGIT = re.compile(r"(?<=[a-z])[01](?=[a-z])")
+
+
+def fix_inner_digits(text: str) -> str:
+    """A 1 or 0 between lower-case letters is OCR's l or o ('neuro1ogic'); no word holds one."""
+    return _INNER_DIGIT.sub(lambda m: "l" if m.group() == "1" else "o", text)
+
+
 def fix_word_digits(text: str) -> str:
     """Letters for digits inside words: 'Ana1ise' -> 'Analise', '0ffice' -> 'Office'."""
 

@@ -254,13 +254,19 @@ def prose_sentences(text: str) -> list[tuple[int, int]]:
     """
     out: list[tuple[int, int]] = []
     pos = 0
+    # in a letter printed in capitals every line looks like a heading: none is one
+    shouting = sum(c.islower() for c in text) < 0.05 * sum(c.isalpha() for c in text)
     for part in _PARA_BREAK.split(text):
         start = text.index(part, pos) if part else pos
         pos = start + len(part)
         block_start = start
         offset = start
         for line in part.split("\n"):
-            if _HEADING_LINE.match(line.strip()) and any(c.isalpha() for c in line):
+            if (
+                not shouting
+                and _HEADING_LINE.match(line.strip())
+                and any(c.isalpha() for c in line)
+            ):
                 out.extend(_sentences(text, block_start, offset))
                 block_start = offset + len(line) + 1
             offset += len(line) + 1
