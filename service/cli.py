@@ -107,7 +107,9 @@ def cmd_index_add(args: argparse.Namespace, settings: Settings) -> int:
     }
     # through the retriever, so the shipped corpus is in the index before versions are compared
     index = _retriever(settings).index
-    print(json.dumps(add_documents(index, docs, defaults=defaults), indent=2))
+    payer_file = settings.data_path / "payers.yaml"
+    report = add_documents(index, docs, defaults=defaults, payer_file=payer_file)
+    print(json.dumps(report, indent=2))
     return 0
 
 
@@ -168,7 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
         "add", help="add a practice's policy documents (Markdown, HTML, PDF) to the index"
     )
     add.add_argument("paths", nargs="+", metavar="PATH", help="files, or folders of them")
-    add.add_argument("--payer", help="payer_id, for documents that do not state it")
+    add.add_argument(
+        "--payer", help="payer id or name, for documents that do not state their payer"
+    )
     add.add_argument("--policy-id", help="policy_id, for documents that do not state it")
     add.add_argument("--title", help="title, for documents that do not state it")
     add.add_argument("--effective-date", help="YYYY-MM-DD the policy version took effect")

@@ -447,6 +447,8 @@ def test_api_and_cli_load_a_practice_policy_with_no_metadata_of_ours(
     row = resp.get_json()["documents"][0]
     assert (row["policy_id"], row["payer"]) == ("CHHP-RAD-020", "cedar-hollow-health-plan")
     assert row["version"] == "2025-02-01" and row["effective_date"] == "2025-02-01"
+    # the practice's payer directory now knows the payer it loaded a policy for
+    assert "Cedar Hollow Health Plan" in (tmp_path / "data" / "payers.yaml").read_text()
     hits = real_client.get("/v1/policies/search?q=knee+locking&payer=cedar-hollow-health-plan")
     assert hits.get_json()["results"][0]["policy_id"] == "CHHP-RAD-020"
     # the CLI reads the payer from the letterhead when no --payer is given

@@ -112,6 +112,13 @@ def context(text: str, m: re.Match[str]) -> str | None:
     return None
 
 
+# A line labelled as the service ("Service: J3032 eptinezumab infusion"): a described code on it
+# is the service's code even when it is newer than the shipped code list.
+_SERVICE_LINE = re.compile(
+    r"(?i)^\s*(?:services?|procedures?|items?|drugs?|service/item)\b[^:\n]{0,40}:"
+)
+
+
 def find_procedure_codes(text: str) -> list[tuple[re.Match[str], tuple[int, int] | None]]:
     """CPT/HCPCS codes used as codes, each with the span of a description that follows it."""
     out = []
@@ -120,9 +127,12 @@ def find_procedure_codes(text: str) -> list[tuple[re.Match[str], tuple[int, int]
         if how is None:
             continue
         hcpcs = m["code"][0].isalpha()
-        if hcpcs and how not in ("label", "segment") and not is_known_hcpcs(m["code"]):
-            continue  # a letter and four digits that the code list does not know
         ls, le = _line(text, m.start())
+        strong = how in ("label", "segment") or (
+            how == "described" and _SERVICE_LINE.match(text[ls:le])
+        )
+        if hcpcs and not strong and not is_known_hcpcs(m["code"]):
+            continue  # a letter and four digits that the code list does not know
         out.append((m, _description(text, m.end(), text[m.end() : le])))
     return out
 

@@ -183,3 +183,23 @@ def identify_plan_type(text: str, payer_id: str | None = None) -> tuple[PlanType
         kind = PlanType.MEDICARE_ADVANTAGE if private else PlanType.MEDICARE_AB
         return kind, Span(start=m.start(), end=m.end())
     return PlanType.UNKNOWN, None
+
+
+def remember(name: str, payer_id: str, path: Path) -> None:
+    """Add a payer a practice loaded policies for to its own directory file, once."""
+    if any(e.id == payer_id for e in directory()) or payer_id in {"medicare", "medicaid"}:
+        return
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+    except (OSError, yaml.YAMLError):
+        return  # a damaged file is the user's: leave it as it is
+    data = raw if isinstance(raw, dict) else {}
+    rows = data.setdefault("payers", [])
+    if not isinstance(rows, list) or any(
+        isinstance(r, dict) and r.get("id") == payer_id for r in rows
+    ):
+        return
+    rows.append({"id": payer_id, "name": name})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    _load.cache_clear()

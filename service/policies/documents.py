@@ -373,16 +373,22 @@ def add_documents(
     docs: Sequence[tuple[str, bytes]],
     *,
     defaults: dict | None = None,
+    payer_file: Path | None = None,
 ) -> dict:
     """Check every (filename, bytes) document, then store them all; a JSON-ready report.
 
     Nothing is written unless every document loads, so one bad file leaves the index as it was.
+    With `payer_file`, each payer named by name is remembered in the practice's directory, so
+    its denials are recognised by that name too.
     """
+    from service.intake.payers import remember
+    from service.policies.reader import read_document
     from service.policies.retrieve import document_id, ingest, policy_versions
 
     if not docs:
         raise EmptyInput("No policy documents were given.", field=FIELD)
-    loaded = [(name, load_document(data, name, defaults=defaults)) for name, data in docs]
+    read = [(name, read_document(data, name, defaults=defaults)) for name, data in docs]
+    loaded = [(name, doc.passages) for name, doc in read]
     _check_batch(loaded)
     hashes = index.hashes()
     rows = []
@@ -393,6 +399,10 @@ def add_documents(
         removed = sum(document_id(pid) == doc and pid not in ids for pid in hashes)
         rows.append(_row(name, passages, written, removed))
     ingest(index, [p for _, passages in loaded for p in passages])
+    if payer_file is not None:
+        for _, doc in read:
+            if doc.payer:
+                remember(doc.payer, doc.payer_id, payer_file)
     versions = policy_versions(index.all_passages())
     for row in rows:
         _add_versions(row, versions)
