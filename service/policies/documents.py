@@ -400,9 +400,9 @@ def add_documents(
         rows.append(_row(name, passages, written, removed))
     ingest(index, [p for _, passages in loaded for p in passages])
     if payer_file is not None:
-        for _, doc in read:
-            if doc.payer:
-                remember(doc.payer, doc.payer_id, payer_file)
+        for _, policy in read:
+            if policy.payer:
+                remember(policy.payer, policy.payer_id, payer_file)
     versions = policy_versions(index.all_passages())
     for row in rows:
         _add_versions(row, versions)
