@@ -11,7 +11,6 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable
-from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -19,26 +18,7 @@ import yaml
 
 from service.errors import BadInput
 from service.models import PolicyPassage
-
-# A section is cut at its items when its heading is one payers put criteria or exclusions
-# under (data/criteria_headings.yaml); its items are then read back as criteria.
-HEADINGS_FILE = Path(__file__).with_name("data") / "criteria_headings.yaml"
-
-
-@cache
-def _headings() -> dict[str, tuple[str, ...]]:
-    raw = yaml.safe_load(HEADINGS_FILE.read_text(encoding="utf-8"))
-    return {k: tuple(str(x).lower() for x in v) for k, v in raw.items()}
-
-
-def heading_kind(heading: str) -> str | None:
-    """'criteria' or 'exclusions' for a heading payers put those under; else None."""
-    h = " ".join(heading.lower().replace("*", "").split())
-    for kind in ("criteria", "exclusions"):
-        if any(h == x or h.startswith(x + " ") or h.startswith(x + ":") for x in _headings()[kind]):
-            return kind
-    return None
-
+from service.policies.headings import heading_kind
 
 MAX_SECTION_CHARS = 1200
 NCD_PAYER = "medicare-ncd"

@@ -11,7 +11,8 @@ import re
 from collections.abc import Sequence
 
 from service.models import PolicyPassage
-from service.policies.corpus import heading_kind, slugify
+from service.policies.corpus import slugify
+from service.policies.headings import heading_kind
 
 # The marker that starts a top-level criterion ("1.", "IV.", "a)", "- ") at a line's start.
 _CRITERION_START = re.compile(r"^\(?(?:\d+|[A-Z]|[IVX]{1,5}|[a-z])[.)]\s+|^[-*•]\s+", re.M)

@@ -20,7 +20,8 @@ from service.intake.parties import letterhead_org
 from service.intake.payers import resolve_payer
 from service.models import PolicyPassage
 from service.policies import documents
-from service.policies.corpus import _sections, document_passages, heading_kind
+from service.policies.corpus import _sections, document_passages
+from service.policies.headings import heading_kind
 from service.policies.metadata import read_metadata
 from service.policies.outline import Item, parse_outline
 
