@@ -159,3 +159,30 @@ def test_the_real_lcd_loads_as_it_is_with_its_numbered_indications(shared_data):
     assert {"E0779", "E0784", "K0455"} <= set(doc.codes)
     labels = [p.section.rsplit(">", 1)[1].strip() for p in doc.passages if is_criterion_passage(p)]
     assert [x for x in labels if not x.startswith("note")] == ["I", "II", "III", "IV", "V"]
+
+
+HTML_POLICY = b"""<!doctype html><html><head><title>Spinal Cord Stimulation</title></head>
+<body><header><p>Fernleaf Health Plan</p></header>
+<h1>Spinal Cord Stimulation</h1>
+<p><strong>Policy Number:</strong> FHP-SUR-044</p>
+<p><strong>Effective Date:</strong> 04/01/2025</p>
+<p><strong>Last Reviewed:</strong> 02/10/2025</p>
+<h2>Indications</h2>
+<p>A trial is covered when all of the following are met:</p>
+<ol><li>Chronic pain for at least 6 months<ol><li>with a BMI &ge; 40 kg/m<sup>2</sup>; or</li>
+<li>with failed back surgery</li></ol></li><li>A psychological evaluation.</li></ol>
+<h2>Coding</h2><table><tr><td>63650</td><td>CPT</td><td>Percutaneous electrode array</td></tr>
+</table></body></html>"""
+
+
+def test_an_html_policy_with_no_metadata_of_ours_reads_its_letterhead_and_outline():
+    doc = read_document(HTML_POLICY, "scs.html")
+    assert (doc.payer, doc.payer_id) == ("Fernleaf Health Plan", "fernleaf-health-plan")
+    assert (doc.policy_id, doc.title) == ("FHP-SUR-044", "Spinal Cord Stimulation")
+    assert (doc.effective_date, doc.revision_date) == (dt.date(2025, 4, 1), dt.date(2025, 2, 10))
+    assert doc.codes == ["63650"] and doc.criteria_heading == "Indications"
+    assert [item.as_key() for item in doc.criteria] == [
+        {"text": "Chronic pain for at least 6 months",
+         "items": ["with a BMI ≥ 40 kg/m2", "with failed back surgery"]},
+        "A psychological evaluation.",
+    ]  # fmt: skip

@@ -119,7 +119,9 @@ def read_document(data: bytes, filename: str, *, defaults: dict | None = None) -
     merged = {k: v for k, v in defaults.items() if v not in (None, "")}
     merged.update({k: v for k, v in found.items() if k != "payer"})
     merged.update({k: v for k, v in meta.items() if v not in (None, "")})
-    payer = _payer({"payer": defaults.get("payer"), **meta}, found, source)
+    # the letterhead is read from the document's text: raw HTML or a PDF's bytes have none
+    plain = source if kind in ("markdown", "text") else body
+    payer = _payer({"payer": defaults.get("payer"), **meta}, found, plain)
     if not merged.get("payer_id") and payer:
         merged["payer_id"] = resolve_payer(payer)[1]
     if not merged.get("codes") and not any(merged.get(s) for s in ("cpt", "hcpcs", "icd10")):
