@@ -24,18 +24,27 @@ def _read_arg_file(path: str, field: str) -> Any:
         raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as err:
         raise OverturnError(f"cannot read the {field} file: {err.strerror}", field=field) from err
-    stripped = raw.lstrip()
-    if stripped[:1] in (b"{", b"["):
-        try:
-            obj = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise InvalidJSON(
-                f"the {field} file looks like JSON but does not parse", field=field
-            ) from err
-        if not isinstance(obj, dict):
-            raise InvalidJSON(f"the {field} JSON must be an object", field=field)
-        return obj
-    return raw
+    obj = parse_json(raw)
+    if obj is None:
+        return raw  # a paste that starts with "[CUSTOMER]" or "{" is still a paste
+    if not isinstance(obj, dict):
+        raise InvalidJSON(f"the {field} JSON must be an object", field=field)
+    return obj
+
+
+def parse_json(raw: bytes | str) -> object | None:
+    """The JSON value the input holds, or None when it does not parse as JSON.
+
+    Whether input is JSON is decided by parsing it, never by its first character: a redacted
+    letter may begin with "[CUSTOMER]" and clinical notes with "{".
+    """
+    try:
+        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+        value = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    # a bare number or word ("42", "true") parses too, but it is text, not a request
+    return value if isinstance(value, dict | list) else None
 
 
 def _retriever(settings: Settings) -> Any:
@@ -98,7 +107,9 @@ def cmd_index_add(args: argparse.Namespace, settings: Settings) -> int:
     }
     # through the retriever, so the shipped corpus is in the index before versions are compared
     index = _retriever(settings).index
-    print(json.dumps(add_documents(index, docs, defaults=defaults), indent=2))
+    payer_file = settings.data_path / "payers.yaml"
+    report = add_documents(index, docs, defaults=defaults, payer_file=payer_file)
+    print(json.dumps(report, indent=2))
     return 0
 
 
@@ -159,7 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
         "add", help="add a practice's policy documents (Markdown, HTML, PDF) to the index"
     )
     add.add_argument("paths", nargs="+", metavar="PATH", help="files, or folders of them")
-    add.add_argument("--payer", help="payer_id, for documents that do not state it")
+    add.add_argument(
+        "--payer", help="payer id or name, for documents that do not state their payer"
+    )
     add.add_argument("--policy-id", help="policy_id, for documents that do not state it")
     add.add_argument("--title", help="title, for documents that do not state it")
     add.add_argument("--effective-date", help="YYYY-MM-DD the policy version took effect")

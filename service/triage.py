@@ -122,6 +122,8 @@ def _wording_texts(denial: Denial) -> list[tuple[str, int | None]]:
 
 
 def _matches(text: str, window: int | None) -> dict[Category, list[tuple[str, str | None]]]:
+    # Wording patterns are written with single spaces; a letter wraps its lines anywhere.
+    text = " ".join(text.split())
     hits = []
     for category, pattern, fix in _patterns():
         m = pattern.search(text)
@@ -139,6 +141,8 @@ def _matches(text: str, window: int | None) -> dict[Category, list[tuple[str, st
 def _from_wording(denial: Denial) -> _Signal | None:
     for text, window in _wording_texts(denial):
         found = _matches(text, window)
+        if denial.network == "in":
+            found.pop(Category.NETWORK, None)  # the notice says the provider is in network
         if found:
             ranked = _rank(list(found), "wording_priority")
             win = ranked[0]
@@ -156,6 +160,14 @@ def _classify(denial: Denial) -> _Signal:
     """The denial's category: codes outrank wording; priorities settle disagreements."""
     by_codes = _from_codes(denial)
     by_words = _from_wording(denial)
+    if by_codes is None and by_words is None and denial.stated_criteria:
+        # A notice that names the coverage criteria the request did not meet, and no other
+        # reason, denied it on those criteria: the medical-necessity review.
+        return _Signal(
+            Category.MEDICAL_NECESSITY,
+            "criteria",
+            evidence=[f"{len(denial.stated_criteria)} stated coverage criteria"],
+        )
     if by_codes is None:
         return by_words or _Signal(Category.UNKNOWN, "none")
     if by_words is not None and by_words.category is not by_codes.category:
@@ -234,14 +246,11 @@ def _dated(rule: DeadlineRule | None, notice: date, stated: int | None) -> tuple
     rule_text = _rule_text(rule) if rule is not None else ""
     by_letter = notice + timedelta(days=stated) if stated is not None else None
     if regulatory and by_letter:
-        if by_letter <= regulatory:
-            return by_letter, (
-                f"Using the {stated}-day deadline stated in the denial letter; it is not later "
-                f"than the regulatory deadline ({rule_text}, {regulatory.isoformat()})."
-            )
-        return regulatory, (
-            f"Using the regulatory deadline ({rule_text}); it is earlier than the "
-            f"{stated} days the denial letter states ({by_letter.isoformat()})."
+        # The notice's own sentence governs this claim; the table is the default when the
+        # notice is silent, and it is named so a reviewer can see where they differ.
+        return by_letter, (
+            f"Using the {stated}-day deadline stated in the denial letter; the default rule "
+            f"would give {regulatory.isoformat()} ({rule_text})."
         )
     if regulatory:
         return regulatory, f"{rule_text}."
@@ -275,7 +284,9 @@ def _rationale(signal: _Signal) -> str:
     spec = _category_rules()["categories"][signal.category.value]
     if signal.source == "none":
         return f"No denial code or wording named the reason: {spec['response']}."
-    how = "codes point" if signal.source == "codes" else "wording points"
+    how = {"codes": "codes point", "criteria": "stated criteria point"}.get(
+        signal.source, "wording points"
+    )
     text = f"The denial's {how} to {spec['label']} ({'; '.join(signal.evidence)})"
     if signal.others:
         text += f", which outranks {', '.join(o.replace('_', ' ') for o in signal.others)}"

@@ -44,3 +44,11 @@ def app(settings: Settings, fake_retriever: FakeRetriever):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The outside data folder (../shared/data); tests that need it skip when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is absent (outside data for tests; CI has it)")
+    return SHARED_DATA

@@ -45,9 +45,10 @@ def assert_spans_hold(d: Denial) -> None:
         if isinstance(value, dt.date):
             assert parse_date(got) == value, key
         elif key == "payer":
-            assert payers.identify_payer(got)[0] == value
+            # a directory payer is recorded by its name; any other as the letter prints it
+            assert payers.identify_payer(got)[0] == value or _alnum(got) == _alnum(value)
         elif key == "reviewer":
-            assert payers.identify_reviewer(got)[0] == value
+            assert payers.identify_reviewer(got)[0] == value or _alnum(got) == _alnum(value)
         elif key == "plan_type":
             assert payers.identify_plan_type(got, payers.identify_payer(text)[1])[0] == value
         elif key.startswith("diagnosis_codes"):

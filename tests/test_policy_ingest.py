@@ -89,13 +89,25 @@ def test_markdown_without_front_matter_takes_defaults():
     assert passages[0].effective_date == dt.date(2025, 3, 1) and passages[0].title == "Walkers"
 
 
-@pytest.mark.parametrize("missing", ["policy_id", "payer_id", "title", "effective_date", "version"])
+@pytest.mark.parametrize("missing", ["policy_id", "payer_id", "title"])
 def test_missing_metadata_is_bad_input_naming_the_field(missing):
     meta = {**PDF_META, "title": "Walkers"}
     del meta[missing]
     with pytest.raises(BadInput) as caught:
         load_document(b"## Scope\nWalkers.\n", "walkers.md", defaults=meta)
     assert caught.value.fields["field"] == missing
+
+
+def test_a_missing_version_is_the_effective_date_and_an_undated_policy_loads():
+    # Payers do not version their documents as we do: the effective date is the version, and
+    # a policy that states no effective date is in force whatever the date of service.
+    meta = {**PDF_META, "title": "Walkers"}
+    del meta["version"]
+    dated = load_document(b"## Scope\nWalkers.\n", "walkers.md", defaults=meta)
+    assert dated[0].id == "HB-DME-500@v2025-03-01#scope-1"
+    del meta["effective_date"]
+    undated = load_document(b"## Scope\nWalkers.\n", "walkers.md", defaults=meta)
+    assert undated[0].id == "HB-DME-500@v1#scope-1" and undated[0].effective_date is None
 
 
 def test_html_criterion_keeps_sub_items_and_metadata_is_read():
@@ -158,7 +170,6 @@ def test_owner_locked_pdf_without_open_password_is_read():
         (b"  \n\t ", "blank.html", EmptyInput, "empty"),
         (b"PK\x03\x04" + b"\x00" * 200, "policy.docx", NotText, "binary"),
         (b"\x00\x01\x02" * 100, "policy.md", NotText, "binary"),
-        (b"Just some words.", "policy.txt", BadInput, "unknown type"),
         (b"%PDF-1.4\n garbage that is not a pdf", "policy.pdf", NotText, "damaged"),
         (b"This is not a PDF at all.", "policy.pdf", NotText, "damaged"),
     ],
@@ -403,3 +414,46 @@ def test_api_refusals_are_problems(real_client, monkeypatch):
     assert_problem(big, 413)
     listed = real_client.get("/v1/policies").get_json()["policies"]
     assert {row["policy_id"] for row in listed} == {"HB-SLP-200"}  # nothing was added
+
+
+PLAIN_POLICY = b"""CEDAR HOLLOW HEALTH PLAN
+MEDICAL POLICY
+
+Policy Number: CHHP-RAD-020
+Title: Knee MRI
+Effective Date: 02/01/2025
+
+MEDICAL NECESSITY CRITERIA
+
+1. Knee pain for at least 4 weeks despite rest and medication.
+2. Locking, swelling or giving way found on examination.
+
+CODING
+Code     Type    Description
+73721    CPT     MRI knee without contrast
+"""
+
+
+def test_api_and_cli_load_a_practice_policy_with_no_metadata_of_ours(
+    real_client, cli_env, tmp_path, capsys
+):
+    # posted as plain text, with only the payer's name given
+    resp = real_client.post(
+        "/v1/policies?filename=knee.txt&payer=Cedar+Hollow+Health+Plan",
+        data=PLAIN_POLICY,
+        content_type="text/plain",
+    )
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    row = resp.get_json()["documents"][0]
+    assert (row["policy_id"], row["payer"]) == ("CHHP-RAD-020", "cedar-hollow-health-plan")
+    assert row["version"] == "2025-02-01" and row["effective_date"] == "2025-02-01"
+    # the practice's payer directory now knows the payer it loaded a policy for
+    assert "Cedar Hollow Health Plan" in (tmp_path / "data" / "payers.yaml").read_text()
+    hits = real_client.get("/v1/policies/search?q=knee+locking&payer=cedar-hollow-health-plan")
+    assert hits.get_json()["results"][0]["policy_id"] == "CHHP-RAD-020"
+    # the CLI reads the payer from the letterhead when no --payer is given
+    path = tmp_path / "knee.txt"
+    path.write_bytes(PLAIN_POLICY)
+    assert cli.main(["index", "add", str(path)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["documents"][0]["payer"] == "cedar-hollow-health-plan"

@@ -281,11 +281,14 @@ def _with_stated(plan: PlanType, days: int, notice: date) -> Denial:
     )
 
 
-def test_stated_deadline_later_than_regulation_uses_regulation() -> None:
+def test_stated_deadline_later_than_regulation_wins_and_names_the_rule() -> None:
+    # The notice's own deadline sentence governs its claim; the default table only fills in
+    # when the notice is silent, and the note still names it so a reviewer sees both.
     notice = date(2024, 1, 10)
     result = triage(_with_stated(PlanType.MEDICARE_ADVANTAGE, 180, notice), TODAY)
-    assert result.deadline == date(2024, 3, 15)
+    assert result.deadline == notice + timedelta(days=180)
     assert "422.582" in (result.deadline_note or "")
+    assert "2024-03-15" in (result.deadline_note or "")
 
 
 def test_stated_deadline_earlier_than_regulation_wins() -> None:

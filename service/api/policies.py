@@ -73,7 +73,10 @@ def add_policies():
     docs, defaults = _uploads()
     res = current()
     with res.policy_writes:
-        report = documents.add_documents(res.policy_index(), docs, defaults=defaults)
+        payer_file = res.settings.data_path / "payers.yaml"
+        report = documents.add_documents(
+            res.policy_index(), docs, defaults=defaults, payer_file=payer_file
+        )
         if report["changed"]:
             res.refresh_retriever()
     return jsonify(report), 201 if report["changed"] else 200

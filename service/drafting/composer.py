@@ -99,6 +99,9 @@ def _identifiers(inp: ComposeInput) -> dict[str, str]:
         "patient": d.patient_name or c.patient.name or placeholder("patient_name"),
         member: d.member_id or c.patient.member_id or placeholder(member),
     }
+    born = d.date_of_birth or c.patient.date_of_birth
+    if born:  # the plan matches the member by name, id and date of birth
+        ids["date_of_birth"] = long_date(born)
     if d.claim_number:
         ids["claim_number"] = d.claim_number
     if d.reference_number:

@@ -14,10 +14,10 @@ from service.config import Settings
 from service.evals.cases import EvalCase, expected_voice
 from service.models import AppealResult, Chart, CitationKind, DraftStatus, LetterDraft
 from service.validate import (
-    CODE,
     applies,
     build_grounds,
     check_required,
+    letter_codes,
     load_spec,
     normalize,
     parse_date,
@@ -324,7 +324,7 @@ def hallucinations(
     )
     text = normalize(result.text)
     known = grounds.joined.lower()
-    codes = sorted({c for c in CODE.findall(text) if c not in grounds.codes})
+    codes = sorted({c for c in letter_codes(text) if c not in grounds.codes})
     dates = sorted(
         {raw for raw in _DATE.findall(text) if (d := parse_date(raw)) and d not in grounds.dates}
     )

@@ -20,11 +20,11 @@ def parse_chart(data: str | dict | None) -> Chart:
         raise BadInput("the chart must be text or a JSON object", field="chart")
     if not data.strip():
         return Chart()
-    if data.lstrip().startswith("{"):
-        try:
-            obj = json.loads(data)
-        except json.JSONDecodeError:
-            obj = None  # notes that happen to start with a brace are still notes
-        if isinstance(obj, dict):
-            return parse_chart_json(obj)
+    # JSON is decided by parsing, not by the first character: notes may open with "{" or "[".
+    try:
+        obj = json.loads(data)
+    except json.JSONDecodeError:
+        obj = None
+    if isinstance(obj, dict):
+        return parse_chart_json(obj)
     return parse_chart_text(data)

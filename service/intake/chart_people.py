@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from service.intake.chart_dates import find_dates
+from service.intake.labels import labelled_values
 from service.models import Person, Provider
 
 
@@ -52,9 +53,17 @@ _SIGNED_RE = re.compile(
     r"(?i)^\s*(?:electronically\s+)?(?:signed|authenticated|attested|dictated|signature)"
     r"(?:\s+electronically)?(?:\s+by)?\s*[:\-]?\s*(?P<rest>.+)$"
 )
+# The clinician who ordered, treats or attends signs the letter; role words as printed.
 _LABELED_RE = re.compile(
-    r"(?i)^\s*(?P<kind>treating\s+|rendering\s+|attending\s+)?(?:provider|physician|dentist"
-    r"|surgeon|therapist|clinician|doctor|author)(?:\s+name)?\s*:\s*(?P<rest>.+)$"
+    r"(?i)^\s*(?:(?P<kind>treating|rendering|attending|ordering|performing|consulting"
+    r"|servicing|prescribing)\s+)?(?:provider|physician|dentist|surgeon|therapist|clinician"
+    r"|doctor|practitioner|prescriber|author)(?:\s+name)?\s*:\s*(?P<rest>.+)$"
+    r"|^\s*(?P<kind2>attending|ordering\s+md|treating\s+md)\s*:\s*(?P<rest2>.+)$"
+)
+# People named with a role that never signs for the patient's own clinician.
+_OTHER_PERSON_RE = re.compile(
+    r"(?i)^\s*(?:referring|referred\s+by|primary\s+care|pcp|cc|copy\s+to|scribe|nurse"
+    r"|sonographer|technologist|radiologist|read\s+by|vitals\s+taken\s+by)\b[^:]{0,30}:"
 )
 _BARE_SIG_RE = re.compile(
     r"^\s*(?P<rest>(?:Dr\.?\s+)?[A-Z][A-Za-z'.\-]+(?:\s+[A-Z][A-Za-z'.\-]*)"
@@ -66,7 +75,7 @@ _DR_ONLY_RE = re.compile(
 )
 _NPI_RE = re.compile(r"(?i)\bNPI\b\s*(?:#|number|no\.?)?\s*[:#]?\s*(?P<npi>\d{9,11})\b")
 _PHONE_RE = re.compile(
-    r"(?i)\b(?P<label>phone|tel|telephone|ph|office|p|fax|f)\b\.?\s*[:#]?\s*"
+    r"(?i)\b(?P<label>phone|tel|telephone|ph|office|p|fax|fx|f)\b\.?\s*[:#]?\s*"
     r"(?P<num>\(?\d{3}\)?[\s.\-]*\d{3}[\s.\-]*\d{4}(?:\s*(?:x|ext\.?)\s*\d+)?)"
 )
 _STREET_RE = re.compile(
@@ -78,7 +87,7 @@ _PRACTICE_LABEL_RE = re.compile(
     r"(?i)^\s*(?:practice(?:\s+name)?|clinic|facility|organization)\s*:\s*(?P<v>.+?)\s*$"
 )
 _ORG_RE = re.compile(
-    r"^(?:[A-Z][\w'.\-]*|&|and|of|the|for)(?:\s+(?:[A-Z][\w'.\-]*|&|and|of|the|for)){1,7}\s*$"
+    r"^(?:[A-Z][\w'.\-]*,?|&|and|of|the|for)(?:\s+(?:[A-Z][\w'.\-]*,?|&|and|of|the|for)){1,7}\s*$"
 )
 _ORG_END_RE = re.compile(
     r"(?i)\b(?:surgery|clinic|associates|dentistry|dental|center|centre|group|llc|pc|p\.c\.|pllc"
@@ -115,12 +124,27 @@ class People:
     warnings: list[str] = field(default_factory=list)
     block_left: int = 0  # lines after a signature still read as its block
 
+    head: _Candidate = field(default_factory=lambda: _Candidate(order=-1))
+
+    def letterhead_phones(self) -> bool:
+        """Whether phone lines still belong to the letterhead (no phone read there yet)."""
+        return not (self.head.phone and self.head.fax)
+
     def provider(self) -> Provider:
+        practice = {"practice": self.letterhead, "phone": self.head.phone, "fax": self.head.fax}
         if not self.candidates:
-            return Provider(practice=self.letterhead)
+            return Provider(**practice)
         best = max(self.candidates, key=_Candidate.score)
         values = {k: v for k, v in vars(best).items() if k not in ("order", "labeled")}
-        values["practice"] = values["practice"] or self.letterhead
+        # the same clinician named twice ("Attending: ..." and a signature with the NPI)
+        for other in self.candidates:
+            if other.name == best.name:
+                for key, value in values.items():
+                    values[key] = value or getattr(other, key)
+        # the letterhead names the practice; a signature's trailing words may be a specialty
+        values["practice"] = self.letterhead or values["practice"]
+        for key, value in practice.items():
+            values[key] = values[key] or value
         return Provider(**values)
 
 
@@ -164,9 +188,12 @@ def provider_line(line: str, people: People) -> bool:
         or _BARE_SIG_RE.match(line)
         or _DR_ONLY_RE.match(line)
     )
-    if not m or re.match(r"(?i)^\s*referr", line):
+    if not m or _OTHER_PERSON_RE.match(line):
         return False
-    rest = _NPI_RE.sub("", m.group("rest"))
+    raw_rest = m.group("rest") if m.re is not _LABELED_RE else (m.group("rest") or m.group("rest2"))
+    rest = _NPI_RE.sub("", raw_rest)
+    rest = re.split(r"(?i)\s+(?:on|at)\s+\d|\s+\d{1,2}/\d{1,2}/\d{2,4}|\s+\(", rest)[0]
+    rest = re.sub(r"\s{2,}", ", ", rest.strip())
     name, creds, others = _name_and_creds(rest)
     bare = m.re in (_BARE_SIG_RE, _DR_ONLY_RE)
     if name is None and not _NPI_RE.search(line):
@@ -186,14 +213,33 @@ def provider_line(line: str, people: People) -> bool:
     return True
 
 
+def _phones(line: str, into: _Candidate) -> None:
+    for p in _PHONE_RE.finditer(line):
+        slot = "fax" if p.group("label").lower() in ("fax", "fx", "f") else "phone"
+        setattr(into, slot, getattr(into, slot) or p.group("num").strip())
+
+
+def _letterhead_name(line: str) -> str | None:
+    """A practice name at the head of the notes ("Quarry Hill Neurology Clinic - Headache ...")."""
+    cell = re.split(r"\s+[-|·–]\s+| {3,}", line.strip())[0].strip()
+    if _ORG_RE.match(cell) and _ORG_END_RE.search(cell):
+        return cell
+    return None
+
+
 def block_line(line: str, people: People) -> bool:
     """Phone, fax, NPI, address or practice lines under a signature, or labeled anywhere."""
     labeled = _PRACTICE_LABEL_RE.match(line)
+    if _OTHER_PERSON_RE.match(line):
+        people.block_left = 0  # another person's line: their NPI and phone are not the signer's
+        return False
     if not people.candidates:
-        if labeled or (_ORG_RE.match(line.strip()) and _ORG_END_RE.search(line)):
-            people.letterhead = people.letterhead or (
-                labeled.group("v") if labeled else line.strip()
-            )
+        head = _letterhead_name(line)
+        if labeled or head:
+            people.letterhead = people.letterhead or (labeled.group("v") if labeled else head)
+            return True
+        if people.letterhead and _PHONE_RE.search(line) and people.letterhead_phones():
+            _phones(line, people.head)
             return True
         return False
     cand = people.candidates[-1]
@@ -203,9 +249,7 @@ def block_line(line: str, people: People) -> bool:
     elif re.match(r"(?i)^\s*NPI\b", line) or in_block and _NPI_RE.search(line):
         _read_npi(line, cand, people)
     elif in_block and _PHONE_RE.search(line):
-        for p in _PHONE_RE.finditer(line):
-            slot = "fax" if p.group("label").lower() in ("fax", "f") else "phone"
-            setattr(cand, slot, getattr(cand, slot) or p.group("num").strip())
+        _phones(line, cand)
     elif in_block and (_STREET_RE.match(line) or _CITY_RE.match(line)):
         part = line.strip()
         cand.address = f"{cand.address}, {part}" if cand.address else part
@@ -216,10 +260,29 @@ def block_line(line: str, people: People) -> bool:
     return True
 
 
+_IDENTITY_FIELDS = ("patient_name", "member_id", "date_of_birth")
+_ID_VALUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*(?: [A-Z0-9][A-Z0-9-]*)*")
+
+
+def _labelled_identity(line: str, people: People) -> bool:
+    """Identity read by the shared label families ("Health plan member ID:", "Born:")."""
+    found = [v for v in labelled_values(line) if v.field in _IDENTITY_FIELDS]
+    for v in found:
+        value = v.value.strip()
+        if v.field == "member_id" and (m := _ID_VALUE.match(value)) and re.search(r"\d", m[0]):
+            people.patient.member_id = people.patient.member_id or m.group()
+        elif v.field == "date_of_birth":
+            dates = find_dates(value)
+            if dates and dates[0].start <= 2 and not dates[0].month_only:
+                people.patient.date_of_birth = people.patient.date_of_birth or dates[0].first
+    return bool(found) and bool(re.match(r"(?i)^\s*(?:[\w' ]{0,30}):", line))
+
+
 def identity_line(line: str, people: People) -> bool:
     """Read 'Patient: / DOB: / Member ID:' lines; True when the line is identity, not a fact."""
+    labelled = _labelled_identity(line, people)
     if not _ID_LINE_RE.match(line):
-        return False
+        return labelled or bool(re.match(r"(?i)^\s*demographics\s*:", line))
     name = _PATIENT_NAME_RE.search(line)
     tokens = name.group("name").split() if name else []
     while tokens and tokens[-1].strip(".,:").upper() in _STOP_TOKENS:

@@ -61,6 +61,8 @@ def _line_events(source: str, start: int, end: int, people: People) -> list[obje
         return [_BREAK]
     if provider_line(line, people) or people.block_left and block_line(line, people):
         return [_BREAK]
+    if not people.candidates and block_line(line, people):  # the letterhead and its phones
+        return [_BREAK]
     if identity_line(line, people):
         return [_BREAK]
     header = note_header(source, start, end)

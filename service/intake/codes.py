@@ -147,22 +147,7 @@ class CodeHit:
     amount: float | None = None
 
 
-_PROC_RE = re.compile(
-    r"(?<![\w$.,/#-])(?P<code>\d{5}|\d{4}[FTU]|[ABCEGHJKLMPQRSTUV]\d{4})"
-    r"(?:-(?P<mods>[A-Z0-9]{2}(?:-[A-Z0-9]{2}){0,3}))?(?![\w/]|[.,]\d|-\d)"
-)
-_PROC_CONTEXT = re.compile(
-    r"\b(?:cpt|hcpcs|procedures?|proc|services?|items?|codes?|billed|units?|charges?)\b", re.I
-)
-_MONEY_OR_DATE = re.compile(r"\$\s?\d|\b\d{1,2}/\d{1,2}/\d{2,4}\b")
-# Numbers right after these words are identifiers, phone parts or addresses, not codes.
-_ID_BEFORE = re.compile(
-    r"(?:reference|ref|claim|member|account|acct|id|case|auth\w*|npi|tin|tax|zip|suite|ste|box"
-    r"|phone|fax|tel|icn|dcn|group)\W{0,3}(?:number|no|#)?\W{0,3}$",
-    re.I,
-)
 _DX_CONTEXT = re.compile(r"\b(?:icd(?:-?10)?(?:-cm)?|diagnos[ie]s|dx|diag)\b", re.I)
-_DESC_END = re.compile(r"\s{2,}|\t|\$|\s\d+\.\d\d\b|\s(?:CO|PR|OA|PI)-?\d")
 
 
 def _line_bounds(text: str, pos: int) -> tuple[int, int]:
@@ -172,46 +157,26 @@ def _line_bounds(text: str, pos: int) -> tuple[int, int]:
 
 
 def find_procedure_codes(text: str) -> list[tuple[CodeHit, tuple[int, int] | None]]:
-    """CPT/HCPCS codes with modifiers, each with the span of a description that follows it."""
+    """CPT/HCPCS codes used as codes (code_context.py), each with a following description."""
+    from service.intake.code_context import find_procedure_codes as found
+
     out = []
-    for m in _PROC_RE.finditer(text):
-        if not (is_cpt(m["code"]) or is_hcpcs(m["code"])) or _edi_element(text, m):
-            continue
-        ls, le = _line_bounds(text, m.start())
-        before, after = text[ls : m.start()], text[m.end() : le]
-        if re.search(r"\b[A-Z]{2},?\s+$", before) or _ID_BEFORE.search(before[-30:]):
-            continue
-        line = text[ls:le]
-        if _DX_CONTEXT.search(line) and not _PROC_CONTEXT.search(line):
-            continue
-        desc = _description(text, m.end(), after)
-        leading = not before.strip() or before.rstrip().endswith(":")
-        if not (
-            m["mods"]
-            or _PROC_CONTEXT.search(line)
-            or _MONEY_OR_DATE.search(line)
-            or (desc and leading)
-        ):
-            continue
+    for m, desc in found(text):
         mods = tuple(m["mods"].split("-")) if m["mods"] else ()
         out.append((CodeHit(m["code"], m.start("code"), m.end("code"), mods), desc))
     return out
 
 
-def _edi_element(text: str, m: re.Match[str]) -> bool:
-    """True for a number inside pasted X12 segments, unless it is an SVC "HC:" procedure."""
-    star = text[m.start() - 1 : m.start()] == "*" or text[m.end() : m.end() + 1] == "*"
-    return star and text[max(0, m.start() - 3) : m.start()] not in ("HC:", "HC>")
+_OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1"})
 
 
-def _description(text: str, pos: int, after: str) -> tuple[int, int] | None:
-    lead = len(after) - len(after.lstrip(" \t-:"))
-    rest = after[lead:]
-    cut = _DESC_END.search(rest)
-    piece = rest[: cut.start() if cut else len(rest)].rstrip(" .,;")
-    if len(piece) < 3 or not piece[0].isalpha() or PLACEHOLDER_RE.search(piece):
-        return None
-    return pos + lead, pos + lead + len(piece)
+def repair_icd10(code: str) -> str | None:
+    """An OCR-damaged ICD-10-CM code put right ('K8O.20' -> 'K80.20') when that makes it valid."""
+    norm = normalize_icd10(code)
+    if is_valid_icd10(norm):
+        return norm
+    fixed = norm[0] + norm[1:3].translate(_OCR_DIGITS) + norm[3:]
+    return fixed if fixed != norm and is_valid_icd10(fixed) else None
 
 
 _ICD_RE = re.compile(
@@ -240,8 +205,13 @@ _CARC_GROUP_RE = re.compile(
 )
 _CARC_WORD_RE = re.compile(
     r"\b(?:CARC|claim\s+adjustment\s+reason\s+code|adjustment\s+reason(?:\s+code)?|reason\s+code"
-    r"|adj(?:ustment)?\s+code)s?\s*[#:-]?\s*(?P<code>\d{1,3}|[A-DPWY]\d{1,2})\b",
+    r"|adj(?:ustment)?\s+code|denial\s+code)s?[ \t]*[#:-]?[ \t]*"
+    r"(?P<code>\d{1,3}|[A-DPWY]\d{1,2})\b",
     re.I,
+)
+# "Why we denied the claim (code 242)": a bare code number in the sentence giving the reason.
+_CARC_REASON_RE = re.compile(
+    r"\b(?:denied|denial|reason)\b[^.\n]{0,40}?\(?\bcode[ \t]+(?P<code>\d{1,3})\b\)?", re.I
 )
 _CAS_RE = re.compile(rf"\bCAS\*(?P<group>{_GROUPS})\*(?P<rest>[^~\n]*)")
 
@@ -253,8 +223,11 @@ def find_carcs(text: str) -> list[CodeHit]:
         for m in _CARC_GROUP_RE.finditer(text)
     ]
     hits += [
-        CodeHit(m["code"], m.start("code"), m.end("code")) for m in _CARC_WORD_RE.finditer(text)
+        CodeHit(m["code"], m.start("code"), m.end("code"))
+        for pattern in (_CARC_WORD_RE, _CARC_REASON_RE)
+        for m in pattern.finditer(text)
     ]
+    hits += _carc_column(text)
     for m in _CAS_RE.finditer(text):
         pos = m.start("rest")
         parts = m["rest"].split("*")
@@ -265,6 +238,28 @@ def find_carcs(text: str) -> list[CodeHit]:
                 amount = _to_float(parts[i + 1]) if i + 1 < len(parts) else None
                 hits.append(CodeHit(code, start, start + len(code), (m["group"],), amount))
     return sorted(hits, key=lambda h: h.start)
+
+
+# A table column headed "CARC" or "Reason code": each row's cell under it is a CARC.
+_CARC_HEAD = re.compile(
+    r"(?im)^(?=.*\S {2,}).*?(?<![\w-])(?P<h>CARC|reason\s+codes?|denial\s+codes?)\s*$"
+)
+
+
+def _carc_column(text: str) -> list[CodeHit]:
+    out = []
+    for head in _CARC_HEAD.finditer(text):
+        col = head.start("h") - head.start()
+        pos = head.end() + 1
+        for line in text[pos:].split("\n"):
+            if not line.strip():
+                break
+            cell = re.match(r"\s*(\d{1,3})\b", line[col - 2 : col + 6]) if len(line) > col else None
+            if cell and is_carc_shape(cell.group(1)):
+                start = pos + col - 2 + cell.start(1)
+                out.append(CodeHit(cell.group(1), start, start + len(cell.group(1))))
+            pos += len(line) + 1
+    return out
 
 
 def _to_float(raw: str) -> float | None:

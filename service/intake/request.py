@@ -18,7 +18,7 @@ from service.errors import BadInput, SchemaError
 from service.intake.chart import parse_chart
 from service.intake.denial_json import parse_denial_json
 from service.intake.denial_text import parse_denial_text
-from service.intake.payers import identify_payer
+from service.intake.payers import resolve_payer
 from service.intake.text import read_text
 from service.llm.adapter import LLM
 from service.models import AppealCase, Chart, Denial
@@ -72,7 +72,7 @@ def read_case(
         extracted = extract_with_model(denial, chart, llm=llm, redact=redact)
         denial, chart = extracted.denial, extracted.chart
         notes, usage = extracted.notes, extracted.usage
-    payer_id = identify_payer(denial.payer)[1] if denial.payer else None
+    payer_id = resolve_payer(denial.payer)[1] if denial.payer else None
     return AppealCase(denial=denial, chart=chart, payer_id=payer_id, notes=notes, usage=usage)
 
 
@@ -83,12 +83,14 @@ CORRECTABLE = (
     "plan_type",
     "plan_name",
     "reviewer",
+    "employer_group",
     "patient_name",
     "member_id",
     "date_of_birth",
     "claim_number",
     "reference_number",
     "dates_of_service",
+    "rendering_provider",
     "denial_date",
     "guideline",
 )

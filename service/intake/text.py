@@ -239,3 +239,36 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         if trail > lead:
             out.append((start + a + lead, start + a + trail))
     return out
+
+
+_PARA_BREAK = re.compile(r"\n[ \t]*\n")
+_HEADING_LINE = re.compile(r"^[^a-z\n]{3,80}$")
+
+
+def prose_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans that follow wrapped lines across line ends, whatever the wrap width.
+
+    Paragraphs end at blank lines and at capitalised heading lines; sentences end at a full
+    stop before a capital. Unlike `segments`, a short line does not end a sentence, so a
+    letter wrapped at 40 columns reads the same as one wrapped at 90.
+    """
+    out: list[tuple[int, int]] = []
+    pos = 0
+    # in a letter printed in capitals every line looks like a heading: none is one
+    shouting = sum(c.islower() for c in text) < 0.05 * sum(c.isalpha() for c in text)
+    for part in _PARA_BREAK.split(text):
+        start = text.index(part, pos) if part else pos
+        pos = start + len(part)
+        block_start = start
+        offset = start
+        for line in part.split("\n"):
+            if (
+                not shouting
+                and _HEADING_LINE.match(line.strip())
+                and any(c.isalpha() for c in line)
+            ):
+                out.extend(_sentences(text, block_start, offset))
+                block_start = offset + len(line) + 1
+            offset += len(line) + 1
+        out.extend(_sentences(text, block_start, start + len(part)))
+    return [(a, b) for a, b in out if b > a]

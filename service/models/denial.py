@@ -75,18 +75,22 @@ class Denial(_Model):
     plan_type: PlanType = PlanType.UNKNOWN
     plan_name: str | None = None
     reviewer: str | None = None  # utilization-review vendor acting for the plan
+    employer_group: str | None = None  # the employer whose group plan this is (not the payer)
     patient_name: str | None = None
     member_id: str | None = None
     date_of_birth: dt.date | None = None
     claim_number: str | None = None
     reference_number: str | None = None
     dates_of_service: list[dt.date] = Field(default_factory=list)
+    rendering_provider: str | None = None  # who performed (or will perform) the service
+    network: str | None = None  # "in" | "out" when the notice says where the provider stands
     service_lines: list[ServiceLine] = Field(default_factory=list)
     diagnosis_codes: list[DiagnosisCode] = Field(default_factory=list)
     adjustments: list[Adjustment] = Field(default_factory=list)
     remark_codes: list[str] = Field(default_factory=list)
     denial_reason: str | None = None
     stated_criteria: list[StatedCriterion] = Field(default_factory=list)
+    criteria_logic: str | None = None  # "all" | "any": how the stated criteria combine
     guideline: str | None = None
     denial_date: dt.date | None = None
     appeal_instructions: AppealInstructions = Field(default_factory=AppealInstructions)

@@ -18,8 +18,8 @@ import yaml
 
 from service.errors import BadInput
 from service.models import PolicyPassage
+from service.policies.headings import heading_kind
 
-ITEM_SECTIONS = {"coverage-criteria", "exclusions"}
 MAX_SECTION_CHARS = 1200
 NCD_PAYER = "medicare-ncd"
 NCD_PLAN_TYPES = ["medicare_ab", "medicare_advantage"]
@@ -31,7 +31,9 @@ class Chunk(NamedTuple):
     text: str
 
 
-REQUIRED_KEYS = ("policy_id", "payer_id", "title", "effective_date", "version")
+# Keys every policy needs; an effective date is optional (an undated policy is always in force).
+REQUIRED_KEYS = ("policy_id", "payer_id", "title", "version")
+CORPUS_KEYS = (*REQUIRED_KEYS, "effective_date")  # the shipped corpus dates every policy
 SKIPPED_NAMES = {"readme.md"}
 
 
@@ -52,6 +54,13 @@ def load_policy(path: Path) -> list[PolicyPassage]:
     """The passages of one policy document."""
     path = Path(path)
     meta, body = _split_front_matter(path)
+    missing = [key for key in CORPUS_KEYS if meta.get(key) in (None, "")]
+    if missing:
+        raise BadInput(
+            f"Policy document {path.name} lacks front matter key(s): {', '.join(missing)}.",
+            path=str(path),
+            field=missing[0],
+        )
     return document_passages(meta, body, path)
 
 
@@ -196,7 +205,8 @@ def _check_unique(passages: list[PolicyPassage], where: str) -> None:
 
 # --- Markdown chunking -------------------------------------------------------------------------
 
-ITEM_RE = re.compile(r"^(\d+)[.)]\s+\S")
+# A top-level item: a number, a capital or roman numeral, or a bullet, at the line's start.
+ITEM_RE = re.compile(r"^\(?(\d+|[A-Z]|[IVX]{1,5}|[a-z])[.)]\s+\S|^([-*•])\s+\S")
 
 
 def chunk_body(body: str) -> list[Chunk]:
@@ -204,7 +214,7 @@ def chunk_body(body: str) -> list[Chunk]:
     chunks: list[Chunk] = []
     for heading, lines in _sections(body, "## ", "Overview"):
         slug = slugify(heading)
-        if slug in ITEM_SECTIONS and any(ITEM_RE.match(line) for line in lines):
+        if heading_kind(heading) and any(ITEM_RE.match(line) for line in lines):
             chunks.extend(_item_section(heading, slug, lines))
         else:
             chunks.extend(_plain_chunks(heading, slug, lines))
@@ -255,10 +265,14 @@ def _split_items(lines: list[str]) -> tuple[list[str], list[tuple[str, str]], li
     items: list[tuple[str, list[str]]] = []
     rest: list[str] = []
     in_item = False
-    for line in lines:
+    # Bullets before the first numbered item are the lead-in's asides, not criteria.
+    first_ordinal = next((i for i, x in enumerate(lines) if (m := ITEM_RE.match(x)) and m[1]), 0)
+    for index, line in enumerate(lines):
         match = ITEM_RE.match(line)
+        if match and index < first_ordinal:
+            match = None
         if match:
-            items.append((match.group(1), [line]))
+            items.append((match.group(1) or str(len(items) + 1), [line]))
             in_item = True
         elif not items:
             intro.append(line)

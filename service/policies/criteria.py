@@ -11,8 +11,11 @@ import re
 from collections.abc import Sequence
 
 from service.models import PolicyPassage
+from service.policies.corpus import slugify
+from service.policies.headings import heading_kind
 
-_CRITERION_START = re.compile(r"^\s*\d+\.\s+", re.M)
+# The marker that starts a top-level criterion ("1.", "IV.", "a)", "- ") at a line's start.
+_CRITERION_START = re.compile(r"^\(?(?:\d+|[A-Z]|[IVX]{1,5}|[a-z])[.)]\s+|^[-*•]\s+", re.M)
 
 
 def criterion_text(passage: PolicyPassage) -> str:
@@ -22,8 +25,11 @@ def criterion_text(passage: PolicyPassage) -> str:
 
 
 def is_criterion_passage(passage: PolicyPassage) -> bool:
-    """True for a numbered item of a policy's coverage criteria."""
-    return passage.section.lower().startswith("coverage criteria") and ">" in passage.section
+    """True for an item of a policy's criteria, under any heading payers put criteria under."""
+    if ">" not in passage.section:
+        return False
+    head, _, rest = passage.section.partition(">")
+    return heading_kind(head) == "criteria" and not rest.strip().startswith("part ")
 
 
 # Lead-ins that make some criteria alternatives: "criterion 1, 2 or 3", "criterion 1 OR
@@ -87,11 +93,13 @@ def prerequisites(passages: Sequence[PolicyPassage]) -> list[PolicyPassage]:
     found = [m.group("cond") for m in _PREREQ_WHEN.finditer(text)]
     found += [m.group(0) for m in _PREREQ_MUST.finditer(text)]
     base = first.id.split("#", 1)[0]
+    head = first.section.split(">", 1)[0].strip()
+    slug = slugify(head)
     return [
         first.model_copy(
             update={
-                "id": f"{base}#coverage-criteria-{PREREQUISITE}" + (f"-{i}" if i else ""),
-                "section": f"Coverage criteria > {PREREQUISITE}" + (f" {i + 1}" if i else ""),
+                "id": f"{base}#{slug}-{PREREQUISITE}" + (f"-{i}" if i else ""),
+                "section": f"{head} > {PREREQUISITE}" + (f" {i + 1}" if i else ""),
                 "text": cond.strip()[0].upper() + cond.strip()[1:].rstrip(".") + ".",
             }
         )

@@ -20,11 +20,7 @@ import yaml
 from service.errors import BadInput, EmptyInput, InputTooLarge, NotText
 from service.intake.pdf_text import read_pdf
 from service.models import PolicyPassage
-from service.policies.corpus import (
-    REQUIRED_KEYS,
-    content_hash,
-    document_passages,
-)
+from service.policies.corpus import REQUIRED_KEYS, content_hash
 
 if TYPE_CHECKING:
     from service.policies.chroma_index import PolicyIndex
@@ -35,28 +31,27 @@ FIELD = "file"
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 PDF_SUFFIXES = (".pdf",)
-SUPPORTED_SUFFIXES = MARKDOWN_SUFFIXES + HTML_SUFFIXES + PDF_SUFFIXES
+TEXT_SUFFIXES = (".txt", ".text")
+SUPPORTED_SUFFIXES = MARKDOWN_SUFFIXES + HTML_SUFFIXES + PDF_SUFFIXES + TEXT_SUFFIXES
 # Magic bytes of formats people save policies in that we cannot read: zip (docx), OLE (doc,
 # xls), images and archives.
 BINARY_MAGIC = (
     b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"\x1f\x8b"
 )  # fmt: skip
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")  # "#" and "@v" would break passage ids
-META_KEYS = (*REQUIRED_KEYS, "superseded_date", "plan_types", "codes", "cpt", "hcpcs", "icd10")
+META_KEYS = (
+    *REQUIRED_KEYS, "effective_date", "superseded_date", "revision_date", "plan_types", "codes",
+    "cpt", "hcpcs", "icd10", "payer",
+)  # fmt: skip
 
 
 def load_document(
     data: bytes, filename: str, *, defaults: dict | None = None
 ) -> list[PolicyPassage]:
     """The passages of one uploaded policy document; BadInput/NotText when it cannot be used."""
-    name = Path(filename or "document").name
-    kind = document_kind(data, name)
-    if kind == "pdf":
-        meta, body = pdf_body(data, name, title=str((defaults or {}).get("title") or ""))
-    else:
-        text = _decode(data, name)
-        meta, body = split_markdown(text, name) if kind == "markdown" else html_body(text)
-    return document_passages(_merged(meta, defaults, name), body, Path(name))
+    from service.policies.reader import read_document
+
+    return read_document(data, filename, defaults=defaults).passages
 
 
 def document_kind(data: bytes, name: str) -> str:
@@ -87,17 +82,13 @@ def document_kind(data: bytes, name: str) -> str:
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if start.startswith((b"<!doctype html", b"<html")):
         return "html"
-    if start.startswith(b"---"):
+    if start.startswith(b"---") or re.search(rb"(?m)^#{1,3} \S", head):
         return "markdown"
-    raise BadInput(
-        f"Policy document {name} is of an unknown type: upload Markdown (.md), HTML (.html) "
-        "or PDF (.pdf).",
-        field=FIELD,
-        file=name,
-    )
+    return "text"  # a policy copied as plain text: its headings are read from its lines
 
 
-def _decode(data: bytes, name: str) -> str:
+def decode(data: bytes, name: str) -> str:
+    """A text document's bytes as text (UTF-8, else Windows-1252)."""
     for encoding in ("utf-8-sig", "cp1252"):  # cp1252: Word's "Save as web page"
         try:
             return data.decode(encoding).replace("\r\n", "\n").replace("\r", "\n")
@@ -127,10 +118,10 @@ def split_markdown(text: str, name: str) -> tuple[dict, str]:
     return meta, text[match.end() :]
 
 
-def _merged(meta: dict, defaults: dict | None, name: str) -> dict:
-    """The document's metadata with the caller's defaults filling what it lacks."""
-    merged = {key: value for key, value in (defaults or {}).items() if value not in (None, "")}
-    merged.update({key: value for key, value in meta.items() if value not in (None, "")})
+def merged_meta(merged: dict, name: str) -> dict:
+    """Checked metadata: the keys every policy needs, safe ids, codes by system."""
+    merged = {key: value for key, value in merged.items() if value not in (None, "")}
+    merged.pop("payer", None)  # a payer's name: the reader turned it into payer_id
     missing = [key for key in REQUIRED_KEYS if merged.get(key) in (None, "")]
     if missing:
         raise BadInput(
@@ -382,16 +373,22 @@ def add_documents(
     docs: Sequence[tuple[str, bytes]],
     *,
     defaults: dict | None = None,
+    payer_file: Path | None = None,
 ) -> dict:
     """Check every (filename, bytes) document, then store them all; a JSON-ready report.
 
     Nothing is written unless every document loads, so one bad file leaves the index as it was.
+    With `payer_file`, each payer named by name is remembered in the practice's directory, so
+    its denials are recognised by that name too.
     """
+    from service.intake.payers import remember
+    from service.policies.reader import read_document
     from service.policies.retrieve import document_id, ingest, policy_versions
 
     if not docs:
         raise EmptyInput("No policy documents were given.", field=FIELD)
-    loaded = [(name, load_document(data, name, defaults=defaults)) for name, data in docs]
+    read = [(name, read_document(data, name, defaults=defaults)) for name, data in docs]
+    loaded = [(name, doc.passages) for name, doc in read]
     _check_batch(loaded)
     hashes = index.hashes()
     rows = []
@@ -402,6 +399,10 @@ def add_documents(
         removed = sum(document_id(pid) == doc and pid not in ids for pid in hashes)
         rows.append(_row(name, passages, written, removed))
     ingest(index, [p for _, passages in loaded for p in passages])
+    if payer_file is not None:
+        for _, policy in read:
+            if policy.payer:
+                remember(policy.payer, policy.payer_id, payer_file)
     versions = policy_versions(index.all_passages())
     for row in rows:
         _add_versions(row, versions)

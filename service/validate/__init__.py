@@ -79,10 +79,13 @@ class Grounds:
     texts: list[str] = field(default_factory=list)
     dates: set[dt.date] = field(default_factory=set)
     passages: dict[str, PolicyPassage] = field(default_factory=dict)
+    # codes the inputs use as codes; None: every code-shaped token of the texts (old callers)
+    known_codes: set[str] | None = None
 
     def __post_init__(self) -> None:
         self.joined = "\n".join(normalize(t) for t in self.texts)
-        self.codes = set(CODE.findall(self.joined))
+        found = set(CODE.findall(self.joined))
+        self.codes = found if self.known_codes is None else set(self.known_codes)
         self.policy_ids = set(_POLICY_ID.findall(self.joined))
         self.amounts = {_money(a) for a in _AMOUNT.findall(self.joined)}
         self.dates |= {d for d in map(parse_date, _DATE.findall(self.joined)) if d}
@@ -123,7 +126,42 @@ def build_grounds(
     dates |= {d for d in (denial.denial_date, denial.date_of_birth, triage.deadline) if d}
     for f in chart.facts:
         dates |= {d for d in (f.date, f.end_date) if d}
-    return Grounds(texts=[t for t in texts if t], dates=dates, passages={p.id: p for p in passages})
+    return Grounds(
+        texts=[t for t in texts if t],
+        dates=dates,
+        passages={p.id: p for p in passages},
+        known_codes=input_codes(denial, chart, passages),
+    )
+
+
+def letter_codes(text: str) -> list[str]:
+    """Code-shaped tokens of a letter's text, less those an address or id holds (a ZIP)."""
+    from service.intake.code_context import never_code
+
+    return [m.group() for m in CODE.finditer(text) if not never_code(text, m.start(), m.end())]
+
+
+_DOTTED_ICD = re.compile(r"(?<![\w.-])[A-Z]\d{2}\.[0-9A-Z]{1,4}(?![\w])")
+
+
+def input_codes(denial: Denial, chart: Chart, passages: Sequence[PolicyPassage]) -> set[str]:
+    """Codes the inputs use as codes: read in a code context, never any number of that shape.
+
+    A ZIP code, street number or claim number in the denial has a code's shape; a letter that
+    prints it as a CPT code has invented a code, even though the digits occur in the input.
+    """
+    from service.intake.codes import find_procedure_codes
+
+    found = {c for c in denial.service_codes if c}
+    found |= {d.code for d in denial.diagnosis_codes}
+    for f in chart.facts:
+        found |= set(f.codes)
+    for text in (denial.source_text, chart.source_text):
+        found |= {hit.code for hit, _ in find_procedure_codes(text)}
+        found |= set(_DOTTED_ICD.findall(text))
+    for p in passages:  # the policy's own text: its codes are the policy's, as cited
+        found |= set(p.codes) | set(CODE.findall(p.text))
+    return found
 
 
 def _fields(letter: LetterDraft) -> Iterator[tuple[str, str]]:
@@ -208,7 +246,7 @@ def _scan(letter: LetterDraft, grounds: Grounds) -> list[Problem]:
                     message=f"Unfilled placeholder {token} left in the letter.",
                 )
             )
-        for code in CODE.findall(free):
+        for code in letter_codes(free):
             if code not in grounds.codes:
                 problems.append(
                     Problem(

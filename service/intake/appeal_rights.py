@@ -1,0 +1,182 @@
+"""How to appeal, as the notice states it: the filing deadline, the appeals address and fax,
+and whether the provider was in the plan's network.
+
+A notice states several windows: the time to file an appeal, the time the plan takes to decide,
+a peer-to-peer window, a window to keep services during the appeal, a fair-hearing window.
+Only the first is the filing deadline; the others are told apart by the words around the
+number, kept as data (data/notice_phrases.yaml).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from service.models import AppealInstructions, Span
+
+_DATA = Path(__file__).with_name("data") / "notice_phrases.yaml"
+_DAYS = re.compile(
+    r"\b(?:within|no\s+later\s+than|in)\s+(?P<n>\d{1,3})\s+(?:calendar\s+|business\s+)?days\b"
+    r"|\b(?:you\s+have|allows?\s+you)\s+(?P<m>\d{1,3})\s+(?:calendar\s+)?days\b",
+    re.I,
+)
+_PHONE = r"(?<!\d)(?:1[\s.-]*)?\(?\d{3}\)?[\s.-]*\d{3}[\s.-]*\d{4}(?!\d)"
+_FAX = re.compile(r"\bfax\b[^\d\n]{0,30}?(?P<v>" + _PHONE + ")", re.I)
+_CITY_LINE = re.compile(r"^[A-Za-z .'-]+,?\s+[A-Z]{2}\s+\d{5}(?:-\d{4})?$")
+_ADDRESS_PART = re.compile(
+    r"^(?:P\s*[O0]\.?\s*Box\b|\d+\s+\w|Attn\b|Suite\b|[A-Z][\w&'.,-]*(?:\s+[\w&'.,:-]+){0,8})"
+)
+_MAX_ADDRESS_LINES = 5
+
+
+@cache
+def _phrases() -> dict[str, re.Pattern[str]]:
+    raw = yaml.safe_load(_DATA.read_text(encoding="utf-8"))
+    return {
+        key: re.compile(r"\b(?:" + "|".join(words) + r")", re.I)
+        for key, words in raw.items()
+        if isinstance(words, list)
+    }
+
+
+def notice(key: str) -> re.Pattern[str]:
+    """A compiled family of notice phrases (data/notice_phrases.yaml)."""
+    return _phrases()[key]
+
+
+def filing_deadline(text: str, segs: list[tuple[int, int]]) -> tuple[int, int, int] | None:
+    """(days, start, end) of the notice's own time to file an appeal, or None."""
+    for a, b in segs:
+        s = text[a:b]
+        m = _DAYS.search(s)
+        if not m or not notice("filing").search(s) or notice("not_filing").search(s):
+            continue
+        group = "n" if m["n"] else "m"
+        return int(m[group]), a + m.start(group), a + m.end(group)
+    return None
+
+
+def _blocks(text: str) -> list[tuple[int, int, list[tuple[int, int]]]]:
+    """Postal address blocks: up to five short lines ending in a 'City, ST 12345' line."""
+    lines: list[tuple[int, int]] = []
+    pos = 0
+    for line in text.split("\n"):
+        lines.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    out = []
+    for i, (a, b) in enumerate(lines):
+        if not _CITY_LINE.match(text[a:b].strip()):
+            continue
+        parts = [(a, b)]
+        for j in range(i - 1, max(i - _MAX_ADDRESS_LINES, -1), -1):
+            s = text[lines[j][0] : lines[j][1]].strip()
+            if not s or s.endswith((":", ".")) or len(s) > 60 or not _ADDRESS_PART.match(s):
+                break
+            if re.search(r"\bto\s*:?\s*$|\bwrite\s+to\b", s, re.I):
+                break
+            parts.insert(0, lines[j])
+        out.append((parts[0][0], b, parts))
+    return out
+
+
+def _trimmed(text: str, a: int, b: int) -> tuple[int, int]:
+    seg = text[a:b]
+    return a + len(seg) - len(seg.lstrip()), a + len(seg.rstrip())
+
+
+def appeal_address(text: str) -> tuple[str, Span, int] | None:
+    """(one-line address, span, end) of the block the notice says to send an appeal to."""
+    for start, end, parts in _blocks(text):
+        lead = " ".join(text[max(0, start - 200) : start].split())  # wrapped at any width
+        if len(parts) < 2 or not notice("send_to").search(lead):
+            continue
+        if notice("not_appeal_address").search(lead[-150:]):
+            continue
+        pieces = [text[x:y].strip(" ,") for x, y in (_trimmed(text, *p) for p in parts)]
+        a, _ = _trimmed(text, *parts[0])
+        return ", ".join(pieces), Span(start=a, end=end), end
+    return None
+
+
+def appeal_fax(text: str, after: int | None) -> tuple[str, Span] | None:
+    """The fax number given with the appeals address, else one in an appeal sentence."""
+    if after is not None:
+        m = _FAX.search(text, after, after + 200)
+        if m:
+            return m["v"], Span(start=m.start("v"), end=m.end("v"))
+    for m in _FAX.finditer(text):
+        around = " ".join(text[max(0, m.start() - 200) : m.end() + 40].split())
+        if notice("filing").search(around) or notice("send_to").search(around):
+            return m["v"], Span(start=m.start("v"), end=m.end("v"))
+    return None
+
+
+_PHONE_RE = re.compile(_PHONE)
+
+
+def _appeal_phone(text: str, segs: list[tuple[int, int]]) -> tuple[str, Span] | None:
+    """A phone number given in a sentence about appealing (not a fax or TTY number)."""
+    for a, b in segs:
+        s = text[a:b]
+        if not notice("filing").search(s):
+            continue
+        for m in _PHONE_RE.finditer(s):
+            if not re.search(r"(?i)\b(?:fax|tty|tdd)\b\W*$", s[max(0, m.start() - 20) : m.start()]):
+                return m.group(), Span(start=a + m.start(), end=a + m.end())
+    return None
+
+
+def format_phone(raw: str) -> str:
+    """A phone or fax number as 1-800-555-0100 or 800-555-0100."""
+    digits = re.sub(r"\D", "", raw)
+    if len(digits) == 11:
+        return f"{digits[0]}-{digits[1:4]}-{digits[4:7]}-{digits[7:]}"
+    return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
+
+
+def network_status(text: str) -> str | None:
+    """'in' or 'out' when the notice says where the provider stands with the network."""
+    outs = [m.span() for m in notice("out_of_network").finditer(text)]
+    # "not in the network" also holds "in the network": only mentions outside an "out" count
+    ins = [
+        m
+        for m in notice("in_network").finditer(text)
+        if not any(a <= m.start() < b for a, b in outs)
+    ]
+    outside, inside = len(outs), len(ins)
+    if outside > inside:
+        return "out"
+    if inside > outside:
+        return "in"
+    return None
+
+
+def read_appeal_rights(
+    text: str, segs: list[tuple[int, int]], sources: dict[str, Span]
+) -> AppealInstructions:
+    """The deadline, address and fax of the appeal, with their spans recorded in `sources`."""
+    out = AppealInstructions()
+    deadline = filing_deadline(text, segs)
+    if deadline:
+        out.deadline_days = deadline[0]
+        sources["appeal_instructions.deadline_days"] = Span(start=deadline[1], end=deadline[2])
+        seg = next((s for s in segs if s[0] <= deadline[1] < s[1]), None)
+        if seg:
+            out.deadline_text = " ".join(text[seg[0] : seg[1]].split())
+            sources["appeal_instructions.deadline_text"] = Span(start=seg[0], end=seg[1])
+    phone = _appeal_phone(text, segs)
+    if phone:
+        out.phone = format_phone(phone[0])
+        sources["appeal_instructions.phone"] = phone[1]
+    address = appeal_address(text)
+    if address:
+        out.address = address[0]
+        sources["appeal_instructions.address"] = address[1]
+    fax = appeal_fax(text, address[1].start if address else None)
+    if fax:
+        out.fax = format_phone(fax[0])
+        sources["appeal_instructions.fax"] = fax[1]
+    return out

@@ -1,0 +1,280 @@
+"""The criteria a denial says were applied, read from the enumeration that states them.
+
+Letters state criteria as lists in every form: bullets (•, -, *, o), numbers and letters on
+their own lines ("1.", "a.", "(1)", "i."), markers inline in one sentence ("1) ... 2) ..."),
+semicolon lists ("...; ...; and ..."), "either ... or ..." and parallel definitions ("X is
+investigational when A. X is also investigational when B."). The first such enumeration
+outside the appeal-rights boilerplate gives the criteria and whether all or any must hold.
+A letter with no enumeration falls back to its criterion-like sentences (criteria_prose.py).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from service.intake.appeal_rights import notice
+
+_MARK = r"(?:[•*·▪◦o\-–]|\(?\d{1,2}[.)]|\(?[a-z][.)]|\(?[ivx]{1,4}[.)])"
+_LINE_ITEM = re.compile(rf"^(?P<ind>[ \t]*)(?P<m>{_MARK})[ \t]+(?=\S)")
+_INLINE = re.compile(r"(?:(?<=\s)|^)(?P<m>\((?:\d{1,2}|[a-z]|[ivx]{1,4})\)|(?:\d{1,2}|[a-z])\))\s+")
+_JOINER = re.compile(r"(?:[;,]\s*(?:and|or)|\s+(?:and|or)|[;,:])\s*$", re.I)
+_HEADING = re.compile(r"^[^a-z]{3,80}$")
+_BOILER_HEADING = re.compile(
+    r"APPEAL|RIGHTS|HOW\s+TO|QUESTION|HELP|WHAT\s+IF|WHO\s+MAY|GRIEVANCE|HEARING|LANGUAGE"
+    r"|DISCRIMINAT|WHAT\s+HAPPENS|NOTES?\s+FOR|CODES?\s+MEAN",
+    re.I,
+)
+_ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"]
+_CUE = re.compile(
+    r"\b(?:following|these|criteria|when|if|unless|requires?|show|documents?|only|applies"
+    r"|at\s+least|must|covered|need)\b",
+    re.I,
+)
+
+
+@dataclass
+class Enumeration:
+    """Criteria spans (in order) and how they combine."""
+
+    items: list[tuple[int, int]] = field(default_factory=list)
+    logic: str | None = None
+    start: int = 0
+
+
+def _ordinal(marker: str) -> tuple[str, int] | None:
+    """('digit'|'alpha'|'roman', position) of a list marker; None for bullets."""
+    core = marker.strip("().")
+    if core.isdigit():
+        return "digit", int(core)
+    if core in _ROMAN and core not in ("v", "x"):
+        return "roman", _ROMAN.index(core) + 1
+    if len(core) == 1 and core.isalpha() and core != "o":
+        return "alpha", ord(core.lower()) - ord("a") + 1
+    return None
+
+
+def _trim_item(text: str, a: int, b: int) -> tuple[int, int]:
+    seg = text[a:b]
+    seg = seg.rstrip()
+    while (cut := _JOINER.sub("", seg).rstrip()) != seg:
+        seg = cut
+    lead = len(seg) - len(seg.lstrip())
+    return a + lead, a + len(seg)
+
+
+def _logic(intro: str, items: list[str]) -> str | None:
+    """'all' or 'any' from the lead-in's words, else from the joiner before the last item."""
+    if len(items) < 2:
+        return None
+    if notice("any_of").search(intro):
+        return "any"
+    if notice("all_of").search(intro):
+        return "all"
+    joint = items[-2].strip()[-6:] + " " + items[-1].strip()[:4]
+    return "any" if re.search(r"\bor\b", joint, re.I) else "all"
+
+
+def _boiler(text: str) -> bool:
+    return bool(notice("boilerplate").search(text))
+
+
+def _heading_above(text: str, pos: int) -> str:
+    for line in reversed(text[:pos].split("\n")[-30:]):
+        s = line.strip()
+        if s and _HEADING.match(s) and any(c.isalpha() for c in s):
+            return s
+    return ""
+
+
+def _intro_before(text: str, pos: int) -> str:
+    before = text[max(0, pos - 300) : pos]
+    cut = max(before.rfind(". "), before.rfind("\n\n"), before.rfind(".\n"))
+    return " ".join(before[cut + 1 :].split())
+
+
+def _acceptable(text: str, start: int, intro: str, items: list[str]) -> bool:
+    if len(items) < 2 or _BOILER_HEADING.search(_heading_above(text, start)):
+        return False
+    if _boiler(intro) or any(_boiler(i) for i in items):
+        return False
+    return bool(_CUE.search(intro))
+
+
+def line_lists(text: str) -> list[Enumeration]:
+    """Lists whose items start lines with a bullet, number or letter; wrapped lines join."""
+    lines, pos = [], 0
+    for line in text.split("\n"):
+        lines.append((pos, line))
+        pos += len(line) + 1
+    out, i = [], 0
+    while i < len(lines):
+        m = _LINE_ITEM.match(lines[i][1])
+        if not m:
+            i += 1
+            continue
+        indent = len(m["ind"])
+        spans, j = [], i
+        while j < len(lines):
+            mm = _LINE_ITEM.match(lines[j][1])
+            if not mm or len(mm["ind"]) != indent:
+                break
+            a = lines[j][0] + mm.end()
+            b = lines[j][0] + len(lines[j][1])
+            j += 1
+            while j < len(lines) and lines[j][1].strip():
+                nxt = lines[j][1]
+                deeper = len(nxt) - len(nxt.lstrip()) > indent
+                if not deeper:  # a wrapped line hangs under the item's text
+                    break
+                b = lines[j][0] + len(nxt)
+                j += 1
+            spans.append((a, b))
+        start = lines[i][0]
+        texts = [text[a:b] for a, b in spans]
+        intro = _intro_before(text, start)
+        if _acceptable(text, start, intro, texts):
+            items = [_trim_item(text, a, b) for a, b in spans]
+            out.append(Enumeration(items, _logic(intro, texts), start))
+        i = max(j, i + 1)
+    return out
+
+
+def _sequence(markers: list[re.Match[str]]) -> list[re.Match[str]]:
+    """The longest run of markers counting 1, 2, 3 (or a, b, c; i, ii, iii) from the first."""
+    for k, first in enumerate(markers):
+        o = _ordinal(first["m"])
+        if not o or o[1] != 1:
+            continue
+        run = [first]
+        for m in markers[k + 1 :]:
+            n = _ordinal(m["m"])
+            if n and n[0] == o[0] and n[1] == len(run) + 1:
+                run.append(m)
+        if len(run) >= 2:
+            return run
+    return []
+
+
+def inline_lists(text: str, sentences: list[tuple[int, int]]) -> list[Enumeration]:
+    """'...: 1) A, 2) B, and 3) C.' and '(a) A; (b) B; or (c) C' inside running text."""
+    out = []
+    for a, b in sentences:
+        run = _sequence(list(_INLINE.finditer(text, a, b)))
+        if not run:
+            continue
+        end = b
+        spans = [
+            (m.end(), run[i + 1].start() if i + 1 < len(run) else end) for i, m in enumerate(run)
+        ]
+
+        intro = " ".join(text[a : run[0].start()].split())
+        texts = [text[x:y] for x, y in spans]
+        if _acceptable(text, a, intro, texts):
+            items = [_trim_item(text, x, y) for x, y in spans]
+            out.append(Enumeration(items, _logic(intro, texts), a))
+    return out
+
+
+def _lead_end(sentence: str, first_semi: int) -> int:
+    colon = sentence.rfind(":", 0, first_semi)
+    if colon >= 0:
+        return colon + 1
+    ends = [m.end() for m in notice("list_lead").finditer(sentence) if m.end() <= first_semi]
+    return max(ends) if ends else -1
+
+
+def semicolon_lists(text: str, sentences: list[tuple[int, int]]) -> list[Enumeration]:
+    """'covered when A; B; and C.' : a run-on list joined by semicolons."""
+    out = []
+    for a, b in sentences:
+        s = text[a:b]
+        semis = [m.start() for m in re.finditer(r";\s", s)]
+        if len(semis) < 2:
+            continue
+        lead = _lead_end(s, semis[0])
+        if lead < 0:
+            continue
+        bounds = [lead, *[x + 1 for x in semis], len(s)]
+        spans = []
+        for x, y in zip(bounds, bounds[1:], strict=False):
+            piece = s[x:y]
+            skip = len(piece) - len(re.sub(r"^\s*(?:and|or)\s+", "", piece))
+            spans.append((a + x + skip, a + y))
+        texts = [text[x:y] for x, y in spans]
+        intro = s[:lead]
+        if _boiler(s) or not _CUE.search(intro):
+            continue
+        joiner = re.search(r";\s*(or|and)\s", s[semis[-1] : semis[-1] + 8], re.I)
+        logic = _logic(intro, texts)
+        if joiner and not (notice("any_of").search(intro) or notice("all_of").search(intro)):
+            logic = "any" if joiner.group(1).lower() == "or" else "all"
+        out.append(Enumeration([_trim_item(text, x, y) for x, y in spans], logic, a))
+    return out
+
+
+_EITHER = re.compile(r"\beither\s+(?P<a>.+?),\s+or\s+(?P<b>.+?)\s*[.;]?\s*$", re.I | re.S)
+
+
+def either_or(text: str, sentences: list[tuple[int, int]]) -> list[Enumeration]:
+    """'covered only when either A, or B.'"""
+    out = []
+    for a, b in sentences:
+        m = _EITHER.search(text, a, b)
+        if m and not _boiler(text[a:b]) and _CUE.search(text[a : m.start()]):
+            items = [_trim_item(text, m.start(g), m.end(g)) for g in ("a", "b")]
+            out.append(Enumeration(items, "any", a))
+    return out
+
+
+_DEFINES = re.compile(
+    r"^(?P<subj>[\w' -]{3,60}?)\s+is\s+(?:also\s+)?(?P<pred>[\w/ -]{3,40}?)"
+    r"\s+(?:when|if)\s+(?P<c>.+)$",
+    re.S,
+)
+
+
+def parallel_definitions(text: str, sentences: list[tuple[int, int]]) -> list[Enumeration]:
+    """'A service is X when A. A service is also X when B.': two or more parallel conditions."""
+    for k in range(len(sentences) - 1):
+        run: list[tuple[int, int]] = []
+        key = None
+        for a, b in sentences[k:]:
+            found = _definition(text, a, b)
+            if not found or (key and found[0] != key):
+                break
+            key = found[0]
+            run.append(found[1])
+        if len(run) >= 2:
+            nxt = next((s for s in sentences if s[0] >= run[-1][1]), None)
+            after = text[nxt[0] : nxt[1]] if nxt else ""
+            logic = "any" if re.search(r"\b(?:either|any)\b", after, re.I) else "all"
+            return [Enumeration(run, logic, sentences[k][0])]
+    return []
+
+
+def _definition(text: str, a: int, b: int) -> tuple[tuple[str, str], tuple[int, int]] | None:
+    """((subject, predicate), condition span) of 'X is [also] P when C.'"""
+    s = text[a:b]
+    w = s.find(" when ")
+    if w < 0:
+        return None
+    cut = s.rfind(",", 0, w) + 1
+    m = _DEFINES.match(s[cut:].strip())
+    if not m:
+        return None
+    start = a + cut + (len(s[cut:]) - len(s[cut:].lstrip())) + m.start("c")
+    key = (m["subj"].split()[-1].lower(), m["pred"].strip().lower())
+    return key, _trim_item(text, start, b)
+
+
+def find_enumeration(text: str, sentences: list[tuple[int, int]]) -> Enumeration | None:
+    """The first enumeration of criteria in the letter, outside its boilerplate."""
+    found = (
+        line_lists(text)
+        + inline_lists(text, sentences)
+        + semicolon_lists(text, sentences)
+        + either_or(text, sentences)
+        + parallel_definitions(text, sentences)
+    )
+    return min(found, key=lambda e: e.start) if found else None

@@ -1,0 +1,101 @@
+"""A policy's metadata read from the document itself, as payers print it.
+
+Real policies and Medicare LCDs/NCDs carry no front matter: their number ("Policy Number:",
+"LCD ID:", an L-number in the title), title, effective and revision dates ("Original Effective
+Date: For services performed on or after ...", "Last Reviewed:") and payer (the letterhead;
+Medicare for an LCD or NCD) are in the text. Labels are data (data/policy_labels.yaml).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from service.intake.text import DATE_RE, parse_date
+
+_DATA = Path(__file__).with_name("data") / "policy_labels.yaml"
+_LCD_ID = re.compile(r"\b(?:LCD\s*(?:ID)?\s*[:#]?\s*)?(?P<id>L\d{5})\b")
+_NCD_ID = re.compile(r"\bNCD\s*(?:ID|#|number)?\s*[:#]?\s*(?P<id>\d{2,3}(?:\.\d+)*)\b", re.I)
+_MEDICARE = re.compile(
+    r"\bLocal\s+Coverage\s+Determination\b|\bNational\s+Coverage\s+Determination\b"
+    r"|\bLCD\s+L\d{5}\b|\bMedicare\s+Administrative\s+Contractor\b|\bA\s+and\s+B\s+MAC\b"
+    r"|\bDME\s+MAC\b",
+    re.I,
+)
+_VERSION = re.compile(r"\(version\s+(?P<v>[\w.]+)\)", re.I)
+_TITLE_NOISE = re.compile(r"\[[^\]]*\]|\((?:version|excerpt)[^)]*\)", re.I)
+
+
+@cache
+def _labels() -> dict[str, re.Pattern[str]]:
+    raw = yaml.safe_load(_DATA.read_text(encoding="utf-8"))
+    out = {}
+    for key, words in raw.items():
+        alts = "|".join(r"\s+".join(map(re.escape, w.split())) for w in words)
+        out[key] = re.compile(
+            rf"^[ \t>*_#-]*(?:{alts})[ \t*_]*(?:#|no\.)?[ \t*_]*:[ \t*_]*(?P<v>.+?)[ \t*_]*$",
+            re.I | re.M,
+        )
+    return out
+
+
+def _labelled(body: str, key: str) -> tuple[str, int] | None:
+    m = _labels()[key].search(body)
+    return (m["v"].strip(), m.start("v")) if m else None
+
+
+def _date(body: str, key: str) -> dt.date | None:
+    found = _labelled(body, key)
+    if not found:
+        return None
+    m = DATE_RE.search(found[0])
+    return parse_date(m.group()) if m else None
+
+
+def _title(body: str, policy_id: str | None) -> str | None:
+    found = _labelled(body, "title")
+    if found:
+        return found[0]
+    h1 = re.search(r"^#\s+(?P<t>.+)$", body, re.M)
+    if h1:
+        title = _TITLE_NOISE.sub("", h1["t"])
+        if policy_id:
+            title = re.sub(rf"\b(?:LCD|NCD|Policy)?\s*{re.escape(policy_id)}\b", "", title)
+        title = re.sub(r"^\s*[-—–:]\s*|\s*[-—–:]\s*$", "", title.strip()).strip(" -—–:")
+        return title or None
+    return None
+
+
+def _policy_id(body: str) -> str | None:
+    found = _labelled(body, "policy_id")
+    if found:
+        token = re.match(r"[A-Za-z0-9][\w.:-]*", found[0])
+        if token:
+            return token.group().rstrip(".:")
+    for pattern in (_LCD_ID, _NCD_ID):
+        m = pattern.search(body[:3000])
+        if m:
+            return m["id"] if pattern is _LCD_ID else f"NCD-{m['id']}"
+    return None
+
+
+def read_metadata(body: str) -> dict[str, Any]:
+    """What the document says about itself: policy id, title, dates, version, Medicare or not."""
+    policy_id = _policy_id(body)
+    meta: dict[str, Any] = {
+        "policy_id": policy_id,
+        "title": _title(body, policy_id),
+        "effective_date": _date(body, "effective_date"),
+        "revision_date": _date(body, "revision_date"),
+    }
+    version = _VERSION.search(body[:500])
+    if version:
+        meta["version"] = version["v"]
+    if _MEDICARE.search(body[:5000]):
+        meta["payer"] = "Medicare"
+    return {k: v for k, v in meta.items() if v not in (None, "")}
