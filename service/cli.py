@@ -182,9 +182,11 @@ def build_parser() -> argparse.ArgumentParser:
     letter.add_argument("--json", action="store_true", help="print the full result as JSON")
     letter.add_argument("--docx", help="also write the released letter as DOCX to this path")
     letter.add_argument("--pdf", help="also write the released letter as PDF to this path")
+    from service import cli_admin
     from service.evals import cli as evals_cli
 
     evals_cli.add_parser(sub)
+    cli_admin.add_parsers(sub)
     return parser
 
 
@@ -253,10 +255,13 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `overturn` console script."""
+    from service import cli_admin
+
     args = build_parser().parse_args(argv)
     settings = Settings.from_env()
+    commands = {**COMMANDS, **cli_admin.COMMANDS}
     try:
-        return COMMANDS[args.command](args, settings)
+        return commands[args.command](args, settings)
     except OverturnError as err:
         problem = {"type": err.slug, "title": err.title, "status": err.status, "detail": err.detail}
         print(json.dumps(problem), file=sys.stderr)

@@ -55,10 +55,15 @@ class Resources:
         """The drafts store (SQLite in the data folder by default)."""
         with self._lock:
             if self._store is None:
+                from service.keyfile import data_key, private_dir
+                from service.sealing import parse_keys
                 from service.store import Store
 
-                self.settings.data_path.mkdir(parents=True, exist_ok=True)
-                self._store = Store(self.settings.sqlalchemy_url)
+                private_dir(self.settings.data_path)
+                keys = parse_keys(self.settings.encryption_key)
+                self._store = Store(
+                    self.settings.sqlalchemy_url, keys or [data_key(self.settings.data_path)]
+                )
             return self._store
 
     def retriever(self) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support import LUMBAR_POLICY, TODAY, FakeRetriever
+from support import LUMBAR_POLICY, TODAY, FakeRetriever, api_client
 
 from service import create_app
 from service.config import Settings
@@ -36,4 +36,5 @@ def app(settings: Settings, fake_retriever: FakeRetriever):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    """An API client signed in as an admin of the default practice (a bearer token)."""
+    return api_client(app)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support import REPO
+from support import REPO, api_client
 
 from service import create_app
 from service.config import Settings
@@ -125,7 +125,7 @@ def test_a_refused_server_is_index_unavailable_and_a_503_problem(tmp_path):
     )
     with pytest.raises(IndexUnavailable):
         build_retriever(settings)
-    response = create_app({"settings": settings}).test_client().get("/v1/policies/search?q=mri")
+    response = api_client(create_app({"settings": settings})).get("/v1/policies/search?q=mri")
     assert response.status_code == 503
     assert response.mimetype == "application/problem+json"
     assert response.get_json()["status"] == 503

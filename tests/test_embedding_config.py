@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from support import REPO
+from support import REPO, api_client
 
 from service import create_app
 from service.config import Settings
@@ -214,7 +214,7 @@ def test_an_unreachable_provider_answers_503_problem_json_through_the_api(tmp_pa
     settings = settings_for(
         tmp_path, embedding="ollama:nomic-embed-text", embedding_url=refused_url()
     )
-    response = create_app({"settings": settings}).test_client().get("/v1/policies/search?q=mri")
+    response = api_client(create_app({"settings": settings})).get("/v1/policies/search?q=mri")
     assert response.status_code == 503
     assert response.mimetype == "application/problem+json"
     assert response.get_json()["setting"] == "OVERTURN_EMBEDDING"

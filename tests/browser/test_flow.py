@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support import signin_path
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -229,10 +230,16 @@ def _wait_file(folder: Path, seconds: float = 10) -> Path:
     raise AssertionError("the letter was not downloaded")
 
 
-def test_paste_to_download(browser, live_server, shot, downloads) -> None:  # type: ignore[no-untyped-def]
+def test_paste_to_download(app, browser, live_server, shot, downloads) -> None:  # type: ignore[no-untyped-def]
     if not DENIAL.exists():
         pytest.skip("shared denial letters are not beside the repo")
     letter_text = DENIAL.read_text(encoding="utf-8")
+
+    # 0. The workspace asks who you are; a biller signs in with a one-time link.
+    browser.get(live_server + "/")
+    assert "/login" in browser.current_url
+    browser.get(live_server + signin_path(app, role="biller"))
+    assert "/account" in browser.current_url
 
     # 1. Paste. What is typed survives a reload (kept in the browser as it is typed).
     browser.get(live_server + "/")
