@@ -281,10 +281,10 @@ def check_outcome(letter: LetterDraft) -> list[Problem]:
 
 def check_instructions(letter: LetterDraft, inputs: _Inputs) -> list[Problem]:
     """Nothing addressed to a model in the inputs is obeyed or repeated by the letter."""
-    shingles = set()
+    shingles: set[str] = set()
     for sentence in inputs.instructions:
-        words = _WORD.findall(sentence.lower())
-        shingles |= {" ".join(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
+        said = _WORD.findall(sentence.lower())
+        shingles |= {" ".join(said[i : i + SHINGLE]) for i in range(len(said) - SHINGLE + 1)}
     problems = []
     for where, value in _fields(letter):
         words = _words(value)
