@@ -65,16 +65,9 @@ def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from service import create_app
-    from service.resources import current
+    from service import serve
 
-    app = create_app({"settings": settings})
-    with app.app_context():
-        print("Opening the policy index (built from the corpus on first use)...", file=sys.stderr)
-        current().retriever()
-    print(f"Overturn on http://{args.host}:{args.port}/", file=sys.stderr)
-    app.run(host=args.host, port=args.port, threaded=True)
-    return 0
+    return serve.run(settings, host=args.host, port=args.port)
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
@@ -99,6 +92,9 @@ def cmd_index_add(args: argparse.Namespace, settings: Settings) -> int:
     # through the retriever, so the shipped corpus is in the index before versions are compared
     index = _retriever(settings).index
     print(json.dumps(add_documents(index, docs, defaults=defaults), indent=2))
+    from service.resources import Resources
+
+    Resources(settings).store().bump_index_version()  # running workers pick the change up
     return 0
 
 
@@ -141,9 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="overturn", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the web service")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve = sub.add_parser("serve", help="run the web service under gunicorn")
+    serve.add_argument("--host", help="address to listen on (default OVERTURN_HOST, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default OVERTURN_PORT, 8000)")
     draft = sub.add_parser("draft", help="draft an appeal from a denial file (and a chart)")
     draft.add_argument("--denial", required=True, help="denial: pasted text or JSON; - for stdin")
     draft.add_argument("--chart", help="chart: notes as text, or JSON")

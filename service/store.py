@@ -19,7 +19,16 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 
 from service import liveness
-from service.db import ERROR_MAX, audit_log, drafts, index_state, make_engine, metadata, migrate
+from service.db import (
+    ERROR_MAX,
+    audit_log,
+    drafts,
+    index_state,
+    make_engine,
+    metadata,
+    migrate,
+    policy_owners,
+)
 from service.errors import NotFound, OverturnError
 from service.sealing import SEALED_PREFIX, Sealer, is_sealed
 
@@ -215,6 +224,16 @@ class Store:
             self.mark_interrupted(draft_id)
         return len(dead)
 
+    def mark_own_interrupted(self) -> int:
+        """Mark the drafts this process is drafting as interrupted (it is being stopped)."""
+        me = liveness.identity()
+        query = select(drafts.c.id).where(drafts.c.status == "drafting", drafts.c.owner == me)
+        with self.engine.connect() as conn:
+            ids = [r.id for r in conn.execute(query)]
+        for draft_id in ids:
+            self.mark_interrupted(draft_id, "worker stopped")
+        return len(ids)
+
     def delete(self, draft_id: str, event: str = "deleted") -> None:
         """Erase a draft's input and result; its audit trail stays, with who deleted it."""
         self._fetch(draft_id)  # NotFound unless the acting practice sees it
@@ -291,6 +310,27 @@ class Store:
                 conn.execute(index_state.insert().values(id=1, version=1))
             row = conn.execute(select(index_state.c.version).where(index_state.c.id == 1)).one()
         return int(row.version)
+
+    def policy_owners(self) -> dict[str, str]:
+        """Policy document id -> the practice that loaded it (the shared corpus has none)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(policy_owners.c.document_id, policy_owners.c.practice_id))
+            return {r.document_id: r.practice_id for r in rows}
+
+    def own_policies(self, document_ids: Sequence[str], practice_id: str) -> None:
+        """Record that a practice loaded these policy documents."""
+        owned = self.policy_owners()
+        with self.engine.begin() as conn:
+            for doc in document_ids:
+                if doc not in owned:
+                    conn.execute(
+                        policy_owners.insert().values(
+                            document_id=doc,
+                            practice_id=practice_id,
+                            added_by=_actor().id,
+                            added_at=_now(),
+                        )
+                    )
 
     def count(self, status: str | None = None) -> int:
         """How many drafts the acting practice has (of one status when given)."""

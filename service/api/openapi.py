@@ -152,11 +152,34 @@ def document() -> dict[str, Any]:
                         }
                     ],
                     "responses": {"200": {"description": "The draft"}, **_errors(404)},
-                }
+                },
+                "delete": {
+                    "summary": "Erase a draft's input, letter and result (admin); audit stays",
+                    "parameters": [
+                        {
+                            "name": "draft_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {"204": {"description": "Deleted"}, **_errors(403, 404)},
+                },
             },
             "/healthz": {
-                "get": {"summary": "Liveness", "responses": {"200": {"description": "ok"}}}
+                "get": {
+                    "summary": "Liveness: status ok, or degraded while the index is unreachable",
+                    "security": [],
+                    "responses": {"200": {"description": "ok or degraded"}},
+                }
             },
         },
-        "components": {"schemas": schemas},
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "overturn users add"}
+            },
+        },
+        # every path but /healthz and /openapi.json; a missing or bad token answers 401
+        "security": [{"bearer": []}],
     }
