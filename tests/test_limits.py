@@ -139,6 +139,10 @@ def test_bad_bodies_to_every_endpoint_are_problems_never_500s(app, client) -> No
     assert server_errors == [], server_errors
     assert not_problems == [], not_problems
     assert len(answers) >= 130
+    # the shapes Python's parser would have turned into a 500 are plain invalid JSON
+    by_name = {(url, name): status for url, name, status, _ in answers}
+    for name in ("100k-deep nesting", "65-deep nesting", "lone surrogate", "lone surrogate key"):
+        assert by_name[("/v1/appeals", name)] == 400, name
     # no bad body was kept as a draft: each was refused before it was stored or
     # failed in parsing (kept, marked failed, as any failed draft is)
     store = app.extensions["overturn"].store()

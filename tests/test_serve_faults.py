@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -156,6 +157,11 @@ def test_kill_9_under_load_loses_no_accepted_draft(tmp_path, served) -> None:
     assert "drafting" not in statuses.values()
     interrupted = [d for d, s in statuses.items() if s == "interrupted"]
     assert interrupted, "drafts in flight at the kill must be marked interrupted"
+    # gunicorn's own refusals are problem+json too
+    with socket.create_connection(("127.0.0.1", again.port), timeout=10) as raw:
+        raw.sendall(b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        answer = raw.recv(4096).decode("latin-1")
+    assert " 414 " in answer.splitlines()[0] and "application/problem+json" in answer
     for draft_id in accepted[:3]:
         got = httpx.get(f"{again.url}/v1/drafts/{draft_id}", headers=headers, timeout=10)
         assert got.status_code == 200 and got.json()["result"] is not None
