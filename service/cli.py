@@ -94,7 +94,7 @@ def cmd_index_add(args: argparse.Namespace, settings: Settings) -> int:
     print(json.dumps(add_documents(index, docs, defaults=defaults), indent=2))
     from service.resources import Resources
 
-    Resources(settings).store().bump_index_version()  # running workers pick the change up
+    Resources(settings).store().policies.bump()  # running workers pick the change up
     return 0
 
 

@@ -92,7 +92,7 @@ class Resources:
 
         if self._retriever is not None and getattr(self._retriever, "index", None) is None:
             return  # a retriever handed in without an index (a fake): nothing to follow
-        version = self.store().index_version()
+        version = self.store().policies.version()
         if self._retriever is not None and not self.degraded:
             if version != self._index_version:
                 self._retriever = Retriever.from_index(self._retriever.index)
@@ -117,7 +117,7 @@ class Resources:
         practice = acting.current().practice_id
         if practice is None:
             return retriever  # the local owner sees everything
-        owners = self.store().policy_owners()
+        owners = self.store().policies.owners()
         hidden = frozenset(doc for doc, owner in owners.items() if owner != practice)
         return PracticeView(retriever, hidden) if hidden else retriever
 
@@ -147,7 +147,7 @@ class Resources:
         """Record that the index changed, so every worker rebuilds its retriever from it."""
         with self._lock:
             if self._retriever_factory is None:
-                self.store().bump_index_version()
+                self.store().policies.bump()
                 self._open_or_follow()
             elif getattr(self._retriever, "index", None) is not None:
                 from service.policies.retrieve import Retriever

@@ -23,13 +23,12 @@ from service.db import (
     ERROR_MAX,
     audit_log,
     drafts,
-    index_state,
     make_engine,
     metadata,
     migrate,
-    policy_owners,
 )
 from service.errors import NotFound, OverturnError
+from service.policy_registry import PolicyRegistry
 from service.sealing import SEALED_PREFIX, Sealer, is_sealed
 
 __all__ = ["Store", "metadata", "STATUSES", "KINDS"]
@@ -84,6 +83,7 @@ class Store:
         self.engine = make_engine(url)
         self.sealer = Sealer(list(keys) if keys else _default_keys(url))
         migrate(self.engine)
+        self.policies = PolicyRegistry(self.engine)  # the index's version and owners
         self._seal_legacy()
 
     def init_app(self, app: Any) -> Store:
@@ -291,46 +291,6 @@ class Store:
             }
             for r in rows
         ]
-
-    def index_version(self) -> int:
-        """The policy index's version: bumped by every change to the index."""
-        with self.engine.connect() as conn:
-            row = conn.execute(select(index_state.c.version).where(index_state.c.id == 1)).first()
-        return int(row.version) if row else 0
-
-    def bump_index_version(self) -> int:
-        """Record that the policy index changed; returns the new version."""
-        with self.engine.begin() as conn:
-            done = conn.execute(
-                index_state.update()
-                .where(index_state.c.id == 1)
-                .values(version=index_state.c.version + 1)
-            )
-            if done.rowcount == 0:
-                conn.execute(index_state.insert().values(id=1, version=1))
-            row = conn.execute(select(index_state.c.version).where(index_state.c.id == 1)).one()
-        return int(row.version)
-
-    def policy_owners(self) -> dict[str, str]:
-        """Policy document id -> the practice that loaded it (the shared corpus has none)."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(policy_owners.c.document_id, policy_owners.c.practice_id))
-            return {r.document_id: r.practice_id for r in rows}
-
-    def own_policies(self, document_ids: Sequence[str], practice_id: str) -> None:
-        """Record that a practice loaded these policy documents."""
-        owned = self.policy_owners()
-        with self.engine.begin() as conn:
-            for doc in document_ids:
-                if doc not in owned:
-                    conn.execute(
-                        policy_owners.insert().values(
-                            document_id=doc,
-                            practice_id=practice_id,
-                            added_by=_actor().id,
-                            added_at=_now(),
-                        )
-                    )
 
     def count(self, status: str | None = None) -> int:
         """How many drafts the acting practice has (of one status when given)."""

@@ -81,7 +81,7 @@ def add_policies():
         index = res.policy_index()
         ours = _check_ownership(index, docs, defaults, practice)
         report = documents.add_documents(index, docs, defaults=defaults)
-        res.store().own_policies(ours, practice)
+        res.store().policies.own(ours, practice, added_by=acting.current().id)
         if report["changed"]:
             res.refresh_retriever()  # every worker follows the new index version
     return jsonify(report), 201 if report["changed"] else 200
@@ -99,7 +99,7 @@ def _check_ownership(
         document_id(documents.load_document(data, name, defaults=defaults)[0].id)
         for name, data in docs
     ]
-    owners = current().store().policy_owners()
+    owners = current().store().policies.owners()
     stored = {document_id(pid) for pid in index.hashes()}
     for doc in ids:
         if doc in stored and owners.get(doc) != practice:
