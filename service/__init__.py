@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -16,7 +17,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """
     from flask import Flask
 
-    from service import api, resources, web
+    from service import access, api, keyfile, resources, web
+    from service.api.limits import LimitedJSONProvider
     from service.config import Settings
 
     app = Flask(__name__)
@@ -27,8 +29,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["OVERTURN"] = settings
     # A request body over this is refused with 413 before it is read.
     app.config["MAX_CONTENT_LENGTH"] = settings.max_input_bytes * 2 + 65536
-    app.config["SECRET_KEY"] = settings.secret_key or "overturn-local"
+    # never a constant: generated on first start and kept 0600 in the data folder
+    app.config["SECRET_KEY"] = settings.secret_key or keyfile.secret_key(settings.data_path)
+    app.config["TRUSTED_HOSTS"] = [h.strip() for h in settings.trusted_hosts.split(",") if h]
+    app.config.update(
+        SESSION_COOKIE_NAME="overturn_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.cookie_secure.lower() == "on",
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=12),
+    )
+    app.json = LimitedJSONProvider(app)
     resources.init_app(app, given)
+    access.init_app(app)
     api.init_app(app)
     web.init_app(app)
     return app

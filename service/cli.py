@@ -74,16 +74,9 @@ def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from service import create_app
-    from service.resources import current
+    from service import serve
 
-    app = create_app({"settings": settings})
-    with app.app_context():
-        print("Opening the policy index (built from the corpus on first use)...", file=sys.stderr)
-        current().retriever()
-    print(f"Overturn on http://{args.host}:{args.port}/", file=sys.stderr)
-    app.run(host=args.host, port=args.port, threaded=True)
-    return 0
+    return serve.run(settings, host=args.host, port=args.port)
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
@@ -110,6 +103,9 @@ def cmd_index_add(args: argparse.Namespace, settings: Settings) -> int:
     payer_file = settings.data_path / "payers.yaml"
     report = add_documents(index, docs, defaults=defaults, payer_file=payer_file)
     print(json.dumps(report, indent=2))
+    from service.resources import Resources
+
+    Resources(settings).store().policies.bump()  # running workers pick the change up
     return 0
 
 
@@ -152,9 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="overturn", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the web service")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve = sub.add_parser("serve", help="run the web service under gunicorn")
+    serve.add_argument("--host", help="address to listen on (default OVERTURN_HOST, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default OVERTURN_PORT, 8000)")
     draft = sub.add_parser("draft", help="draft an appeal from a denial file (and a chart)")
     draft.add_argument("--denial", required=True, help="denial: pasted text or JSON; - for stdin")
     draft.add_argument("--chart", help="chart: notes as text, or JSON")
@@ -195,9 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
     letter.add_argument("--json", action="store_true", help="print the full result as JSON")
     letter.add_argument("--docx", help="also write the released letter as DOCX to this path")
     letter.add_argument("--pdf", help="also write the released letter as PDF to this path")
+    from service import cli_admin
     from service.evals import cli as evals_cli
 
     evals_cli.add_parser(sub)
+    cli_admin.add_parsers(sub)
     return parser
 
 
@@ -266,10 +264,13 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `overturn` console script."""
+    from service import cli_admin
+
     args = build_parser().parse_args(argv)
     settings = Settings.from_env()
+    commands = {**COMMANDS, **cli_admin.COMMANDS}
     try:
-        return COMMANDS[args.command](args, settings)
+        return commands[args.command](args, settings)
     except OverturnError as err:
         problem = {"type": err.slug, "title": err.title, "status": err.status, "detail": err.detail}
         print(json.dumps(problem), file=sys.stderr)

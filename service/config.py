@@ -54,7 +54,11 @@ class Settings:
     llm_fallbacks: str = _setting(
         "", "Comma-separated litellm model strings tried in order when the main model fails."
     )
-    llm_max_retries: int = _setting(1, "Retries per model call before falling back.")
+    llm_max_retries: int = _setting(
+        1,
+        "Retries per model call after its first attempt (1 means at most 2 attempts), with "
+        "exponential back-off that honours Retry-After, within llm_budget.",
+    )
     phi_placeholders: str = _setting(
         "on",
         "Replace patient identifiers with placeholders before a model call: on or off "
@@ -71,7 +75,44 @@ class Settings:
     today: str = _setting(
         "", "Fixed letter date (YYYY-MM-DD) for reproducible evals; empty means today."
     )
-    secret_key: str = _setting("", "Flask secret key for the web workspace.", secret=True)
+    secret_key: str = _setting(
+        "",
+        "Flask secret key for the workspace's signed session cookies; empty means a random key "
+        "generated on first start and kept in data_dir/secret.key (mode 0600).",
+        secret=True,
+    )
+    encryption_key: str = _setting(
+        "",
+        "Fernet key(s) that encrypt pasted inputs and letters at rest, comma-separated (the first "
+        "encrypts, every one decrypts, for rotation); empty means a key generated on first start "
+        "and kept in data_dir/data.key (mode 0600).",
+        secret=True,
+    )
+    host: str = _setting("127.0.0.1", "Address `overturn serve` listens on.")
+    port: int = _setting(8000, "Port `overturn serve` listens on.")
+    workers: int = _setting(
+        2,
+        "gunicorn worker processes for `overturn serve` (each runs 4 threads); with the embedded "
+        "Chroma index (no chroma_url) one worker is used, as the embedded index is single-process.",
+    )
+    trusted_hosts: str = _setting(
+        "localhost,127.0.0.1,::1",
+        "Comma-separated host names the service answers to (Host header); a leading dot matches "
+        "subdomains. Anything else is refused with 400, which stops DNS rebinding.",
+    )
+    cookie_secure: str = _setting(
+        "off", "on: session cookies are sent over HTTPS only (set it behind a TLS proxy)."
+    )
+    retention_days: int = _setting(
+        180,
+        "Days a draft (its pasted input, letter and result) is kept; older drafts are purged at "
+        "start, hourly while serving, and by `overturn purge`. 0 keeps drafts forever.",
+    )
+    llm_budget: float = _setting(
+        90.0,
+        "Total seconds one request may spend on model calls (extraction, drafting, repairs, "
+        "retries and back-off together); when spent, the composer drafts.",
+    )
     embedding: str = _setting(
         "minilm-int8",
         "Embedding model of the policy index: minilm-int8 (built in, offline), ollama:<model>, "

@@ -94,3 +94,34 @@ class LLMError(OverturnError):
     status = 502
     slug = "llm-failed"
     title = "The model call failed"
+
+
+class Unauthorized(OverturnError):
+    """No credentials, or credentials that do not identify an active account."""
+
+    status = 401
+    slug = "unauthorized"
+    title = "Sign in first"
+
+
+class Forbidden(OverturnError):
+    """The account's role does not allow this."""
+
+    status = 403
+    slug = "forbidden"
+    title = "Not allowed for this role"
+
+
+class CrossSiteRefused(Forbidden):
+    """A state-changing request made with a cookie session without this site's form token."""
+
+    slug = "cross-site-request"
+    title = "The request did not come from this site's pages"
+
+
+class BudgetExceeded(OverturnError):
+    """Reading an input needed more time or produced more text than allowed (a PDF bomb)."""
+
+    status = 413
+    slug = "input-budget-exceeded"
+    title = "The input needs more work than this service allows"

@@ -8,7 +8,9 @@ them to the constructor (`Resources(settings, retriever=fake)`).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +25,8 @@ if TYPE_CHECKING:
     from service.store import Store
 
 EXTENSION = "overturn"
+INDEX_RETRY = 10.0  # seconds between attempts to reopen an unreachable policy index
+log = logging.getLogger("overturn.resources")
 
 
 class Resources:
@@ -44,6 +48,9 @@ class Resources:
         self._model = model
         self._model_built = model is not None
         self._lock = threading.RLock()
+        self._index_version = -1
+        self._failed_at = 0.0
+        self.degraded = False  # the index could not be opened: lexical retrieval answers
         # adds of policy documents run one at a time: each reads the index, writes, refreshes
         self.policy_writes = threading.Lock()
 
@@ -55,23 +62,74 @@ class Resources:
         """The drafts store (SQLite in the data folder by default)."""
         with self._lock:
             if self._store is None:
+                from service.keyfile import data_key, private_dir
+                from service.sealing import parse_keys
                 from service.store import Store
 
-                self.settings.data_path.mkdir(parents=True, exist_ok=True)
-                self._store = Store(self.settings.sqlalchemy_url)
+                private_dir(self.settings.data_path)
+                keys = parse_keys(self.settings.encryption_key)
+                self._store = Store(
+                    self.settings.sqlalchemy_url, keys or [data_key(self.settings.data_path)]
+                )
             return self._store
 
     def retriever(self) -> Any:
-        """The hybrid policy retriever; the index is built from the corpus on first use."""
-        with self._lock:
-            if self._retriever is None:
-                if self._retriever_factory is not None:
-                    self._retriever = self._retriever_factory(self.settings)
-                else:
-                    from service.policies.retrieve import build_retriever
+        """The policy retriever as the acting practice sees it (built on first use).
 
-                    self._retriever = build_retriever(self.settings)
-            return self._retriever
+        It follows the index version kept in the store, so a policy another worker added is
+        searched here on the next request. When the index cannot be opened, BM25 over the corpus
+        on disk answers (degraded) and the index is tried again every INDEX_RETRY seconds."""
+        with self._lock:
+            if self._retriever_factory is not None:
+                if self._retriever is None:
+                    self._retriever = self._retriever_factory(self.settings)
+            else:
+                self._open_or_follow()
+            return self._scoped(self._retriever)
+
+    def _open_or_follow(self) -> None:
+        from service.policies.retrieve import Retriever, build_retriever, lexical_retriever
+
+        if self._retriever is not None and getattr(self._retriever, "index", None) is None:
+            return  # a retriever handed in without an index (a fake): nothing to follow
+        version = self.store().policies.version()
+        if self._retriever is not None and not self.degraded:
+            if version != self._index_version:
+                self._retriever = Retriever.from_index(self._retriever.index)
+                self._index_version = version
+            return
+        if self._retriever is not None and time.monotonic() - self._failed_at < INDEX_RETRY:
+            return
+        try:
+            self._retriever = build_retriever(self.settings)
+            self._index_version, self.degraded = version, False
+        except IndexUnavailable:
+            log.warning("policy index unavailable; lexical retrieval over the corpus on disk")
+            self._failed_at, self.degraded = time.monotonic(), True
+            if self._retriever is None:
+                self._retriever = lexical_retriever(self.settings)
+
+    def _scoped(self, retriever: Any) -> Any:
+        """The acting practice's view: other practices' uploads hidden."""
+        from service import acting
+        from service.policies.scope import PracticeView
+
+        practice = acting.current().practice_id
+        if practice is None:
+            return retriever  # the local owner sees everything
+        owners = self.store().policies.owners()
+        hidden = frozenset(doc for doc, owner in owners.items() if owner != practice)
+        return PracticeView(retriever, hidden) if hidden else retriever
+
+    def index_status(self) -> str:
+        """ok, degraded (lexical retrieval only) or closed (not opened yet)."""
+        with self._lock:
+            current = self._retriever
+        if current is None:
+            return "closed"
+        if self.degraded or getattr(current, "degraded", False):
+            return "degraded"
+        return "ok"
 
     def set_retriever_factory(self, factory: Callable[[Settings], Any]) -> None:
         """Serve retrievers from `factory` from now on (tests swap in a fake)."""
@@ -81,20 +139,20 @@ class Resources:
     def policy_index(self) -> Any:
         """The policy index behind the retriever, for adding documents."""
         index = getattr(self.retriever(), "index", None)
-        if index is None:
+        if index is None or getattr(index, "unavailable", False):
             raise IndexUnavailable("This service's policy index does not accept new documents.")
         return index
 
     def refresh_retriever(self) -> Any:
-        """Rebuild the cached retriever from what the index now stores (after an add)."""
+        """Record that the index changed, so every worker rebuilds its retriever from it."""
         with self._lock:
-            index = getattr(self._retriever, "index", None)
-            if index is not None:
+            if self._retriever_factory is None:
+                self.store().policies.bump()
+                self._open_or_follow()
+            elif getattr(self._retriever, "index", None) is not None:
                 from service.policies.retrieve import Retriever
 
-                self._retriever = Retriever.from_index(index)
-            else:
-                self._retriever = None  # built afresh on next use
+                self._retriever = Retriever.from_index(self._retriever.index)
             return self._retriever
 
     def model(self) -> LLM | None:
@@ -118,6 +176,7 @@ def model_for(settings: Settings) -> LLM | None:
         timeout=settings.llm_timeout,
         fallbacks=[m.strip() for m in settings.llm_fallbacks.split(",") if m.strip()],
         max_retries=settings.llm_max_retries,
+        budget=settings.llm_budget,
     )
 
 
@@ -127,9 +186,24 @@ def today_for(settings: Settings) -> dt.date:
 
 
 def init_app(app: Flask, resources: Resources | None = None) -> Resources:
-    """Register the resources on a Flask app."""
+    """Register the resources on a Flask app; each request gets its model time budget."""
+    from flask import g
+
+    from service.llm import budget
+
     res = resources or Resources(app.config["OVERTURN"])
     app.extensions[EXTENSION] = res
+
+    def open_budget() -> None:
+        g.llm_window = budget.open_window(res.settings.llm_budget)
+
+    def close_budget(_exc: BaseException | None) -> None:
+        token = g.pop("llm_window", None)
+        if token is not None:
+            budget.close_window(token)
+
+    app.before_request(open_budget)
+    app.teardown_request(close_budget)
     return res
 
 

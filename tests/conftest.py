@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from support import LUMBAR_POLICY, SHARED_DATA, TODAY, FakeRetriever
+from support import LUMBAR_POLICY, SHARED_DATA, TODAY, FakeRetriever, api_client, shared
 
 from service import create_app
 from service.config import Settings
@@ -43,12 +43,11 @@ def app(settings: Settings, fake_retriever: FakeRetriever):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    """An API client signed in as an admin of the default practice (a bearer token)."""
+    return api_client(app)
 
 
 @pytest.fixture
 def shared_data() -> Path:
     """The outside data folder (../shared/data); tests that need it skip when it is absent."""
-    if not SHARED_DATA.is_dir():
-        pytest.skip("../shared/data is absent (outside data for tests; CI has it)")
-    return SHARED_DATA
+    return shared()

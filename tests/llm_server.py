@@ -11,7 +11,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -22,6 +22,7 @@ class Step:
     finish_reason: str = "stop"
     raw: str | None = None  # sent as-is instead of a chat-completion body
     delay: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)  # e.g. Retry-After on a 429
 
 
 def estimate_tokens(text: str) -> int:
@@ -64,6 +65,7 @@ class ScriptedServer:
         self.estimate_usage = estimate_usage  # prompt tokens from the text sent, not a flat 900
         self.steps: list[Step] = []
         self.requests: list[dict] = []
+        self.times: list[float] = []  # when each request arrived (monotonic)
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -71,6 +73,7 @@ class ScriptedServer:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 server.requests.append(body)
+                server.times.append(time.monotonic())
                 step = server.steps.pop(0) if server.steps else Step(status=500, raw="{}")
                 if step.delay:
                     time.sleep(step.delay)
@@ -86,6 +89,8 @@ class ScriptedServer:
                 data = payload.encode()
                 self.send_response(step.status)
                 self.send_header("Content-Type", "application/json")
+                for name, value in step.headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)

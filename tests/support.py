@@ -129,3 +129,38 @@ def lumbar_denial(**overrides) -> Denial:
     )
     base.update(overrides)
     return Denial(**base)
+
+
+def account(app, role: str = "admin", practice: str = "default", name: str | None = None):
+    """A new account on the app's store: (principal, API token)."""
+    import uuid
+
+    from service.auth import Accounts
+
+    accounts = Accounts(app.extensions["overturn"].store())
+    user = accounts.add_user(name or f"{role}-{uuid.uuid4().hex[:8]}", role, practice)
+    return user, accounts.issue_token(user.id)
+
+
+def api_client(app, role: str = "admin", practice: str = "default"):
+    """A test client that sends a bearer token of a new account with this role."""
+    _, token = account(app, role, practice)
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    return client
+
+
+def signin_path(app, role: str = "admin", practice: str = "default") -> str:
+    """The path of a one-time sign-in link for a new account with this role."""
+    from service.auth import Accounts
+
+    user, _ = account(app, role, practice)
+    accounts = Accounts(app.extensions["overturn"].store())
+    return f"/signin/{accounts.signin_link_token(user.id)}"
+
+
+def web_client(app, role: str = "admin", practice: str = "default"):
+    """A test client signed in to the workspace with a cookie session (forms need the token)."""
+    client = app.test_client()
+    assert client.get(signin_path(app, role, practice)).status_code == 303
+    return client

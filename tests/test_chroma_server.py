@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support import REPO
+from support import REPO, api_client
 
 from service import create_app
 from service.config import Settings
@@ -117,7 +117,7 @@ def test_workers_share_the_passages_on_the_server(chroma_url, tmp_path):
     assert seen == {"count": first.count(), "ids": [p.id for p in hits]}
 
 
-def test_a_refused_server_is_index_unavailable_and_a_503_problem(tmp_path):
+def test_a_refused_server_degrades_to_lexical_search_and_refuses_uploads(tmp_path):
     settings = Settings(
         chroma_url=f"http://127.0.0.1:{free_port()}",
         data_dir=str(tmp_path),
@@ -125,7 +125,11 @@ def test_a_refused_server_is_index_unavailable_and_a_503_problem(tmp_path):
     )
     with pytest.raises(IndexUnavailable):
         build_retriever(settings)
-    response = create_app({"settings": settings}).test_client().get("/v1/policies/search?q=mri")
-    assert response.status_code == 503
-    assert response.mimetype == "application/problem+json"
-    assert response.get_json()["status"] == 503
+    app = create_app({"settings": settings})
+    client = api_client(app)
+    response = client.get("/v1/policies/search?q=mri")
+    assert response.status_code == 200  # BM25 over the corpus on disk answers
+    assert app.test_client().get("/healthz").get_json()["status"] == "degraded"
+    upload = client.post("/v1/policies", data=b"# x", content_type="text/markdown")
+    assert upload.status_code == 503
+    assert upload.mimetype == "application/problem+json"

@@ -112,3 +112,51 @@ def test_importing_the_drafting_modules_does_not_import_litellm():
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+def test_retries_mean_retries(server):
+    server.enqueue(Step(status=500), Step(status=500), Step(status=500), "never reached")
+    before = len(server.requests)
+    with pytest.raises(LLMError) as err:
+        adapter(server, max_retries=1).complete(HI)
+    assert err.value.fields["kind"] == "server"
+    assert len(server.requests) - before == 2  # one attempt and one retry, not three
+    server.steps.clear()
+
+
+def test_a_429_waits_for_retry_after(server):
+    server.enqueue(Step(status=429, headers={"Retry-After": "1"}), "after the wait")
+    before = len(server.requests)
+    assert adapter(server, max_retries=1).complete(HI).text == "after the wait"
+    first, second = server.times[before], server.times[before + 1]
+    assert second - first >= 0.95
+
+
+def test_the_budget_stops_retries_and_waits(server):
+    import time
+
+    from service.llm import budget
+
+    server.enqueue(*[Step(status=503, headers={"Retry-After": "30"})] * 3)
+    started = time.monotonic()
+    with budget.window(5.0), pytest.raises(LLMError):
+        adapter(server, max_retries=5).complete(HI)
+    assert time.monotonic() - started < 2.0  # a 30 s Retry-After does not fit: stop now
+    server.steps.clear()
+    with budget.window(0.5), pytest.raises(LLMError) as err:
+        adapter(server).complete(HI)
+    assert err.value.fields["kind"] == "budget"  # spent before the call: no call at all
+
+
+def test_a_hanging_model_is_bounded_by_the_budget(server):
+    import time
+
+    from service.llm import budget
+
+    server.enqueue(*[Step(text="late", delay=3.0)] * 4)
+    started = time.monotonic()
+    with budget.window(2.5), pytest.raises(LLMError):
+        adapter(server, timeout=60.0, max_retries=3).complete(HI)
+    assert time.monotonic() - started < 3.5
+    time.sleep(3.0)  # let the server's sleeping handlers finish
+    server.steps.clear()

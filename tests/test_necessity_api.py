@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from support import api_client
 from test_necessity import SIGNER, TMJ, retriever, settings
 
 from service import create_app
@@ -25,7 +26,7 @@ def lmn_client(tmp_path):
     app.extensions["overturn"].set_retriever_factory(lambda _s: retriever(TMJ))
     app.config["TESTING"] = True
     register(app)
-    return app.test_client()
+    return api_client(app)
 
 
 def body(complete: bool = True) -> dict:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from fpdf import FPDF
+from support import api_client
 from test_api import assert_problem
 
 from service import cli, create_app
@@ -336,7 +337,7 @@ def test_cli_index_add_bad_file_exits_2(cli_env, tmp_path, capsys):
 def real_client(settings):
     app = create_app({"settings": settings})
     app.config["TESTING"] = True
-    return app.test_client()
+    return api_client(app)
 
 
 def test_api_upload_then_search_list_and_no_op(real_client):

@@ -9,7 +9,7 @@ import datetime as dt
 import re
 
 import pytest
-from support import denial_letter
+from support import denial_letter, web_client
 
 from service.errors import BadInput, SchemaError
 from service.models import DraftStatus, Span
@@ -48,7 +48,7 @@ FIXES = {
 @pytest.fixture
 def wclient(app):
     assert "web" in app.blueprints  # create_app registers the workspace itself
-    return app.test_client()
+    return web_client(app, role="biller")
 
 
 def _token(client) -> str:
@@ -96,7 +96,7 @@ def test_paste_page_is_labelled_and_accepts_pdf(wclient) -> None:
 
 def test_post_without_form_token_is_refused(wclient) -> None:
     resp = wclient.post("/", data={"denial": "x"})
-    assert resp.status_code == 400 and resp.mimetype == "text/html"
+    assert resp.status_code == 403 and resp.mimetype == "text/html"
 
 
 def test_failed_request_keeps_what_was_typed(app, wclient) -> None:

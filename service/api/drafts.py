@@ -16,7 +16,6 @@ def get_draft(draft_id: str):
     record = store.get(draft_id)
     record.pop("result_json", None)
     record.pop("input_json", None)
-    record.pop("input_json", None)
     record["audit"] = store.audit_trail(draft_id)
     return jsonify(record)
 
@@ -29,3 +28,10 @@ def list_drafts():
         row.pop("input_json", None)
         row.pop("result_json", None)
     return jsonify({"drafts": rows})
+
+
+@bp.delete("/v1/drafts/<draft_id>")
+def delete_draft(draft_id: str):
+    """Erase a draft's input, letter and result; its audit trail (no PHI) stays. 204."""
+    current().store().delete(draft_id)
+    return "", 204

@@ -30,6 +30,8 @@ PROBLEM = {
     "description": "A problem (RFC 9457)",
     "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
 }
+# Endpoints that answer without a token.
+OPEN = {"health.healthz", "health.openapi"}
 # Flask blueprints that are pages for people, not the API.
 NOT_API = {"web", "static"}
 _CONVERTER = re.compile(r"<(?:[a-z_]+:)?([a-z_]+)>")
@@ -84,6 +86,7 @@ BODIES: dict[str, tuple[dict[str, Any] | None, dict[str, str | None]]] = {
     ),
     "policies.search": (None, {"200": None, "400": None}),
     "exports.export_letter": (None, {"200": None, "404": None, "409": None}),
+    "drafts.delete_draft": (None, {"204": None, "403": None, "404": None}),
 }
 MODELS: dict[str, type[BaseModel]] = {
     "AppealResult": AppealResult,
@@ -135,6 +138,8 @@ def _operation(app: Flask, endpoint: str, params: list[str]) -> dict[str, Any]:
             {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
             for p in params
         ]
+    if endpoint in OPEN:
+        op["security"] = []
     body, responses = BODIES.get(endpoint, (None, {"200": None}))
     if body is not None:
         op["requestBody"] = {"required": True, "content": body}
@@ -167,5 +172,12 @@ def document(app: Flask) -> dict[str, Any]:
             "description": "Grounded appeal letters and letters of medical necessity.",
         },
         "paths": paths,
-        "components": {"schemas": _schemas()},
+        "components": {
+            "schemas": _schemas(),
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "overturn users add"}
+            },
+        },
+        # every path needs a token but those marked open (liveness, this document): 401 without
+        "security": [{"bearer": []}],
     }

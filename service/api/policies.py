@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, jsonify, request
 
-from service.errors import BadInput
+from service import acting
+from service.errors import BadInput, Forbidden
 from service.resources import current
+from service.roles import DEFAULT_PRACTICE
 
 bp = Blueprint("policies", __name__)
 MODES = ("hybrid", "dense", "bm25")
@@ -54,7 +58,7 @@ def list_policies():
     """Every policy document in the index (query param payer narrows it), with its dates."""
     from service.policies.retrieve import policy_versions
 
-    stored = current().retriever().passages
+    stored = current().retriever().passages  # the acting practice's view
     rows = policy_versions(stored.values() if isinstance(stored, dict) else stored)
     payer = request.args.get("payer")
     return jsonify({"policies": [row for row in rows if not payer or row["payer"] == payer]})
@@ -72,14 +76,40 @@ def add_policies():
     request.max_content_length = documents.MAX_POLICY_BYTES + FORM_OVERHEAD
     docs, defaults = _uploads()
     res = current()
+    practice = acting.current().practice_id or DEFAULT_PRACTICE
     with res.policy_writes:
+        index = res.policy_index()
+        ours = _check_ownership(index, docs, defaults, practice)
         payer_file = res.settings.data_path / "payers.yaml"
-        report = documents.add_documents(
-            res.policy_index(), docs, defaults=defaults, payer_file=payer_file
-        )
+        report = documents.add_documents(index, docs, defaults=defaults, payer_file=payer_file)
+        res.store().policies.own(ours, practice, added_by=acting.current().id)
         if report["changed"]:
-            res.refresh_retriever()
+            res.refresh_retriever()  # every worker follows the new index version
     return jsonify(report), 201 if report["changed"] else 200
+
+
+def _check_ownership(
+    index: Any, docs: list[tuple[str, bytes]], defaults: dict, practice: str
+) -> list[str]:
+    """The documents' ids; Forbidden when one would overwrite the shared corpus or a document
+    another practice loaded (a practice adds its own policies, or a new version of one)."""
+    from service.policies import documents
+    from service.policies.retrieve import document_id
+
+    ids = [
+        document_id(documents.load_document(data, name, defaults=defaults)[0].id)
+        for name, data in docs
+    ]
+    owners = current().store().policies.owners()
+    stored = {document_id(pid) for pid in index.hashes()}
+    for doc in ids:
+        if doc in stored and owners.get(doc) != practice:
+            raise Forbidden(
+                "This policy version is part of the shared corpus or another practice's "
+                "policies; add it under a new version number.",
+                field="version",
+            )
+    return ids
 
 
 def _uploads() -> tuple[list[tuple[str, bytes]], dict]:

@@ -25,7 +25,10 @@ def problem(status: int, slug: str, title: str, detail: str, **extra: object) ->
 def _overturn_error(err: OverturnError) -> Response:
     log.info("request refused: %s (%s)", err.slug, err.status)
     fields = {k: v for k, v in err.fields.items() if isinstance(v, str | int | float | list)}
-    return problem(err.status, err.slug, err.title, err.detail, **fields)
+    response = problem(err.status, err.slug, err.title, err.detail, **fields)
+    if err.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="overturn"'
+    return response
 
 
 def _http_error(err: HTTPException) -> Response:

@@ -169,7 +169,8 @@ def parse_reply(reply: LLMReply, redactor: Redactor) -> tuple[DraftOut | None, l
     except ValidationError as exc:
         problems = [_describe(err) for err in exc.errors(include_url=False)][:10]
         return None, (cut if reply.finish_reason == "length" else []) + problems
-    restored = DraftOut.model_validate(redactor.restore_obj(out.model_dump()))
+    # tokens are put back only in quotations: identifiers never enter the model's prose
+    restored = DraftOut.model_validate(redactor.restore_obj(out.model_dump(), quoted_only=True))
     return restored, []
 
 

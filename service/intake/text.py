@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import unicodedata
+from collections.abc import Mapping
+from typing import Any
 
 from service import errors
 
@@ -77,6 +80,31 @@ def read_text(data: bytes | str, *, max_bytes: int, field: str = "denial") -> st
             f"The {field} does not look like English text.", field=field, detected=detected
         )
     return text
+
+
+def check_sizes(payload: Mapping[str, Any], *, max_bytes: int) -> None:
+    """InputTooLarge for any top-level value over the limit, before anything is stored or parsed.
+
+    A request body may be up to twice the limit (a denial and a chart); each pasted text (or
+    JSON value) is held to the limit itself, so a refused input is never kept."""
+    for field, value in payload.items():
+        if isinstance(value, bytes):
+            size = len(value)
+        elif isinstance(value, str):
+            size = len(value.encode("utf-8", "surrogatepass"))
+        elif isinstance(value, dict | list):
+            size = len(
+                json.dumps(value, ensure_ascii=False, default=str).encode("utf-8", "replace")
+            )
+        else:
+            continue
+        if size > max_bytes:
+            raise errors.InputTooLarge(
+                f"The {field} is larger than the {max_bytes}-byte limit.",
+                limit=max_bytes,
+                size=size,
+                field=str(field),
+            )
 
 
 def _decode(data: bytes, field: str) -> str:

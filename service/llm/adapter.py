@@ -1,19 +1,24 @@
 """The one LLM adapter: every model call goes through `LLM.complete`; only here is litellm used.
 
 litellm is imported lazily (it costs over a second and fetches a price list unless told not to),
-its own cache is never enabled, and its provider errors become `LLMError` with a `kind` field
-so callers can decide between a retry, a fallback and a held draft without knowing litellm.
+its own cache and retries are never enabled, and its provider errors become `LLMError` with a
+`kind` field so callers can decide between a retry, a fallback and a held draft without knowing
+litellm. Retries, back-off and fallbacks are ours, bounded by the request's model time budget.
 """
 
 from __future__ import annotations
 
+import email.utils
 import os
+import random
+import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pydantic import BaseModel
 
 from service.errors import LLMError
+from service.llm import budget
 
 Messages = list[dict[str, str]]
 
@@ -94,8 +99,19 @@ def error_kind(exc: BaseException) -> str:
     return OTHER
 
 
+RETRYABLE = (TIMEOUT, RATE_LIMIT, SERVER, CONNECTION)
+BUDGET = "budget"  # kind of the LLMError raised when the request's model time is spent
+BACKOFF_BASE, BACKOFF_CAP = 0.5, 8.0  # seconds: 0.5, 1, 2, 4, 8 ... plus jitter
+MIN_CALL_SECONDS = 1.0  # a call with less time than this left is not started
+
+
 class LiteLLM:
-    """litellm behind our interface: timeout, bounded retries, fallback models via its Router."""
+    """litellm behind our interface: a time budget, real retries with back-off, fallbacks.
+
+    `max_retries` is the number of retries after the first attempt of each model; a retry waits
+    for the provider's Retry-After, else an exponential back-off, and no wait or call runs past
+    the request's budget (service/llm/budget.py; `budget` seconds when no window is open).
+    litellm's and the openai SDK's own retries are off, so these are the only ones."""
 
     def __init__(
         self,
@@ -106,49 +122,37 @@ class LiteLLM:
         timeout: float = 60.0,
         fallbacks: list[str] | None = None,
         max_retries: int = 1,
+        budget: float = 90.0,
     ) -> None:
         self.model = model
         self.api_base = api_base or None
         self.api_key = api_key or None
         self.timeout = timeout
         self.fallbacks = list(fallbacks or [])
-        self.max_retries = max_retries
-        self._router: Any = None
+        self.max_retries = max(0, max_retries)
+        self.budget = budget
 
-    def _params(self, model: str) -> dict[str, Any]:
-        params: dict[str, Any] = {"model": model, "timeout": self.timeout}
+    def _params(self, model: str, timeout: float) -> dict[str, Any]:
+        params: dict[str, Any] = {"model": model, "timeout": timeout}
         if self.api_base:
             params["api_base"] = self.api_base
         if self.api_key:
             params["api_key"] = self.api_key
         return params
 
-    def _router_for(self, lm: Any) -> Any:
-        """One Router per adapter, built on first use: primary model, then each fallback."""
-        if self._router is None:
-            names = [self.model, *self.fallbacks]
-            self._router = lm.Router(
-                model_list=[{"model_name": n, "litellm_params": self._params(n)} for n in names],
-                fallbacks=[{self.model: self.fallbacks}],
-                num_retries=self.max_retries,
-                timeout=self.timeout,
-                cache_responses=False,
-            )
-        return self._router
-
-    def _call(self, messages: Messages, response_schema: type[BaseModel] | None) -> Any:
+    def _call(
+        self, model: str, messages: Messages, schema: type[BaseModel] | None, timeout: float
+    ) -> Any:
         lm = _litellm()
         extra: dict[str, Any] = {"temperature": 0}
-        if response_schema is not None:
-            extra["response_format"] = response_schema
-        if self.fallbacks:
-            return self._router_for(lm).completion(model=self.model, messages=messages, **extra)
+        if schema is not None:
+            extra["response_format"] = schema
         return lm.completion(
             messages=messages,
-            num_retries=self.max_retries,
+            num_retries=0,
             max_retries=0,  # the openai SDK's own retries would multiply ours
             caching=False,
-            **self._params(self.model),
+            **self._params(model, timeout),
             **extra,
         )
 
@@ -158,12 +162,52 @@ class LiteLLM:
         """One chat completion; provider failures come back as LLMError(kind=...)."""
         import openai
 
+        last = OTHER
+        for model in [self.model, *self.fallbacks]:
+            for attempt in range(self.max_retries + 1):
+                left = budget.remaining(self.budget)
+                if left < MIN_CALL_SECONDS:
+                    raise LLMError("The model time budget is spent.", kind=BUDGET, model=model)
+                try:
+                    resp = self._call(model, messages, response_schema, min(self.timeout, left))
+                except openai.OpenAIError as exc:
+                    last = error_kind(exc)
+                    if last not in RETRYABLE or attempt == self.max_retries:
+                        break  # this model is done: the next fallback, if any
+                    wait = retry_after(exc) or _backoff(attempt)
+                    if wait + MIN_CALL_SECONDS > budget.remaining(self.budget):
+                        break
+                    time.sleep(wait)
+                    continue
+                return _reply(resp, model)
+        raise LLMError(f"The model call failed ({last}).", kind=last, model=self.model)
+
+
+def _backoff(attempt: int) -> float:
+    return min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt) * random.uniform(0.8, 1.2)
+
+
+def retry_after(exc: BaseException) -> float | None:
+    """Seconds the provider asked us to wait (Retry-After or retry-after-ms), if it said."""
+    for node in _chain(exc):
+        response = getattr(node, "response", None)
+        headers = getattr(response, "headers", None) or getattr(node, "headers", None)
+        if not headers:
+            continue
+        if (ms := headers.get("retry-after-ms")) is not None:
+            try:
+                return max(0.0, float(ms) / 1000)
+            except ValueError:
+                pass
+        value = headers.get("retry-after")
+        if value is None:
+            continue
         try:
-            resp = self._call(messages, response_schema)
-        except openai.OpenAIError as exc:
-            kind = error_kind(exc)
-            raise LLMError(f"The model call failed ({kind}).", kind=kind, model=self.model) from exc
-        return _reply(resp, self.model)
+            return max(0.0, float(value))
+        except ValueError:
+            when = email.utils.parsedate_to_datetime(value)
+            return max(0.0, when.timestamp() - time.time()) if when else None
+    return None
 
 
 def _cost(resp: Any) -> float:
@@ -193,10 +237,16 @@ def build_llm(
     timeout: float = 60.0,
     fallbacks: list[str] | None = None,
     max_retries: int = 1,
+    budget: float = 90.0,
 ) -> LLM | None:
     """The configured model, or None when no model is set (the offline composer drafts)."""
     if not model:
         return None
     return LiteLLM(
-        model, api_base=api_base, timeout=timeout, fallbacks=fallbacks, max_retries=max_retries
+        model,
+        api_base=api_base,
+        timeout=timeout,
+        fallbacks=fallbacks,
+        max_retries=max_retries,
+        budget=budget,
     )

@@ -15,10 +15,12 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 
+from service.llm import phi_detect
 from service.models import Chart, Denial
 
 OPEN, CLOSE = "\u27e6", "\u27e7"  # ⟦ ⟧: never in clinical text, survive JSON untouched
 TOKEN = re.compile(f"{OPEN}[A-Z_]+_\\d+{CLOSE}")
+_QUOTE = re.compile('\u201c[^\u201d]*\u201d|"[^"]*"')
 MIN_NAME_PART = 3  # shorter values (a two-letter given name) would hit ordinary words
 _ID_VALUE = r"(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,}"  # has a digit: "pending" is not an id
 _DATE_VALUE = r"\d{1,2}[/-]\d{1,2}[/-]\d{2,4}|\d{4}-\d{2}-\d{2}|[A-Z][a-z]{2,8}\.? \d{1,2},? \d{4}"
@@ -114,6 +116,11 @@ class Redactor:
         values.append(("REFERENCE", denial.reference_number or ""))
         for dob in {d for d in (denial.date_of_birth, chart.patient.date_of_birth) if d}:
             values += [("DOB", s) for s in date_spellings(dob)]
+        # what the parsers did not label: found by shape, whatever the letter's layout
+        for text in (denial.source_text, chart.source_text):
+            for kind, value in phi_detect.detect(text or ""):
+                forms = _name_forms(value) if kind == "PATIENT" else [value]
+                values += [(kind, form) for form in forms]
         return cls(values, enabled=enabled)
 
     def _token_for(self, kind: str, surface: str) -> str:
@@ -132,6 +139,8 @@ class Redactor:
             text = pattern.sub(self._replacer(kind), text)
         for kind, pattern in _LABELLED:
             text = pattern.sub(self._labelled_replacer(kind), text)
+        for kind, pattern in phi_detect.PATTERNS:
+            text = pattern.sub(self._replacer(kind), text)
         return text
 
     def _labelled_replacer(self, kind: str) -> Callable[[re.Match[str]], str]:
@@ -154,14 +163,22 @@ class Redactor:
         """Incoming text with each token we issued put back exactly as it was written."""
         return TOKEN.sub(lambda m: self._surface.get(m.group(0), m.group(0)), text)
 
-    def restore_obj(self, obj: object) -> object:
-        """Restore tokens inside every string of a parsed JSON value."""
+    def restore_quoted(self, text: str) -> str:
+        """Restore tokens only inside quotations (a chart note quoted word for word).
+
+        Identifiers belong in the letter's identity block, which the composer fills from the
+        parsed fields; a token the model put in its own prose stays a token, and the drafter
+        refuses the answer for it, so no identifier reaches prose through the model."""
+        return _QUOTE.sub(lambda m: self.restore(m.group(0)), text)
+
+    def restore_obj(self, obj: object, *, quoted_only: bool = False) -> object:
+        """Restore tokens inside every string of a parsed JSON value (or only in its quotes)."""
         if isinstance(obj, str):
-            return self.restore(obj)
+            return self.restore_quoted(obj) if quoted_only else self.restore(obj)
         if isinstance(obj, list):
-            return [self.restore_obj(x) for x in obj]
+            return [self.restore_obj(x, quoted_only=quoted_only) for x in obj]
         if isinstance(obj, dict):
-            return {k: self.restore_obj(v) for k, v in obj.items()}
+            return {k: self.restore_obj(v, quoted_only=quoted_only) for k, v in obj.items()}
         return obj
 
     def redact_messages(self, messages: list[dict[str, str]]) -> list[dict[str, str]]:

@@ -18,6 +18,8 @@ from service.drafting.model import DRAFTER_VERSION
 from service.errors import SchemaError
 from service.evidence.match import build_evidence_map
 from service.intake.request import read_case
+from service.intake.text import check_sizes
+from service.llm import budget
 from service.llm.adapter import LLM
 from service.models import (
     AppealCase,
@@ -37,6 +39,10 @@ from service.triage import triage
 from service.validate import validate
 
 VOICES = {"practice": "practice", "patient": "patient"}  # requester -> letter voice
+DEGRADED_NOTE = (
+    "policy index unreachable: policies were retrieved lexically (BM25) from the corpus on "
+    "disk; policies added by the practice could not be searched"
+)
 
 
 def redacting(settings: Settings) -> bool:
@@ -89,10 +95,13 @@ def draft_appeal(
     Without `llm`, the model configured in `settings` (if any) extracts and drafts.
     """
     llm = llm if llm is not None else model_for(settings)
-    case = read_appeal_case(
-        denial_in, chart_in, settings, corrections, llm=llm, llm_extract=llm_extract
-    )
-    return draft_case(case, settings=settings, retriever=retriever, llm=llm, requester=requester)
+    with budget.window(settings.llm_budget):  # every model call of this letter shares it
+        case = read_appeal_case(
+            denial_in, chart_in, settings, corrections, llm=llm, llm_extract=llm_extract
+        )
+        return draft_case(
+            case, settings=settings, retriever=retriever, llm=llm, requester=requester
+        )
 
 
 def draft_case(
@@ -114,6 +123,8 @@ def draft_case(
     llm = llm if llm is not None else model_for(settings)
     selection = select_policy(case.denial, case.chart, case.payer_id, retriever)
     notes = [selection.note] if selection.note else []
+    if getattr(retriever, "degraded", False):
+        notes.append(DEGRADED_NOTE)
     if not case.triage.letter_type:
         return _no_letter(case, notes)
     evidence = build_evidence_map(case.denial, case.chart, selection.passages)
@@ -230,9 +241,13 @@ def submit_appeal(payload: dict[str, Any], res: Resources) -> tuple[AppealResult
     """
     from service.pipelines.necessity import attach_requested
 
+    check_sizes(payload, max_bytes=res.settings.max_input_bytes)  # nothing kept when too large
     store = res.store()
     llm = res.model()
-    with store.keeping("appeal", storable(payload)) as draft_id:
+    with (
+        store.keeping("appeal", storable(payload)) as draft_id,
+        budget.window(res.settings.llm_budget),
+    ):
         case = read_appeal_case(
             payload.get("denial"),
             payload.get("chart"),

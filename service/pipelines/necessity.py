@@ -17,6 +17,7 @@ from service.config import Settings
 from service.drafting.necessity import COMPOSER_VERSION, compose_necessity
 from service.errors import SchemaError
 from service.intake.necessity import build_case
+from service.intake.text import check_sizes
 from service.models import (
     AppealCase,
     AppealResult,
@@ -29,6 +30,7 @@ from service.models import (
     Purpose,
     ReadinessReport,
 )
+from service.pipelines.appeal import DEGRADED_NOTE
 from service.policies.select import Retriever, cited_ids, select_policy
 from service.readiness import Assessment, assess
 from service.release import gate, provenance
@@ -56,8 +58,12 @@ def draft_necessity(
 ) -> NecessityResult:
     """Draft one letter of medical necessity. Bad input raises; a weak letter is held."""
     assessment = assess_request(build_case(request, settings), retriever)
+    degraded = [DEGRADED_NOTE] if getattr(retriever, "degraded", False) else []
     return letter_for(
-        assessment, settings=settings, corpus_version=getattr(retriever, "corpus_version", None)
+        assessment,
+        settings=settings,
+        corpus_version=getattr(retriever, "corpus_version", None),
+        notes=degraded,
     )
 
 
@@ -96,6 +102,7 @@ def submit_necessity(body: dict[str, Any], res: Resources) -> NecessityResult:
     """The faces' entry: keep the request, draft the letter, store the result."""
     from service.intake.necessity import parse_request
 
+    check_sizes(body, max_bytes=res.settings.max_input_bytes)  # nothing kept when too large
     store = res.store()
     with store.keeping("necessity", body) as draft_id:
         result = draft_necessity(

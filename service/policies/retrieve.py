@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -35,6 +36,7 @@ POOL = 100  # candidates taken from each list before fusion
 MAX_DENSE = 1000
 ELIGIBLE_CACHE = 512  # (payer, date of service) filters kept; cleared when full
 SHIPPED_CORPUS = shipped("policy_corpus")
+DENSE_RETRY_SECONDS = 10.0  # after the dense index fails, BM25 alone answers this long
 
 
 @dataclass
@@ -46,6 +48,7 @@ class Retriever:
     lexical: LexicalIndex
     corpus_version: str
     _eligible_cache: dict[tuple, tuple[set[str], Any]] = field(default_factory=dict, repr=False)
+    dense_failed_at: float | None = field(default=None, repr=False)
 
     @classmethod
     def from_index(cls, index: PolicyIndex) -> Retriever:
@@ -67,18 +70,30 @@ class Retriever:
         date_of_service: dt.date | None = None,
         k: int = 8,
         mode: str = "hybrid",
+        hidden: frozenset[str] = frozenset(),
     ) -> list[PolicyPassage]:
-        """The k best passages for `query` among those of `payer` in force on the date."""
+        """The k best passages for `query` among those of `payer` in force on the date.
+
+        `hidden` documents (other practices' uploads) take no part, not even in choosing which
+        version of a policy is in force. When the dense index fails, BM25 alone answers and
+        the retriever reports itself degraded until the index answers again."""
         if mode not in MODES:
             raise BadInput(f"Unknown retrieval mode; use one of {', '.join(MODES)}.", field="mode")
-        allowed, mask = self._eligible(payer, date_of_service)
+        allowed, mask = self._eligible(payer, date_of_service, hidden)
         text = query.strip() or " ".join(codes)
         if not allowed or not text:
             return []
         dense: dict[str, float] = {}
         lexical: dict[str, float] = {}
-        if mode in ("dense", "hybrid"):
-            dense = self._dense(text, payer, allowed)
+        if mode in ("dense", "hybrid") and self._dense_usable():
+            try:
+                dense = self._dense(text, payer, allowed)
+                self.dense_failed_at = None
+            except IndexUnavailable:
+                self.dense_failed_at = time.monotonic()
+                mode = "bm25"
+        if mode == "dense" and not dense and self.dense_failed_at is not None:
+            mode = "bm25"
         if mode in ("bm25", "hybrid"):
             # the policies' codes are indexed with each passage, so naming them finds the policy
             lexical = dict(self.lexical.scored_rows(" ".join([text, *codes]), mask, POOL))
@@ -90,17 +105,31 @@ class Retriever:
         best = sorted(scores, key=lambda pid: (-scores[pid], pid))[:k]
         return [self.passages[pid].model_copy(update={"score": scores[pid]}) for pid in best]
 
-    def _eligible(self, payer: str | None, day: dt.date | None) -> tuple[set[str], Any]:
-        """eligible() and its BM25 row mask, computed once per payer and date.
+    @property
+    def degraded(self) -> bool:
+        """True while the dense index is failing and BM25 answers alone."""
+        return self.dense_failed_at is not None
+
+    def _dense_usable(self) -> bool:
+        # after a failure, skip the dense side for a while rather than wait on it every query
+        failed = self.dense_failed_at
+        return failed is None or time.monotonic() - failed > DENSE_RETRY_SECONDS
+
+    def _eligible(
+        self, payer: str | None, day: dt.date | None, hidden: frozenset[str] = frozenset()
+    ) -> tuple[set[str], Any]:
+        """eligible() and its BM25 row mask, computed once per payer, date and hidden set.
 
         Scanning every passage per query cost ~29 ms at 10k passages; a retriever's passages
         never change (an upload builds a new retriever), so the answer can be kept.
         """
-        key = (payer, day, day is None and dt.date.today())  # no date: today's newest versions
+        key = (payer, day, day is None and dt.date.today(), hidden)  # no date: today's newest
         if key not in self._eligible_cache:
             if len(self._eligible_cache) >= ELIGIBLE_CACHE:
                 self._eligible_cache.clear()
             pool = self._by_payer.get(payer, []) if payer else self.passages.values()
+            if hidden:
+                pool = [p for p in pool if document_id(p.id) not in hidden]
             allowed = eligible(pool, None, day)
             self._eligible_cache[key] = (allowed, self.lexical.mask(allowed))
         return self._eligible_cache[key]
@@ -147,6 +176,34 @@ def build_retriever(settings: Settings) -> Retriever:
     elif index.count() == 0:
         raise IndexUnavailable("The policy index is empty and no policy corpus folder exists.")
     return Retriever.from_index(index)
+
+
+class UnavailableIndex:
+    """Stands in for a policy index that cannot be reached: every use says so."""
+
+    unavailable = True
+
+    def query(self, *_args: Any, **_kw: Any) -> list[tuple[str, float]]:
+        raise IndexUnavailable("The policy index is unreachable; lexical retrieval answers.")
+
+    def __getattr__(self, name: str) -> Any:
+        raise IndexUnavailable("The policy index is unreachable; policies cannot be added now.")
+
+
+def lexical_retriever(settings: Settings) -> Retriever:
+    """BM25 over the policy corpus read from disk, for when the index cannot be opened.
+
+    Uploaded policies live only in the index, so they are missing until it returns; a letter
+    drafted meanwhile says so in its provenance."""
+    folder = Path(settings.corpus_dir) if settings.corpus_dir else SHIPPED_CORPUS
+    passages = load_corpus(folder) if folder.is_dir() else []
+    return Retriever(
+        index=UnavailableIndex(),  # type: ignore[arg-type]
+        passages={p.id: p for p in passages},
+        lexical=LexicalIndex(passages),
+        corpus_version=corpus_hash(content_hash(p) for p in passages),
+        dense_failed_at=float("inf"),  # never tries the dense side: there is none
+    )
 
 
 def ingest(index: PolicyIndex, passages: Sequence[PolicyPassage]) -> tuple[int, int]:

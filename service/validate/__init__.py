@@ -28,6 +28,8 @@ from service.models import (
     ValidationReport,
 )
 from service.render import letterhead, load_spec
+from service.validate.substance import CHECKS as SUBSTANCE_CHECKS
+from service.validate.substance import check_substance
 
 _QUOTED = re.compile(r"\u201c([^\u201d]*)\u201d|\"([^\"]*)\"")
 _PLACEHOLDER = re.compile(r"\[[^\]\n]{1,80}\]|\{\{|\}\}|\bTBD\b|\bXXX+\b|<[A-Z_]{3,}>")
@@ -534,7 +536,8 @@ def validate(
         *check_citations(letter, evidence, chart, grounds),
         *check_criteria(letter, evidence),
         *check_voice_and_tone(letter),
+        *check_substance(letter, denial=denial, chart=chart, passages=passages, settings=settings),
     ]
     unique = list({(p.code, p.where, p.message): p for p in problems}.values())
     ok = not any(p.severity == "error" for p in unique)
-    return ValidationReport(ok=ok, problems=unique, checked=CHECKS)
+    return ValidationReport(ok=ok, problems=unique, checked=[*CHECKS, *SUBSTANCE_CHECKS])

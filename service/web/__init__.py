@@ -6,8 +6,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the `web` blueprint at "/" and its request guard."""
-    from service.web import guard, views
+    """Register the `web` and sign-in blueprints at "/" and the request guard."""
+    from service.web import guard, login, views
 
     guard.init_app(app)
     app.register_blueprint(views.bp)
+    app.register_blueprint(login.bp)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.errors import BadInput, OverturnError
+from service.intake.text import check_sizes
 from service.models import AppealResult, Chart, Denial, DraftStatus
 from service.resources import current
 
@@ -94,6 +95,7 @@ def start(payload: dict[str, Any]) -> str:
     from service.pipelines.appeal import draft_appeal
 
     res = current()
+    check_sizes(payload, max_bytes=res.settings.max_input_bytes)  # nothing kept when too large
     with res.store().keeping("appeal", payload) as draft_id:
         result = draft_appeal(
             payload["denial"],
@@ -125,6 +127,7 @@ def add_notes(draft: Draft, notes: str) -> str:
         raise BadInput("This draft has nothing to re-draft.", field="notes")
     chart_text = "\n\n".join(t for t in ((old_chart or "").rstrip(), notes.strip()) if t) + "\n"
     payload = {**draft.input, "chart": chart_text, "revises": draft.id}
+    check_sizes(payload, max_bytes=current().settings.max_input_bytes)
     store = current().store()
     new_id = store.save_input("appeal", payload)
     from service.intake.request import read_chart

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import denial_letter
+from support import denial_letter, signin_path
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -227,8 +227,14 @@ def _wait_file(folder: Path, seconds: float = 10) -> Path:
     raise AssertionError("the letter was not downloaded")
 
 
-def test_paste_to_download(browser, live_server, shot, downloads) -> None:  # type: ignore[no-untyped-def]
+def test_paste_to_download(app, browser, live_server, shot, downloads) -> None:  # type: ignore[no-untyped-def]
     letter_text = denial_letter("jawjoint-mri")
+
+    # 0. The workspace asks who you are; a biller signs in with a one-time link.
+    browser.get(live_server + "/")
+    assert "/login" in browser.current_url
+    browser.get(live_server + signin_path(app, role="biller"))
+    assert "/account" in browser.current_url
 
     # 1. Paste. What is typed survives a reload (kept in the browser as it is typed).
     browser.get(live_server + "/")

@@ -74,7 +74,15 @@
     if (p) { p.scrollIntoView({ block: "center" }); p.focus({ preventScroll: true }); }
   }
 
+  // After signing out, nothing typed for a patient stays in this browser.
+  function clearAll() {
+    var ls = store();
+    if (!ls || !document.querySelector("[data-clear-local]")) return;
+    Object.keys(ls).forEach(function (k) { if (k.indexOf(PREFIX) === 0) ls.removeItem(k); });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    clearAll();
     clearPaste();
     document.querySelectorAll("form[data-keep]").forEach(keep);
     linkMarks();
