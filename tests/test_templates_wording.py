@@ -150,6 +150,7 @@ SAMPLES: dict[tuple[str, str], dict[str, object]] = {
         "patient": False,
         "service": "MRI lumbar spine (CPT 72148)",
         "all_met": True,
+        "records": True,
         "plan_type": "erisa",
     },
     ("appeal", "denial_citation"): {"guideline": "InterQual", "criterion": "SC1"},
@@ -166,6 +167,7 @@ SAMPLES: dict[tuple[str, str], dict[str, object]] = {
         "category": "medical_necessity",
         "guideline": "InterQual",
         "stated": 2,
+        "answered": 2,
         "all_met": True,
     },
     ("appeal", "point"): {
