@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from service.llm.adapter import LLM
     from service.policies.retrieve import Retriever
+    from service.progress import Progress
     from service.store import Store
 
 EXTENSION = "overturn"
@@ -35,8 +36,10 @@ class Resources:
         store: Store | None = None,
         retriever: Retriever | Callable[[Settings], Any] | None = None,
         model: LLM | None = None,
+        progress: Progress | None = None,
     ) -> None:
         self.settings = settings
+        self.progress = progress  # bars for building the index (the CLI's), else silent
         self._store = store
         # a retriever object, or a factory called with the settings on first use (tests)
         self._retriever: Any = None if callable(retriever) else retriever
@@ -70,8 +73,24 @@ class Resources:
                 else:
                     from service.policies.retrieve import build_retriever
 
-                    self._retriever = build_retriever(self.settings)
+                    self._retriever = build_retriever(self.settings, self.progress)
             return self._retriever
+
+    def draft_retriever(self) -> Any:
+        """The retriever for one draft: the index opens only if the draft's payer has policies.
+
+        While the index is not open and its manifest is current, a stand-in answers searches
+        for payers without policies (most drafts) with nothing, as the index would, sparing the
+        seconds that chromadb, the embedder and reading every passage back cost.
+        """
+        with self._lock:
+            if self._retriever is None and self._retriever_factory is None:
+                from service.policies.manifest import LazyRetriever, read_manifest
+
+                manifest = read_manifest(self.settings)
+                if manifest is not None:
+                    return LazyRetriever(manifest, self.retriever)
+            return self.retriever()
 
     def set_retriever_factory(self, factory: Callable[[Settings], Any]) -> None:
         """Serve retrievers from `factory` from now on (tests swap in a fake)."""
@@ -90,9 +109,13 @@ class Resources:
         with self._lock:
             index = getattr(self._retriever, "index", None)
             if index is not None:
+                from service.policies.manifest import write_manifest
                 from service.policies.retrieve import Retriever
 
-                self._retriever = Retriever.from_index(index)
+                retriever = Retriever.from_index(index)
+                # the next process reads which payers have policies from the manifest
+                write_manifest(self.settings, retriever.passages.values(), retriever.corpus_version)
+                self._retriever = retriever
             else:
                 self._retriever = None  # built afresh on next use
             return self._retriever
