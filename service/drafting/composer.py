@@ -97,8 +97,12 @@ def _identifiers(inp: ComposeInput) -> dict[str, str]:
     member = "medicare_number" if medicare else "member_id"
     ids: dict[str, str] = {
         "patient": d.patient_name or c.patient.name or placeholder("patient_name"),
-        member: d.member_id or c.patient.member_id or placeholder(member),
     }
+    # the plan files an appeal by the member: their date of birth, when known, matches it
+    born = d.date_of_birth or c.patient.date_of_birth
+    if born:
+        ids["date_of_birth"] = long_date(born)
+    ids[member] = d.member_id or c.patient.member_id or placeholder(member)
     if d.claim_number:
         ids["claim_number"] = d.claim_number
     if d.reference_number:
