@@ -46,6 +46,7 @@ class Resources:
         self._retriever_factory = retriever if callable(retriever) else None
         self._model = model
         self._model_built = model is not None
+        self._snapshot: Any = None  # a retriever over the index's read-only copy, for drafts
         self._lock = threading.RLock()
         # adds of policy documents run one at a time: each reads the index, writes, refreshes
         self.policy_writes = threading.Lock()
@@ -89,13 +90,24 @@ class Resources:
 
                 manifest = read_manifest(self.settings)
                 if manifest is not None:
-                    return LazyRetriever(manifest, self.retriever)
+                    return LazyRetriever(manifest, self._read_only_retriever)
             return self.retriever()
+
+    def _read_only_retriever(self) -> Any:
+        """The index's read-only copy when it matches (no chromadb to import), else the index."""
+        with self._lock:
+            if self._retriever is not None:
+                return self._retriever
+            if self._snapshot is None:
+                from service.policies.retrieve import open_snapshot
+
+                self._snapshot = open_snapshot(self.settings)
+            return self._snapshot or self.retriever()
 
     def set_retriever_factory(self, factory: Callable[[Settings], Any]) -> None:
         """Serve retrievers from `factory` from now on (tests swap in a fake)."""
         with self._lock:
-            self._retriever, self._retriever_factory = None, factory
+            self._retriever, self._retriever_factory, self._snapshot = None, factory, None
 
     def policy_index(self) -> Any:
         """The policy index behind the retriever, for adding documents."""
@@ -107,14 +119,14 @@ class Resources:
     def refresh_retriever(self) -> Any:
         """Rebuild the cached retriever from what the index now stores (after an add)."""
         with self._lock:
+            self._snapshot = None
             index = getattr(self._retriever, "index", None)
             if index is not None:
-                from service.policies.manifest import write_manifest
-                from service.policies.retrieve import Retriever
+                from service.policies.retrieve import Retriever, record
 
                 retriever = Retriever.from_index(index)
-                # the next process reads which payers have policies from the manifest
-                write_manifest(self.settings, retriever.passages.values(), retriever.corpus_version)
+                # the next process reads the payers with policies, and the copy, from disk
+                record(self.settings, retriever)
                 self._retriever = retriever
             else:
                 self._retriever = None  # built afresh on next use

@@ -305,6 +305,22 @@ class PolicyIndex:
             passages += [from_metadata(*row) for row in zip(ids, docs, metas, strict=True)]
         return sorted(passages, key=lambda p: p.id)
 
+    def vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
+        """Passage id -> its stored vector, for the read-only copy drafts search."""
+        found: dict[str, list[float]] = {}
+        for start in range(0, len(ids), PAGE):
+            with _translated("read vectors"):
+                page = self._collection.get(
+                    ids=list(ids[start : start + PAGE]), include=["embeddings"]
+                )
+            found.update(
+                {
+                    pid: [float(x) for x in v]
+                    for pid, v in zip(page["ids"], page["embeddings"], strict=True)
+                }
+            )
+        return found
+
     def hashes(self) -> dict[str, str]:
         """Passage id -> content hash of every stored passage."""
         stored: dict[str, str] = {}

@@ -155,8 +155,29 @@ def build_retriever(settings: Settings, progress: Progress | None = None) -> Ret
     elif index.count() == 0:
         raise IndexUnavailable("The policy index is empty and no policy corpus folder exists.")
     retriever = Retriever.from_index(index)
-    write_manifest(settings, retriever.passages.values(), retriever.corpus_version)
+    record(settings, retriever)
     return retriever
+
+
+def record(settings: Settings, retriever: Retriever) -> None:
+    """Write the read-only copy, then the manifest that points drafts at it."""
+    from service.policies.snapshot import write_snapshot
+
+    passages = list(retriever.passages.values())
+    write_snapshot(settings, retriever.index, passages, retriever.corpus_version)
+    write_manifest(settings, passages, retriever.corpus_version)
+
+
+def open_snapshot(settings: Settings) -> Retriever | None:
+    """A retriever over the index's read-only copy (no chromadb), or None when there is none."""
+    from service.policies.snapshot import read_snapshot
+
+    manifest = read_manifest(settings)
+    snapshot = read_snapshot(settings, manifest.corpus_version) if manifest else None
+    if manifest is None or snapshot is None:
+        return None
+    retriever = Retriever.from_index(snapshot)  # type: ignore[arg-type]  # the read side only
+    return retriever if retriever.corpus_version == manifest.corpus_version else None
 
 
 def ingest(index: PolicyIndex, passages: Sequence[PolicyPassage]) -> tuple[int, int]:
