@@ -209,19 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", parents=[common], help="run the web workspace and the API")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on")
-    draft = sub.add_parser(
-        "draft", parents=[common], help="draft an appeal from a denial file (and a chart file)"
-    )
-    draft.add_argument("--denial", required=True, metavar="FILE", help=f"the denial: {FILE_HELP}")
-    draft.add_argument(
-        "--chart", metavar="FILE", help=f"the chart notes or chart JSON: {FILE_HELP}"
-    )
-    _files_options(draft)
-    draft.add_argument(
-        "--no-llm-extract",
-        action="store_true",
-        help="with a model configured, draft with it but read the inputs with the parsers only",
-    )
+    _draft_parser(sub, common)
     _index_parser(sub, common)
     sub.add_parser("config", parents=[common], help="list every setting with its default and help")
     letter = sub.add_parser(
@@ -247,6 +235,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     evals_cli.add_parser(sub, parents=[common])
     return parser
+
+
+def _draft_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    draft = sub.add_parser(
+        "draft", parents=[common], help="draft an appeal from a denial file (and a chart file)"
+    )
+    draft.add_argument("--denial", required=True, metavar="FILE", help=f"the denial: {FILE_HELP}")
+    draft.add_argument(
+        "--chart", metavar="FILE", help=f"the chart notes or chart JSON: {FILE_HELP}"
+    )
+    _files_options(draft)
+    draft.add_argument(
+        "--no-llm-extract",
+        action="store_true",
+        help="with a model configured, draft with it but read the inputs with the parsers only",
+    )
 
 
 def _index_parser(sub: Any, common: argparse.ArgumentParser) -> None:

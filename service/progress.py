@@ -5,6 +5,7 @@ tests and `--quiet` scripts pass no bar factory and nothing is drawn.
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Callable
 from typing import Protocol
@@ -28,6 +29,15 @@ def terminal_bars(enabled: bool = True) -> Progress | None:
     def bar(total: int, what: str) -> Bar:
         from tqdm import tqdm  # only a terminal run that has a long step pays its import
 
-        return tqdm(total=total, desc=what, file=sys.stderr, dynamic_ncols=True)
+        # a terminal that reports no size (a bare pty, some CI consoles) would hide the bar:
+        # tqdm draws nothing past the screen's last row, and a 0-row screen has none
+        size = shutil.get_terminal_size()
+        return tqdm(
+            total=total,
+            desc=what,
+            file=sys.stderr,
+            ncols=min(size.columns or 80, 100),
+            nrows=size.lines or 24,
+        )
 
     return bar
