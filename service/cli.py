@@ -1,7 +1,8 @@
 """`overturn serve | draft | letter | index | eval | config`.
 
 Exit codes of `overturn draft` and `overturn letter`: 0 released (or ready), 3 held (or not
-ready), 2 bad input (a problem on stderr).
+ready), 2 bad input (a missing, unreadable or unusable file: one sentence on stderr), 1 a
+service the command needs is unavailable (the policy index, the model).
 """
 
 from __future__ import annotations
@@ -15,61 +16,73 @@ from typing import Any
 from service.config import Settings, describe
 from service.errors import BadInput, InputTooLarge, InvalidJSON, OverturnError
 
-EXIT_RELEASED, EXIT_BAD_INPUT, EXIT_HELD = 0, 2, 3
+EXIT_RELEASED, EXIT_UNAVAILABLE, EXIT_BAD_INPUT, EXIT_HELD = 0, 1, 2, 3
+FILE_HELP = "a path to a text, JSON or PDF file (scans are read by OCR), or - for stdin"
 
 
-def _read_arg_file(path: str, field: str) -> Any:
-    """A file's content: a JSON object when it parses as one, else its bytes as pasted text."""
-    try:
-        raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
-    except OSError as err:
-        raise OverturnError(f"cannot read the {field} file: {err.strerror}", field=field) from err
-    obj = parse_json(raw)
-    if obj is None:
-        return raw  # a paste that starts with "[CUSTOMER]" or "{" is still a paste
-    if not isinstance(obj, dict):
-        raise InvalidJSON(f"the {field} JSON must be an object", field=field)
-    return obj
+def _bars(args: argparse.Namespace) -> Any:
+    from service.progress import terminal_bars
+
+    return terminal_bars(not args.quiet)
 
 
-def parse_json(raw: bytes | str) -> object | None:
-    """The JSON value the input holds, or None when it does not parse as JSON.
-
-    Whether input is JSON is decided by parsing it, never by its first character: a redacted
-    letter may begin with "[CUSTOMER]" and clinical notes with "{".
-    """
-    try:
-        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
-        value = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return None
-    # a bare number or word ("42", "true") parses too, but it is text, not a request
-    return value if isinstance(value, dict | list) else None
+def _say(args: argparse.Namespace, line: str) -> None:
+    """A line for the person at the terminal (stderr), never for --quiet scripts."""
+    if not args.quiet:
+        print(line, file=sys.stderr)
 
 
-def _retriever(settings: Settings) -> Any:
-    from service.policies.retrieve import build_retriever
+def _read(path: str, field: str) -> Any:
+    from service.intake.files import read_input_file
 
-    return build_retriever(settings)
+    return read_input_file(path, field=field)
+
+
+def _resources(args: argparse.Namespace, settings: Settings) -> Any:
+    from service.resources import Resources
+
+    return Resources(settings, progress=_bars(args))
+
+
+def _report(args: argparse.Namespace, result: Any) -> None:
+    """The letter on stdout (or the whole result as JSON), its status and problems on stderr."""
+    if args.json:
+        print(result.model_dump_json(indent=2))
+        return
+    print(result.text or getattr(getattr(result, "triage", None), "rationale", ""))
+    _say(args, f"\n-- {result.status.value} --")
+    for p in result.report.problems:
+        _say(args, f"[{p.severity}] {p.code} at {p.where}: {p.message}")
+
+
+def _write_files(args: argparse.Namespace, result: Any, settings: Settings, fax: str) -> None:
+    """The released letter as DOCX and PDF (a fax cover first on request); a held one is not."""
+    wanted = [(args.docx, "docx"), (args.pdf, "pdf")]
+    if not any(path for path, _ in wanted):
+        return
+    if result.status.value != "released" or result.letter is None:
+        _say(args, "The letter is held, so no DOCX or PDF was written: fix the problems above.")
+        return
+    from service.render import CoverSheet, to_docx, to_pdf
+
+    if args.docx:
+        Path(args.docx).write_bytes(to_docx(result.letter, settings))
+    if args.pdf:
+        cover = CoverSheet(fax=fax) if args.fax_cover else None
+        Path(args.pdf).write_bytes(to_pdf(result.letter, settings, cover=cover))
 
 
 def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
     from service.pipelines.appeal import submit_appeal
-    from service.resources import Resources
 
     payload = {
-        "denial": _read_arg_file(args.denial, "denial"),
-        "chart": _read_arg_file(args.chart, "chart") if args.chart else None,
+        "denial": _read(args.denial, "denial"),
+        "chart": _read(args.chart, "chart") if args.chart else None,
         "llm_extract": False if args.no_llm_extract else None,
     }
-    result, _ = submit_appeal(payload, Resources(settings))
-    if args.json:
-        print(result.model_dump_json(indent=2))
-    else:
-        print(result.text or result.triage.rationale)
-        print(f"\n-- {result.status.value} --", file=sys.stderr)
-        for p in result.report.problems:
-            print(f"[{p.severity}] {p.code} at {p.where}: {p.message}", file=sys.stderr)
+    result, _ = submit_appeal(payload, _resources(args, settings))
+    _report(args, result)
+    _write_files(args, result, settings, result.denial.appeal_instructions.fax or "")
     return EXIT_RELEASED if result.status.value == "released" else EXIT_HELD
 
 
@@ -82,7 +95,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     if getattr(args, "index_command", None) == "add":
         return cmd_index_add(args, settings)
-    retriever = _retriever(settings)
+    _say(args, f"Policy index in {settings.data_path} (built from the corpus on first use).")
+    retriever = _resources(args, settings).retriever()
     print(json.dumps({"passages": retriever.count(), "corpus_version": retriever.corpus_version}))
     return 0
 
@@ -90,7 +104,16 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_index_add(args: argparse.Namespace, settings: Settings) -> int:
     from service.policies.documents import add_documents
 
-    docs = [(str(path), _read_policy(path)) for path in _policy_files(args.paths)]
+    files = _policy_files(args.paths)
+    bars = _bars(args)
+    bar = bars(len(files), "Reading policy documents") if bars and len(files) > 1 else None
+    docs = []
+    for path in files:
+        docs.append((str(path), _read_policy(path)))
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
     defaults = {
         "payer_id": args.payer,
         "policy_id": args.policy_id,
@@ -99,13 +122,13 @@ def cmd_index_add(args: argparse.Namespace, settings: Settings) -> int:
         "version": args.policy_version,
     }
     # through the retriever, so the shipped corpus is in the index before versions are compared
-    index = _retriever(settings).index
+    res = _resources(args, settings)
     payer_file = settings.data_path / "payers.yaml"
-    report = add_documents(index, docs, defaults=defaults, payer_file=payer_file)
+    report = add_documents(res.policy_index(), docs, defaults=defaults, payer_file=payer_file)
+    # bumps the index version (running workers follow it) and records the new payers and
+    # policies in the index's manifest (the next local draft reads it)
+    res.refresh_retriever()
     print(json.dumps(report, indent=2))
-    from service.resources import Resources
-
-    Resources(settings).store().policies.bump()  # running workers pick the change up
     return 0
 
 
@@ -130,12 +153,15 @@ def _policy_files(paths: list[str]) -> list[Path]:
 def _read_policy(path: Path) -> bytes:
     from service.policies.documents import MAX_POLICY_BYTES
 
+    if not path.exists():
+        raise BadInput(f"The policy file {path} does not exist.", field="path")
     try:
         if path.stat().st_size > MAX_POLICY_BYTES:  # refuse before reading it into memory
             raise InputTooLarge(f"{path.name} is larger than the policy size limit.", field="path")
         return path.read_bytes()
     except OSError as err:
-        raise BadInput(f"cannot read {path.name}: {err.strerror}", field="path") from err
+        reason = (err.strerror or "unreadable").lower()
+        raise BadInput(f"The policy file {path} cannot be read: {reason}.", field="path") from err
 
 
 def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
@@ -144,81 +170,132 @@ def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _files_options(parser: argparse.ArgumentParser) -> None:
+    """--json, --docx, --pdf and --fax-cover: how a letter leaves the command."""
+    parser.add_argument(
+        "--json", action="store_true", help="print the whole result as JSON instead of the letter"
+    )
+    parser.add_argument(
+        "--docx", metavar="PATH", help="also write the released letter as a Word file to PATH"
+    )
+    parser.add_argument(
+        "--pdf", metavar="PATH", help="also write the released letter as a PDF to PATH"
+    )
+    parser.add_argument(
+        "--fax-cover",
+        action="store_true",
+        help="with --pdf: put a fax cover sheet (no clinical detail) before the letter",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
-    parser = argparse.ArgumentParser(prog="overturn", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the web service under gunicorn")
+    parser = argparse.ArgumentParser(
+        prog="overturn", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    quiet_help = "no progress bars or status lines on stderr (for scripts); errors still print"
+    parser.add_argument("-q", "--quiet", action="store_true", help=quiet_help)
+    # also accepted after the command (`overturn draft --quiet ...`); SUPPRESS keeps the
+    # top-level value when it is not given there
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help=quiet_help
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = sub.add_parser(
+        "serve", parents=[common], help="run the web workspace and the API under gunicorn"
+    )
     serve.add_argument("--host", help="address to listen on (default OVERTURN_HOST, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default OVERTURN_PORT, 8000)")
-    draft = sub.add_parser("draft", help="draft an appeal from a denial file (and a chart)")
-    draft.add_argument("--denial", required=True, help="denial: pasted text or JSON; - for stdin")
-    draft.add_argument("--chart", help="chart: notes as text, or JSON")
-    draft.add_argument("--json", action="store_true", help="print the full result as JSON")
-    draft.add_argument(
-        "--no-llm-extract",
-        action="store_true",
-        help="with a model configured, draft with it but read the inputs with the parsers only",
+    _draft_parser(sub, common)
+    _index_parser(sub, common)
+    sub.add_parser("config", parents=[common], help="list every setting with its default and help")
+    from service import cli_admin
+
+    cli_admin.add_parsers(sub)
+    letter = sub.add_parser(
+        "letter", parents=[common], help="draft a letter of medical necessity from a request file"
     )
-    index = sub.add_parser("index", help="build or update the policy index and report its size")
-    index_sub = index.add_subparsers(dest="index_command")
-    add = index_sub.add_parser(
-        "add", help="add a practice's policy documents (Markdown, HTML, PDF) to the index"
-    )
-    add.add_argument("paths", nargs="+", metavar="PATH", help="files, or folders of them")
-    add.add_argument(
-        "--payer", help="payer id or name, for documents that do not state their payer"
-    )
-    add.add_argument("--policy-id", help="policy_id, for documents that do not state it")
-    add.add_argument("--title", help="title, for documents that do not state it")
-    add.add_argument("--effective-date", help="YYYY-MM-DD the policy version took effect")
-    add.add_argument("--version", dest="policy_version", help="version of the policy document")
-    sub.add_parser("config", help="list every setting with its default and help")
-    letter = sub.add_parser("letter", help="draft a letter of medical necessity")
     letter.add_argument(
         "--request",
         required=True,
-        help="request JSON (patient, payer, service, diagnosis_codes, signer, ...); - for stdin",
+        metavar="FILE",
+        help="a path to the request JSON (patient, payer, service, diagnosis_codes, signer, ...), "
+        "or - for stdin",
     )
     letter.add_argument(
-        "--chart", help="chart file (notes as text, or JSON); overrides the request's"
+        "--chart", metavar="FILE", help=f"the chart, overriding the request's: {FILE_HELP}"
     )
     letter.add_argument(
         "--readiness",
         action="store_true",
         help="only check which of the payer's criteria the chart documents",
     )
-    letter.add_argument("--json", action="store_true", help="print the full result as JSON")
-    letter.add_argument("--docx", help="also write the released letter as DOCX to this path")
-    letter.add_argument("--pdf", help="also write the released letter as PDF to this path")
-    from service import cli_admin
+    _files_options(letter)
     from service.evals import cli as evals_cli
 
-    evals_cli.add_parser(sub)
-    cli_admin.add_parsers(sub)
+    evals_cli.add_parser(sub, parents=[common])
     return parser
+
+
+def _draft_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    draft = sub.add_parser(
+        "draft", parents=[common], help="draft an appeal from a denial file (and a chart file)"
+    )
+    draft.add_argument("--denial", required=True, metavar="FILE", help=f"the denial: {FILE_HELP}")
+    draft.add_argument(
+        "--chart", metavar="FILE", help=f"the chart notes or chart JSON: {FILE_HELP}"
+    )
+    _files_options(draft)
+    draft.add_argument(
+        "--no-llm-extract",
+        action="store_true",
+        help="with a model configured, draft with it but read the inputs with the parsers only",
+    )
+
+
+def _index_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    index = sub.add_parser(
+        "index", parents=[common], help="build or update the policy index and report its size"
+    )
+    index_sub = index.add_subparsers(dest="index_command", metavar="COMMAND")
+    add = index_sub.add_parser(
+        "add",
+        parents=[common],
+        help="add a practice's policy documents (Markdown, HTML, PDF) to the index",
+    )
+    add.add_argument("paths", nargs="+", metavar="PATH", help="policy files, or folders of them")
+    add.add_argument(
+        "--payer", help="payer id or name, for documents that do not state their payer"
+    )
+    add.add_argument("--policy-id", help="policy id, for documents that do not state it")
+    add.add_argument("--title", help="title, for documents that do not state it")
+    add.add_argument("--effective-date", help="YYYY-MM-DD the policy version took effect")
+    add.add_argument("--version", dest="policy_version", help="version of the policy document")
 
 
 def _load_request(args: argparse.Namespace) -> Any:
     from service.intake.necessity import parse_request
 
-    raw = _read_arg_file(args.request, "request")
+    raw = _read(args.request, "request")
     if not isinstance(raw, dict):
-        raise InvalidJSON("the request file must be a JSON object", field="request")
+        raise InvalidJSON(
+            f"The request file {args.request} is not a JSON object (see the README).",
+            field="request",
+        )
     if args.chart:
-        chart = _read_arg_file(args.chart, "chart")
+        chart = _read(args.chart, "chart")
         raw["chart"] = chart.decode("utf-8", "replace") if isinstance(chart, bytes) else chart
     return raw, parse_request(raw)
 
 
 def cmd_letter(args: argparse.Namespace, settings: Settings) -> int:
     from service.pipelines.necessity import check_readiness, submit_necessity
-    from service.resources import Resources
 
     body, request = _load_request(args)
-    res = Resources(settings)
+    res = _resources(args, settings)
     if args.readiness:
-        report = check_readiness(request, settings=settings, retriever=res.retriever())
+        report = check_readiness(request, settings=settings, retriever=res.draft_retriever())
         if args.json:
             print(report.model_dump_json(indent=2))
         else:
@@ -229,26 +306,16 @@ def cmd_letter(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"flag {f.code} at {f.where}: {f.message}")
         return EXIT_RELEASED if report.ready else EXIT_HELD
     result = submit_necessity(body, res)
-    if result.status.value == "released":
-        from service.render import to_docx, to_pdf
-
-        if args.docx:
-            Path(args.docx).write_bytes(to_docx(result.letter, settings))
-        if args.pdf:
-            Path(args.pdf).write_bytes(to_pdf(result.letter, settings))
-    if args.json:
-        print(result.model_dump_json(indent=2))
-    else:
-        print(result.text)
-        print(f"\n-- {result.status.value} --", file=sys.stderr)
-        for p in result.report.problems:
-            print(f"[{p.severity}] {p.code} at {p.where}: {p.message}", file=sys.stderr)
+    _report(args, result)
+    _write_files(args, result, settings, "")
     return EXIT_RELEASED if result.status.value == "released" else EXIT_HELD
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from service.evals import cli as evals_cli
 
+    if args.quiet:
+        args.no_progress = True
     return evals_cli.run(args)
 
 
@@ -264,17 +331,17 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `overturn` console script."""
-    from service import cli_admin
-
     args = build_parser().parse_args(argv)
     settings = Settings.from_env()
+    from service import cli_admin
+
     commands = {**COMMANDS, **cli_admin.COMMANDS}
     try:
         return commands[args.command](args, settings)
     except OverturnError as err:
-        problem = {"type": err.slug, "title": err.title, "status": err.status, "detail": err.detail}
-        print(json.dumps(problem), file=sys.stderr)
-        return EXIT_BAD_INPUT
+        # one plain sentence for the person or script that ran the command, never a dump
+        print(f"overturn {args.command}: {err.detail}", file=sys.stderr)
+        return EXIT_BAD_INPUT if err.status < 500 else EXIT_UNAVAILABLE
 
 
 if __name__ == "__main__":

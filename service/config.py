@@ -28,6 +28,16 @@ def shipped(name: str) -> Path:
     return packaged if packaged.is_dir() else _PACKAGE.parent / name
 
 
+def default_data_dir() -> str:
+    """The user's data folder in the platform's standard place (~/.local/share/overturn on
+    Linux, ~/Library/Application Support/overturn on macOS, %LOCALAPPDATA%\\overturn on
+    Windows): one per user, shared by the CLI, the workspace and the API whatever folder they
+    start from."""
+    from platformdirs import user_data_dir
+
+    return user_data_dir("overturn", appauthor=False)
+
+
 def _setting(default: Any, help: str, secret: bool = False) -> Any:
     return field(default=default, metadata={"help": help, "secret": secret})
 
@@ -35,7 +45,9 @@ def _setting(default: Any, help: str, secret: bool = False) -> Any:
 @dataclass
 class Settings:
     data_dir: str = _setting(
-        "./overturn-data", "Folder for the SQLite store and the embedded Chroma index."
+        default_data_dir(),
+        "Folder for the SQLite store and the embedded Chroma index; the default is the user's "
+        "data folder (~/.local/share/overturn on Linux).",
     )
     database_url: str = _setting(
         "", "SQLAlchemy URL for drafts and audit; empty means a SQLite file in data_dir."

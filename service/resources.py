@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from service.llm.adapter import LLM
     from service.policies.retrieve import Retriever
+    from service.progress import Progress
     from service.store import Store
 
 EXTENSION = "overturn"
@@ -39,14 +40,19 @@ class Resources:
         store: Store | None = None,
         retriever: Retriever | Callable[[Settings], Any] | None = None,
         model: LLM | None = None,
+        progress: Progress | None = None,
+        local: bool = False,
     ) -> None:
         self.settings = settings
+        self.local = local  # a single local process (the CLI): may read the index's copy
+        self.progress = progress  # bars for building the index (the CLI's), else silent
         self._store = store
         # a retriever object, or a factory called with the settings on first use (tests)
         self._retriever: Any = None if callable(retriever) else retriever
         self._retriever_factory = retriever if callable(retriever) else None
         self._model = model
         self._model_built = model is not None
+        self._snapshot: Any = None  # a retriever over the index's read-only copy, for drafts
         self._lock = threading.RLock()
         self._index_version = -1
         self._failed_at = 0.0
@@ -101,7 +107,7 @@ class Resources:
         if self._retriever is not None and time.monotonic() - self._failed_at < INDEX_RETRY:
             return
         try:
-            self._retriever = build_retriever(self.settings)
+            self._retriever = build_retriever(self.settings, self.progress)
             self._index_version, self.degraded = version, False
         except IndexUnavailable:
             log.warning("policy index unavailable; lexical retrieval over the corpus on disk")
@@ -131,10 +137,40 @@ class Resources:
             return "degraded"
         return "ok"
 
+    def draft_retriever(self) -> Any:
+        """The retriever for one draft: the index opens only if the draft's payer has policies.
+
+        For a local process (the CLI, `local=True`), while the index is not open and its
+        manifest is current, a stand-in answers searches for payers without policies (most
+        drafts) with nothing, as the index would, sparing the seconds that chromadb, the
+        embedder and reading every passage back cost. A server always searches the index
+        itself, which follows the index version other workers bump and the acting practice's
+        view; its start-up cost is paid once.
+        """
+        with self._lock:
+            if self.local and self._retriever is None and self._retriever_factory is None:
+                from service.policies.manifest import LazyRetriever, read_manifest
+
+                manifest = read_manifest(self.settings)
+                if manifest is not None:
+                    return LazyRetriever(manifest, self._read_only_retriever)
+            return self.retriever()
+
+    def _read_only_retriever(self) -> Any:
+        """The index's read-only copy when it matches (no chromadb to import), else the index."""
+        with self._lock:
+            if self._retriever is not None:
+                return self._retriever
+            if self._snapshot is None:
+                from service.policies.retrieve import open_snapshot
+
+                self._snapshot = open_snapshot(self.settings)
+            return self._snapshot or self.retriever()
+
     def set_retriever_factory(self, factory: Callable[[Settings], Any]) -> None:
         """Serve retrievers from `factory` from now on (tests swap in a fake)."""
         with self._lock:
-            self._retriever, self._retriever_factory = None, factory
+            self._retriever, self._retriever_factory, self._snapshot = None, factory, None
 
     def policy_index(self) -> Any:
         """The policy index behind the retriever, for adding documents."""
@@ -146,9 +182,16 @@ class Resources:
     def refresh_retriever(self) -> Any:
         """Record that the index changed, so every worker rebuilds its retriever from it."""
         with self._lock:
+            self._snapshot = None
             if self._retriever_factory is None:
                 self.store().policies.bump()
                 self._open_or_follow()
+                index = getattr(self._retriever, "index", None)
+                if index is not None and not self.degraded:
+                    from service.policies.retrieve import record
+
+                    # the next local process reads the payers with policies, and the copy
+                    record(self.settings, self._retriever)
             elif getattr(self._retriever, "index", None) is not None:
                 from service.policies.retrieve import Retriever
 

@@ -40,7 +40,7 @@ def test_docx_and_pdf_carry_letterhead_letter_and_enclosures(kind):
             result.letter.identifiers["Patient"],
             "I attest",
             "NPI 1234567893",
-            "Enclosures:",
+            "Enclosures",
         ):
             assert must in flat, must
         for e in result.letter.enclosures:

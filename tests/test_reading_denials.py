@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from service import cli
 from service.intake import payers
 from service.intake.code_context import is_known_hcpcs
 from service.intake.denial_text import parse_denial_text
+from service.intake.files import read_input_file
 from service.models import PlanType
 from service.triage import triage
 
@@ -146,9 +146,9 @@ def test_a_redacted_first_line_and_two_columns_flattened():
 def test_the_cli_reads_a_paste_that_begins_with_a_redaction_as_text(tmp_path):
     path = tmp_path / "denial.txt"
     path.write_bytes(b"[CUSTOMER]\nWe denied the MRI (CPT 72148).\n")
-    assert isinstance(cli._read_arg_file(str(path), "denial"), bytes)
+    assert isinstance(read_input_file(str(path), field="denial"), bytes)
     path.write_bytes(b'{"payer": "Cedar Hollow Health Plan"}')
-    assert cli._read_arg_file(str(path), "denial") == {"payer": "Cedar Hollow Health Plan"}
+    assert read_input_file(str(path), field="denial") == {"payer": "Cedar Hollow Health Plan"}
 
 
 def test_a_practice_extends_the_payer_directory(tmp_path, monkeypatch):

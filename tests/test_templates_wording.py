@@ -27,6 +27,7 @@ from service.models import (
     FactType,
     ServiceIn,
     ServiceLine,
+    Signer,
 )
 from service.render import wording
 
@@ -150,6 +151,7 @@ SAMPLES: dict[tuple[str, str], dict[str, object]] = {
         "patient": False,
         "service": "MRI lumbar spine (CPT 72148)",
         "all_met": True,
+        "records": True,
         "plan_type": "erisa",
     },
     ("appeal", "denial_citation"): {"guideline": "InterQual", "criterion": "SC1"},
@@ -166,6 +168,7 @@ SAMPLES: dict[tuple[str, str], dict[str, object]] = {
         "category": "medical_necessity",
         "guideline": "InterQual",
         "stated": 2,
+        "answered": 2,
         "all_met": True,
     },
     ("appeal", "point"): {
@@ -241,7 +244,28 @@ SAMPLES: dict[tuple[str, str], dict[str, object]] = {
     ("necessity", "service_line"): {"line": LINE},
     ("necessity", "subject"): {"line": LINE},
 }
-MULTILINE = {("appeal", "recipient"), ("common", "letterhead")}
+SAMPLES.update(
+    {
+        ("document", "running_header"): {
+            "patient": "Dana Whitfield",
+            "member_label": "Member ID",
+            "member": "NWH448812",
+        },
+        ("document", "page_label"): {"number": 1, "total": 2},
+        ("document", "valediction"): {},
+        ("document", "signer_lines"): {
+            "signer": Signer(name="Maria Lopez", credentials="MD", npi="1234567893", fax="555-1")
+        },
+        ("document", "enclosures_heading"): {},
+        ("document", "points_heading"): {"letter_type": "necessity_procedure"},
+        ("document", "cover_title"): {},
+        ("document", "cover_label"): {"field": "to_fax"},
+        ("document", "cover_regarding"): {"letter_type": "appeal"},
+        ("document", "cover_pages"): {"count": 3},
+        ("document", "cover_notice"): {},
+    }
+)
+MULTILINE = {("appeal", "recipient"), ("common", "letterhead"), ("document", "signer_lines")}
 
 
 def test_every_macro_the_code_calls_exists_with_the_values_it_is_given():

@@ -97,11 +97,12 @@ def _identifiers(inp: ComposeInput) -> dict[str, str]:
     member = "medicare_number" if medicare else "member_id"
     ids: dict[str, str] = {
         "patient": d.patient_name or c.patient.name or placeholder("patient_name"),
-        member: d.member_id or c.patient.member_id or placeholder(member),
     }
+    # the plan files an appeal by the member: their date of birth, when known, matches it
     born = d.date_of_birth or c.patient.date_of_birth
-    if born:  # the plan matches the member by name, id and date of birth
+    if born:
         ids["date_of_birth"] = long_date(born)
+    ids[member] = d.member_id or c.patient.member_id or placeholder(member)
     if d.claim_number:
         ids["claim_number"] = d.claim_number
     if d.reference_number:
@@ -242,7 +243,7 @@ def _point(
     )
 
 
-def _opening(inp: ComposeInput, all_met: bool) -> str:
+def _opening(inp: ComposeInput, all_met: bool, answered: int) -> str:
     d, t = inp.denial, inp.triage
     return phrase(
         "appeal",
@@ -254,11 +255,12 @@ def _opening(inp: ComposeInput, all_met: bool) -> str:
         category=t.category.value,
         guideline=d.guideline,
         stated=len(d.stated_criteria),
+        answered=answered,
         all_met=all_met,
     )
 
 
-def _closing(inp: ComposeInput, all_met: bool) -> str:
+def _closing(inp: ComposeInput, all_met: bool, records: bool) -> str:
     return phrase(
         "appeal",
         "closing",
@@ -266,6 +268,7 @@ def _closing(inp: ComposeInput, all_met: bool) -> str:
         patient=inp.voice == "patient",
         service=service_phrase(inp.denial),
         all_met=all_met,
+        records=records,
         plan_type=inp.denial.plan_type.value,
     )
 
@@ -317,6 +320,10 @@ def compose(inp: ComposeInput) -> LetterDraft:
         seen.setdefault(key, n)
         points.append(point)
     all_met = not stated_gaps and bool(points)
+    # What the letter may announce follows what it holds: stated conditions its points answer,
+    # and chart records enclosed (every enclosure but the denial copy carries chart facts).
+    answered = len({p.answers for p in points} & {sc.id for sc in inp.denial.stated_criteria})
+    records = any(e.fact_ids for e in enclosures)
     return LetterDraft(
         letter_type=inp.triage.letter_type or "appeal",
         voice=inp.voice,
@@ -329,9 +336,9 @@ def compose(inp: ComposeInput) -> LetterDraft:
             service=service_phrase(inp.denial),
         ),
         identifiers=_identifiers(inp),
-        opening=_opening(inp, all_met),
+        opening=_opening(inp, all_met, answered),
         points=points,
-        closing=_closing(inp, all_met),
+        closing=_closing(inp, all_met, records),
         gaps=[link.criterion.id for link in inp.evidence.gaps],
         enclosures=enclosures,
         signer=_patient_signer(inp) if inp.voice == "patient" else _signer(inp.chart, inp.settings),

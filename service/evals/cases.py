@@ -16,9 +16,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from service.errors import SchemaError
+from service.evals.paths import EVALS_DIR, REPO
 
-REPO = Path(__file__).resolve().parents[2]
-EVALS_DIR = REPO / "evals"
 CASES_DIR = EVALS_DIR / "cases"
 KINDS = ("appeal", "necessity")
 

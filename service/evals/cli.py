@@ -9,17 +9,22 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from service.evals import gate, report, runner
+from service.evals import paths
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 
-def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+def add_parser(
+    subparsers: Any, parents: Sequence[argparse.ArgumentParser] = ()
+) -> argparse.ArgumentParser:
     """Add the `eval` command to an argparse subparsers object."""
-    p = subparsers.add_parser("eval", help="run the eval suite, or accept its last run")
+    p = subparsers.add_parser(
+        "eval", parents=list(parents), help="run the eval suite, or accept its last run"
+    )
     p.add_argument(
         "action",
         nargs="?",
@@ -46,13 +51,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         action="store_true",
         help="call the models and record cassettes instead of replaying",
     )
-    p.add_argument("--out", default=str(runner.OUT_DIR), help="folder for results and report")
-    p.add_argument("--baseline", default=str(runner.BASELINE))
-    p.add_argument("--thresholds", default=str(runner.THRESHOLDS))
-    p.add_argument("--config", default=str(runner.CONFIG))
+    p.add_argument("--out", default=str(paths.OUT_DIR), help="folder for results and report")
+    p.add_argument("--baseline", default=str(paths.BASELINE))
+    p.add_argument("--thresholds", default=str(paths.THRESHOLDS))
+    p.add_argument("--config", default=str(paths.CONFIG))
     p.add_argument(
         "--index-dir",
-        default=str(runner.EVALS_DIR / ".index"),
+        default=str(paths.INDEX_DIR),
         help="policy index folder, built on first use and reused",
     )
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -71,6 +76,8 @@ def evaluate(
     args: argparse.Namespace, retriever: Any = None, judge: Any = None
 ) -> tuple[dict, list]:
     """Run the suite, write results.json and report.html, return the results and failures."""
+    from service.evals import gate, report, runner  # the suite's weight, loaded only to run it
+
     opts = runner.Options(
         only=args.only,
         variants=args.variant,
@@ -126,6 +133,8 @@ def accept(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Entry point for `overturn eval`: 0 pass, 1 gate failed, 2 usage error."""
+    from service.evals import report
+
     if args.action == "accept":
         return accept(args)
     results, failures = evaluate(args)

@@ -31,11 +31,8 @@ from service.evals.cases import (
     load_cases,
 )
 from service.evals.metrics import METRICS, aggregate, score_case
+from service.evals.paths import CONFIG
 
-CONFIG = EVALS_DIR / "config.yaml"
-THRESHOLDS = EVALS_DIR / "thresholds.yaml"
-BASELINE = EVALS_DIR / "baseline.json"
-OUT_DIR = EVALS_DIR / "out"
 # The retrieval-eval issue plugs in here: a module with evaluate(retriever) -> {metric: value}.
 RETRIEVAL_HOOK = "service.evals.retrieval"
 

@@ -18,9 +18,10 @@ _HCPCS_RE = re.compile(r"(?<![\w.-])([A-HJ-LP-V]\d{4})(?![\w-])")
 
 @cache
 def _icd_valid(code: str) -> bool:
-    import simple_icd_10_cm as cm  # slow to import (loads the code set): only when needed
+    # the code set's answer from its cached table: loading the library costs ~2 s a process
+    from service.intake.icd_table import icd_table
 
-    return bool(cm.is_valid_item(code))
+    return icd_table().is_valid_item(code)
 
 
 def icd_codes(text: str, section: str | None = None) -> list[str]:

@@ -1,18 +1,21 @@
 """Code tables and validators: ICD-10-CM, CPT/HCPCS shapes, CARC and RARC labels.
 
 CARC/RARC labels are our own short paraphrases kept in data/*.csv (source: X12 code lists).
-simple_icd_10_cm loads its whole code set on import (~2 s), so it is imported on first use.
+simple_icd_10_cm loads its whole code set on import (~2 s): its answers are read from a table
+cached on disk (service.intake.icd_table).
 """
 
 from __future__ import annotations
 
 import csv
 import re
-import warnings
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from service.intake.icd_table import LibraryCodes, TableCodes
 
 _DATA = Path(__file__).with_name("data")
 
@@ -25,15 +28,12 @@ _RARC = re.compile(r"^(?:MA\d{1,3}|M\d{1,3}|N\d{1,3})$")
 _CARC = re.compile(r"^(?:\d{1,3}|[A-DPWY]\d{1,2})$")
 
 
-@cache
-def _icd() -> ModuleType:
-    # Heavy (~2 s): load on first use. Its loader uses a deprecated importlib API; hush that.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        import simple_icd_10_cm
+def _icd() -> TableCodes | LibraryCodes:
+    # The library loads its whole code set (~2 s) per process: its answers come from a table
+    # cached on disk instead, built from it once (service.intake.icd_table).
+    from service.intake.icd_table import icd_table
 
-        simple_icd_10_cm.is_valid_item("A00")
-    return simple_icd_10_cm
+    return icd_table()
 
 
 def normalize_icd10(code: str) -> str:

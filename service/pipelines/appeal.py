@@ -259,7 +259,7 @@ def submit_appeal(payload: dict[str, Any], res: Resources) -> tuple[AppealResult
         result = draft_case(
             case,
             settings=res.settings,
-            retriever=res.retriever(),
+            retriever=res.draft_retriever(),
             llm=llm,
             requester=payload.get("requester") or "practice",
         )

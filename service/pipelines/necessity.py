@@ -106,7 +106,7 @@ def submit_necessity(body: dict[str, Any], res: Resources) -> NecessityResult:
     store = res.store()
     with store.keeping("necessity", body) as draft_id:
         result = draft_necessity(
-            parse_request(body), settings=res.settings, retriever=res.retriever()
+            parse_request(body), settings=res.settings, retriever=res.draft_retriever()
         )
     result = result.model_copy(update={"draft_id": draft_id})
     store.save_result(

@@ -35,6 +35,7 @@ from service.policies.embedding import Embedder, get_embedder
 
 if TYPE_CHECKING:
     from service.config import Settings
+    from service.progress import Progress
 
 DEFAULT = "minilm-int8"
 SETTING = "OVERTURN_EMBEDDING"
@@ -167,6 +168,9 @@ def _failures() -> tuple[type[BaseException], ...]:
 
 DEFAULT_COLLECTION = "policies"
 PAGE = 1000
+# Passages embedded and stored per call: small enough for a progress bar to move every few
+# seconds on two cores (about 40 passages/s), large enough that Chroma's per-call cost is noise.
+BATCH = 64
 # What a failing Chroma call raises: its own errors, bad-argument errors from its validators,
 # and transport errors from the HTTP client.
 _CHROMA_ERRORS = (ChromaError, ValueError, TypeError, RuntimeError, OSError, httpx.HTTPError)
@@ -230,6 +234,7 @@ class PolicyIndex:
         self._collection = collection
         # one function for passages and queries, so both live in the same vector space
         self._function = function or MiniLMFunction()
+        self.progress: Progress | None = None  # bars for long writes (the CLI's), else silent
 
     def count(self) -> int:
         """Number of stored passages."""
@@ -238,8 +243,9 @@ class PolicyIndex:
 
     def upsert(self, passages: Sequence[PolicyPassage]) -> None:
         """Store passages (replacing any with the same id), embedding them here."""
-        for start in range(0, len(passages), 256):
-            batch = passages[start : start + 256]
+        bar = self.progress(len(passages), "Embedding policy passages") if self.progress else None
+        for start in range(0, len(passages), BATCH):
+            batch = passages[start : start + BATCH]
             with provider_errors(self._function):
                 vectors = self._function([embedding_text(p) for p in batch])
             with _translated("store passages"):
@@ -249,6 +255,10 @@ class PolicyIndex:
                     documents=[p.text for p in batch],
                     metadatas=[to_metadata(p) for p in batch],
                 )
+            if bar is not None:
+                bar.update(len(batch))
+        if bar is not None:
+            bar.close()
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove passages by id."""
@@ -294,6 +304,22 @@ class PolicyIndex:
         for ids, docs, metas in self._pages(["documents", "metadatas"]):
             passages += [from_metadata(*row) for row in zip(ids, docs, metas, strict=True)]
         return sorted(passages, key=lambda p: p.id)
+
+    def vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
+        """Passage id -> its stored vector, for the read-only copy drafts search."""
+        found: dict[str, list[float]] = {}
+        for start in range(0, len(ids), PAGE):
+            with _translated("read vectors"):
+                page = self._collection.get(
+                    ids=list(ids[start : start + PAGE]), include=["embeddings"]
+                )
+            found.update(
+                {
+                    pid: [float(x) for x in v]
+                    for pid, v in zip(page["ids"], page["embeddings"], strict=True)
+                }
+            )
+        return found
 
     def hashes(self) -> dict[str, str]:
         """Passage id -> content hash of every stored passage."""

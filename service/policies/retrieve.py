@@ -21,10 +21,12 @@ from service.errors import BadInput, IndexUnavailable
 from service.models import PolicyPassage
 from service.policies.corpus import content_hash, corpus_hash, load_corpus
 from service.policies.lexical import LexicalIndex
+from service.policies.manifest import read_manifest, write_manifest
 
 if TYPE_CHECKING:
     from service.config import Settings
     from service.policies.chroma_index import PolicyIndex
+    from service.progress import Progress
 
 MODES = ("dense", "bm25", "hybrid")
 # Weight of the dense side in the blend; BM25 gets the rest. Tuned on evals/retrieval (0.4 beat
@@ -165,17 +167,46 @@ class Retriever:
         return {pid: 1.0 - distance for pid, distance in hits if pid in allowed}
 
 
-def build_retriever(settings: Settings) -> Retriever:
-    """Open the index, bring it up to date with the policy corpus, and wrap it for search."""
+def build_retriever(settings: Settings, progress: Progress | None = None) -> Retriever:
+    """Open the index, bring it up to date with the policy corpus, and wrap it for search.
+
+    `progress` makes bars for the passages embedded (the CLI's; the service passes none).
+    """
     from service.policies.chroma_index import open_index  # chromadb is slow to import
 
     index = open_index(settings.data_path, settings.chroma_url, settings=settings)
+    index.progress = progress
     folder = Path(settings.corpus_dir) if settings.corpus_dir else SHIPPED_CORPUS
-    if folder.is_dir():
+    # an unchanged corpus (its files as the manifest recorded them) needs no re-read and re-hash
+    synced = read_manifest(settings) is not None and index.count() > 0
+    if folder.is_dir() and not synced:
         ingest(index, load_corpus(folder))
     elif index.count() == 0:
         raise IndexUnavailable("The policy index is empty and no policy corpus folder exists.")
-    return Retriever.from_index(index)
+    retriever = Retriever.from_index(index)
+    record(settings, retriever)
+    return retriever
+
+
+def record(settings: Settings, retriever: Retriever) -> None:
+    """Write the read-only copy, then the manifest that points drafts at it."""
+    from service.policies.snapshot import write_snapshot
+
+    passages = list(retriever.passages.values())
+    write_snapshot(settings, retriever.index, passages, retriever.corpus_version)
+    write_manifest(settings, passages, retriever.corpus_version)
+
+
+def open_snapshot(settings: Settings) -> Retriever | None:
+    """A retriever over the index's read-only copy (no chromadb), or None when there is none."""
+    from service.policies.snapshot import read_snapshot
+
+    manifest = read_manifest(settings)
+    snapshot = read_snapshot(settings, manifest.corpus_version) if manifest else None
+    if manifest is None or snapshot is None:
+        return None
+    retriever = Retriever.from_index(snapshot)  # type: ignore[arg-type]  # the read side only
+    return retriever if retriever.corpus_version == manifest.corpus_version else None
 
 
 class UnavailableIndex:

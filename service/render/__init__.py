@@ -5,7 +5,9 @@ The templates and, beside each, its required-elements spec live in `templates/`;
 and their wording tables in `templates/partials/`.
 """
 
-from service.render.files import MIMETYPES, to_docx, to_pdf
+from service.render.files import MIMETYPES, to_docx
+from service.render.layout import CoverSheet
+from service.render.pdf import fax_cover_pdf, to_pdf
 from service.render.text import (
     environment,
     letterhead,
@@ -19,8 +21,10 @@ from service.render.wording import TEMPLATES_DIR, long_date, phrase, words
 
 __all__ = [
     "MIMETYPES",
+    "CoverSheet",
     "TEMPLATES_DIR",
     "environment",
+    "fax_cover_pdf",
     "letterhead",
     "load_spec",
     "long_date",

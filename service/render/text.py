@@ -6,11 +6,11 @@ import re
 from functools import lru_cache
 
 import jinja2
-import yaml
 
+from service.cache import template_cache
 from service.config import Settings
 from service.models import LetterDraft
-from service.render.wording import TEMPLATES_DIR, long_date, phrase
+from service.render.wording import TEMPLATES_DIR, long_date, phrase, read_yaml
 
 _VERSION = re.compile(r"\{#-?\s*version:\s*(\S+)\s*-?#\}")
 
@@ -20,6 +20,7 @@ def environment() -> jinja2.Environment:
     """A strict environment over templates/: an undefined variable is an error."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        bytecode_cache=template_cache(),
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # plain-text letters; HTML output escapes in its own template
         keep_trailing_newline=True,
@@ -33,7 +34,7 @@ def environment() -> jinja2.Environment:
 def load_spec(letter_type: str) -> dict:
     """The required-elements spec beside a letter template."""
     path = TEMPLATES_DIR / f"{letter_type}.elements.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return read_yaml(path)
 
 
 def spec_requires(letter_type: str, element_id: str) -> bool:

@@ -239,7 +239,9 @@ def check_required(letter: LetterDraft, denial: Denial, triage: Triage) -> list[
 def _scan(letter: LetterDraft, grounds: Grounds) -> list[Problem]:
     problems = []
     for where, value in _fields(letter):
-        free = _unquoted(value)
+        # quotes are checked as quotes, and a placeholder's words ("[Diagnosis and ICD-10-CM
+        # code]") are a gap already reported, not a code, date or policy id the letter states
+        free = _PLACEHOLDER.sub(" ", _unquoted(value))
         for token in _PLACEHOLDER.findall(value):
             problems.append(
                 Problem(
@@ -515,6 +517,13 @@ def check_voice_and_tone(letter: LetterDraft) -> list[Problem]:
     return problems
 
 
+def _one_per_gap(problems: list[Problem]) -> list[Problem]:
+    """A missing element's placeholder is the same gap: keep only the missing_element problem,
+    which names what to add (it holds the draft as the placeholder would)."""
+    missing = {p.where for p in problems if p.code == "missing_element" and p.severity == "error"}
+    return [p for p in problems if not (p.code == "unfilled_placeholder" and p.where in missing)]
+
+
 def validate(
     letter: LetterDraft,
     *,
@@ -538,6 +547,6 @@ def validate(
         *check_voice_and_tone(letter),
         *check_substance(letter, denial=denial, chart=chart, passages=passages, settings=settings),
     ]
-    unique = list({(p.code, p.where, p.message): p for p in problems}.values())
+    unique = _one_per_gap(list({(p.code, p.where, p.message): p for p in problems}.values()))
     ok = not any(p.severity == "error" for p in unique)
     return ValidationReport(ok=ok, problems=unique, checked=[*CHECKS, *SUBSTANCE_CHECKS])
