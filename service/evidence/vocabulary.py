@@ -44,9 +44,10 @@ class Lexicon:
         for concept, phrases in table.items():
             self.by_concept[concept] = [str(p) for p in phrases]
             for p in phrases:
-                self.phrases.setdefault(str(p), set()).add(concept)
-        exact = sorted((p for p in self.phrases if p != p.lower()), key=len, reverse=True)
-        folded = sorted((p for p in self.phrases if p == p.lower()), key=len, reverse=True)
+                self.phrases.setdefault(_key(str(p)), set()).add(concept)
+        written = {p for ps in table.values() for p in map(str, ps)}
+        exact = sorted((p for p in written if p != p.lower()), key=len, reverse=True)
+        folded = sorted((p for p in written if p == p.lower()), key=len, reverse=True)
         self._exact = _pattern(exact, 0) if exact else None
         self._folded = _pattern(folded, re.IGNORECASE) if folded else None
 
@@ -57,8 +58,9 @@ class Lexicon:
             if pattern is None:
                 continue
             for m in pattern.finditer(text):
-                phrase = m.group(1).lower() if fold else m.group(1)
-                found.append(Hit(frozenset(self.phrases[phrase]), m.start(1), m.end(1), phrase))
+                phrase = _key(m.group(1).lower() if fold else m.group(1))
+                if phrase in self.phrases:
+                    found.append(Hit(frozenset(self.phrases[phrase]), m.start(1), m.end(1), phrase))
         found.sort(key=lambda h: (-(h.end - h.start), h.start))
         kept: list[Hit] = []
         for hit in found:
@@ -74,8 +76,13 @@ class Lexicon:
         return out
 
 
+def _key(phrase: str) -> str:
+    """One spelling for "near-syncope", "near syncope" and a line-wrapped "near\nsyncope"."""
+    return re.sub(r"[\s-]+", " ", phrase).strip()
+
+
 def _pattern(phrases: list[str], flags: int) -> re.Pattern[str]:
-    body = "|".join(re.escape(p).replace(r"\ ", r"[\s-]+") for p in phrases)
+    body = "|".join(re.escape(p).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]+") for p in phrases)
     return re.compile(rf"(?<!{_EDGE})({body})(?!{_EDGE})", flags)
 
 

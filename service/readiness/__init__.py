@@ -1,7 +1,8 @@
 """Readiness check: per policy criterion for this payer and code, met (with the chart facts)
 or not documented (with what would document it), plus the coding and documentation flags.
 
-It is the same evidence map the letter is written from, so what the check says is met is
+Each row carries the criterion's evaluation (met, not met, not documented). It is the same
+evidence map the letter is written from, so what the check says is met is
 exactly what the letter claims, and what it says is missing is what holds the letter.
 """
 
@@ -24,6 +25,7 @@ from service.models import (
     PolicyPassage,
     ReadinessReport,
     ReadinessStatus,
+    Verdict,
 )
 from service.policies.criteria import criterion_text, prerequisites
 from service.readiness.conflicts import request_conflicts
@@ -85,16 +87,21 @@ def _rows(
         elif link.status is EvidenceStatus.MET:
             rows.append(
                 CriterionReadiness(
-                    **base, status=ReadinessStatus.MET, facts=_fact_refs(link.fact_ids, facts)
+                    **base,
+                    status=ReadinessStatus.MET,
+                    facts=_fact_refs(link.fact_ids, facts),
+                    evaluation=link.evaluation,
                 )
             )
         else:
+            contradicted = link.evaluation is not None and link.evaluation.verdict is Verdict.NOT_MET
             rows.append(
                 CriterionReadiness(
                     **base,
-                    status=ReadinessStatus.NOT_DOCUMENTED,
+                    status=ReadinessStatus.NOT_MET if contradicted else ReadinessStatus.NOT_DOCUMENTED,
                     facts=_fact_refs(link.fact_ids, facts),
                     need=link.need,
+                    evaluation=link.evaluation,
                 )
             )
     return rows
@@ -111,7 +118,9 @@ def assess(case: NecessityCase, policy: list[PolicyPassage], note: str = "") -> 
     flags = [*diagnosis_flags(case.denial.diagnosis_codes, case.chart), *request_conflicts(case)]
     if (flag := conservative_flag(evidence.links)) is not None:
         flags.append(flag)
-    undocumented = [r.id for r in rows if r.status is ReadinessStatus.NOT_DOCUMENTED]
+    held = (ReadinessStatus.NOT_DOCUMENTED, ReadinessStatus.NOT_MET)
+    undocumented = [r.id for r in rows if r.status in held]
+    not_met = [r.id for r in rows if r.status is ReadinessStatus.NOT_MET]
     readiness = ReadinessReport(
         ready=bool(policy) and not undocumented and not flags,
         payer_id=case.payer_id,
@@ -120,6 +129,7 @@ def assess(case: NecessityCase, policy: list[PolicyPassage], note: str = "") -> 
         letter_kind=case.kind,
         criteria=rows,
         undocumented=undocumented,
+        not_met=not_met,
         flags=flags,
         note=note,
     )

@@ -15,7 +15,8 @@ from service.intake.codes import is_billable_icd10, is_valid_icd10
 from service.models import Chart, DiagnosisCode, EvidenceLink, EvidenceStatus, FactType, Flag
 
 _RULE_OUT = re.compile(r"\b(?:rule[- ]out|r/o|possible|suspected|probable|questionable)\b", re.I)
-CONSERVATIVE = ("failed_treatment", "prior_drug_trial")
+# Heading ids (evidence/data/concepts.yaml) of a treatment tried and how it ended.
+CONSERVATIVE = ("therapy_duration", "prior_drug_trial")
 MAX_SUGGESTIONS = 5
 
 
