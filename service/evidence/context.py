@@ -45,7 +45,9 @@ def _rules() -> tuple[list[_Trigger], re.Pattern[str], re.Pattern[str], int]:
     pseudo = "|".join(_phrase(p) for p in sorted(data["pseudo"], key=len, reverse=True))
     words = [t for t in data["terminators"] if t.strip() and t.strip()[0].isalpha()]
     marks = [re.escape(t) for t in data["terminators"] if not (t.strip() and t[0].isalpha())]
-    term = "|".join([*(_phrase(w) for w in words), *marks, r"\.(?=\s|$)"])
+    # A full stop ends a scope; the one in "Dr." or "vs." does not.
+    stop = r"(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bSt)(?<!\bvs)\.(?=\s|$)"
+    term = "|".join([*(_phrase(w) for w in words), *(m for m in marks if m != r"\."), stop])
     return triggers, re.compile(pseudo, re.IGNORECASE), re.compile(term), int(data["scope"])
 
 

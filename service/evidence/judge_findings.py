@@ -42,8 +42,7 @@ def _test_results(tf: TypedFact, ctx: Context) -> set[str]:
     found = {c for m in tf.mentions("result") for c in m.concepts}
     for other in same_note(ctx, tf):
         if other.index > tf.index and not any(
-            category(c) == "tests"
-            for c in other.mentions and [] or clinical().concepts_in(other.text)
+            category(c) == "tests" for c in clinical().concepts_in(other.text)
         ):
             found |= {c for m in other.mentions("result") for c in m.concepts}
     return found
@@ -54,12 +53,25 @@ def _finding_words(req: Requirement) -> list[str]:
     return [w for w in _STOP.sub(" ", m.group(1)).split() if len(w) > 2] if m else []
 
 
+def _findings_asked(req: Requirement) -> set[str]:
+    """Conditions a positive test must show ("confirms a full-thickness rotator cuff tear")."""
+    if not {r.value for r in req.results} & {"positive", "abnormal"}:
+        return set()
+    return {c for c in clinical().concepts_in(req.text) if category(c) == "conditions"}
+
+
+def _shows(tf: TypedFact, ctx: Context, concepts: set[str]) -> bool:
+    note = [o for o in same_note(ctx, tf) if o.index >= tf.index][:3] or [tf]
+    return any(usable(m) for o in note for m in mentions_of(o, "clinical", concepts))
+
+
 def judge_test(req: Requirement, ctx: Context) -> Evaluation:
     wanted = (
         set().union(*(accepted_results(r.value) for r in req.results)) if req.results else set()
     )
     start = window_start(req.window, ctx.anchor)
     absent = _finding_words(req)
+    asked = _findings_asked(req)
     done, old, wrong = [], [], []
     for tf in ctx.facts:
         ms = mentions_of(tf, "clinical", set(req.terms), with_source=True)
@@ -80,6 +92,8 @@ def judge_test(req: Requirement, ctx: Context) -> Evaluation:
         if not shown:
             continue
         target = done if (not wanted or shown & wanted) else wrong
+        if asked and target is done and not _shows(tf, ctx, asked):
+            target = wrong  # a report of the test that does not show the finding asked for
         if not within(tf.date_near(ms[0].start), start, ctx.anchor):
             target = old
         target.append(
@@ -136,21 +150,29 @@ def judge_diagnosis(req: Requirement, ctx: Context) -> Evaluation:
     )
 
 
+# A specialty names who someone is only beside a clinician's name or credential, in a note's
+# title, or with a role verb ("Dutch Lipid Clinic score" names a score, not a clinician).
+_CLINICIAN = re.compile(
+    r"\b(?:MD|DO|NP|PA-C|PA|DNP|FACC|FHRS|FACP|Dr)\b|\b(?:board[- ]certified|consult\w*"
+    r"|seen by|evaluated by|followed by|managed by|prescribed by|ordered by)\b"
+)
+
+
 def _roles(
     lex: Lexicon, table: str, wanted: list[str], ctx: Context, planned_ok: bool
 ) -> tuple[list[Finding], list[Finding]]:
     """(facts naming an accepted specialty or place, facts naming another one)."""
     accepted, others = [], []
     for tf in ctx.facts:
-        for hit in lex.find(tf.text) + lex.find(tf.fact.source):
-            in_text = tf.text.find(hit.phrase) >= 0
-            status = statuses(tf.text, hit.start, hit.end) if in_text else frozenset()
+        hits = [(h, frozenset[str]()) for h in lex.find(tf.fact.source)]
+        if table != "specialties" or _CLINICIAN.search(tf.text):
+            hits += [(h, statuses(tf.text, h.start, h.end)) for h in lex.find(tf.text)]
+        for hit, status in hits:
             if not counts(status, planned_ok=planned_ok):
                 continue
             names = set().union(*(broader(table, c) for c in hit.concepts))
-            (accepted if names & set(wanted) else others).append(
-                finding(tf, label=sorted(hit.concepts)[0])
-            )
+            found = finding(tf, label=sorted(hit.concepts)[0])
+            (accepted if names & set(wanted) else others).append(found)
     return accepted, others
 
 
@@ -182,7 +204,9 @@ def judge_place(req: Requirement, ctx: Context) -> Evaluation:
     ]
     sub = Context(planned or ctx.facts, ctx.anchor, ctx.born, ctx.provider, ctx.source_text)
     accepted, others = _roles(places(), "places", req.places, sub, planned_ok=True)
-    if accepted:
+    # A plan naming a place the criterion does not accept contradicts it, even when an
+    # accepted place is named too: the letter must not claim a setting the plan does not use.
+    if accepted and not others:
         return evaluation(req, Verdict.MET, accepted[:2])
     if others:
         return evaluation(req, Verdict.NOT_MET, others[:2], missing=need("place_of_service", req))

@@ -108,9 +108,12 @@ class Course:
 
     @property
     def days(self) -> float:
-        spans = [(b - a).days for a, b in self.spans]
-        whole = [(max(self.dates) - min(self.dates)).days] if len(self.dates) > 1 else []
-        return max([*spans, *self.stated, *whole, 0])
+        """The longest documented span or stated duration; first to last dated mention only
+        when the chart gives neither."""
+        known = [*((b - a).days for a, b in self.spans), *self.stated]
+        if known:
+            return max(known)
+        return (max(self.dates) - min(self.dates)).days if len(self.dates) > 1 else 0.0
 
     @property
     def start(self) -> dt.date | None:
@@ -121,15 +124,42 @@ class Course:
         return max([b for _, b in self.spans] + self.dates, default=None)
 
     def ended(self) -> StopReason | None:
-        if _CONTRA.search(self.text):
-            return StopReason.CONTRAINDICATION
-        if _INTOLERANT.search(self.text):
-            return StopReason.INTOLERANCE
-        return StopReason.FAILURE if _FAILED.search(self.text) else None
+        """Why the course ended, from words the chart affirms ("no side effects" is not one)."""
+        for reason, pattern in (
+            (StopReason.CONTRAINDICATION, _CONTRA),
+            (StopReason.INTOLERANCE, _INTOLERANT),
+            (StopReason.FAILURE, _FAILED),
+        ):
+            for m in pattern.finditer(self.text):
+                status = statuses(self.text, m.start(), m.end())
+                if reason is StopReason.FAILURE or "negated" not in status:
+                    return reason
+        return None
+
+
+_DAY_LIST = re.compile(r"(?<![/\d])(\d{1,2})/(\d{1,2})(?![/\d])")
+
+
+def _visit_span(ctx: Context, tf: TypedFact) -> tuple[dt.date, dt.date] | None:
+    """A list of visit days ("Visits: 02/07, 02/09, ... 03/13") written near a mention, read
+    with the year of its note."""
+    for other in ctx.facts[tf.index : tf.index + 5]:
+        days = _DAY_LIST.findall(other.text)
+        year = (other.fact.date or ctx.anchor).year
+        if len(days) >= 3:
+            try:
+                found = [dt.date(year, int(m), int(d)) for m, d in days]
+            except ValueError:
+                continue
+            return min(found), max(found)
+    return None
 
 
 def _add(course: Course, tf: TypedFact, at: int, ctx: Context) -> None:
     course.facts.append(tf)
+    visits = _visit_span(ctx, tf)
+    if visits and visits not in course.spans:
+        course.spans.append(visits)
     if tf.span:
         course.spans.append(tf.span)
     own = [d for d in tf.dates if not d.month_only]

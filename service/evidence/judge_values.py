@@ -28,6 +28,8 @@ from service.models import Comparison, Evaluation, Finding, Op, Requirement, Thr
 _STATED_AGE = re.compile(
     r"\b(\d{1,3})[- ]?(?:y/?o|yo|yrs? old|years? old|-year-old|year-old)\b", re.I
 )
+_TIMING = re.compile(r"\s*(?:days?|weeks?|wks?|months?|mos?|years?|yrs?|times|x)\b", re.I)
+_EVERY = re.compile(r"\b(?:every|q|x)\s*$", re.I)
 _BASELINE = re.compile(
     r"\b(?:baseline|untreated|pre-?treatment|before (?:any|starting|treatment))\b", re.I
 )
@@ -61,8 +63,9 @@ def judge_age(req: Requirement, ctx: Context) -> Evaluation:
         )
     for tf in ctx.facts:  # "62 y/o": the age at the note, carried to the date of service
         m = _STATED_AGE.search(tf.text)
-        if m and tf.fact.date:
-            years = relativedelta(ctx.anchor, tf.fact.date).years
+        if m:
+            # an undated note is taken as current: the age is then known to within a year
+            years = relativedelta(ctx.anchor, tf.fact.date).years if tf.fact.date else 0
             low, high = int(m.group(1)) + years, int(m.group(1)) + years + 1
             ok_low, ok_high = compare(low, t), compare(high, t)
             found = [finding(tf, value=float(m.group(1)), unit="years")]
@@ -86,6 +89,8 @@ def _measure_concepts(req: Requirement) -> set[str]:
 def _value_after(tf: TypedFact, start: int, end: int) -> Quantity | None:
     """The number a mention reports: the first after it (same clause), else one just before."""
     for q in tf.quantities:
+        if _TIMING.match(tf.text[q.end :]) or _EVERY.search(tf.text[max(0, q.start - 8) : q.start]):
+            continue  # "every 2 weeks", "x 3 months": a schedule, not a reading
         gap = tf.text[end : q.start]
         if q.start >= end and len(gap) <= 40 and not re.search(r"[;]|\.\s", gap):
             others = [
@@ -100,23 +105,30 @@ def _value_after(tf: TypedFact, start: int, end: int) -> Quantity | None:
     return before[-1] if before else None
 
 
-def _in_unit(q: Quantity, unit: str) -> float | None:
+def _in_unit(q: Quantity, unit: str, t: Threshold | None = None) -> float | None:
+    """The reading in the requirement's unit; for a range ("9-10"), the end that decides
+    (a range meets a threshold only if both of its ends do)."""
+    value = q.value
+    if q.high is not None and t is not None and compare(q.value, t) and not compare(q.high, t):
+        value = q.high
     if not unit or not q.unit or q.unit == unit or {q.unit, unit} <= {"%", "%pred"}:
-        return q.value
-    return convert(q.value, q.unit, unit)
+        return value
+    return convert(value, q.unit, unit)
 
 
-def readings(req: Requirement, ctx: Context) -> list[tuple[TypedFact, float, dt.date | None, int]]:
-    """(fact, value in the requirement's unit, date, position) of every reading of the measure."""
+def readings(
+    req: Requirement, ctx: Context
+) -> list[tuple[TypedFact, float, dt.date | None, int, bool]]:
+    """(fact, value in the requirement's unit, date, position, is a range) of each reading."""
     concepts = _measure_concepts(req)
     unit = req.threshold.unit if req.threshold else ""
     out = []
     for tf in ctx.facts:
         for m in mentions_of(tf, "clinical", concepts):
             q = _value_after(tf, m.start, m.end) if usable(m) else None
-            value = _in_unit(q, unit) if q else None
+            value = _in_unit(q, unit, req.threshold) if q else None
             if q is not None and value is not None:
-                out.append((tf, value, tf.date_near(q.start), q.start))
+                out.append((tf, value, tf.date_near(q.start), q.start, q.high is not None))
     return out
 
 
@@ -130,7 +142,7 @@ def judge_measurement(req: Requirement, ctx: Context) -> Evaluation:
         return evaluation(req, Verdict.NOT_DOCUMENTED, missing=missing)
     if not inside:
         old = [
-            finding(tf, value=v, unit=t.unit, date=d, counted=False) for tf, v, d, _ in found[-3:]
+            finding(tf, value=v, unit=t.unit, date=d, counted=False) for tf, v, d, _, _ in found[-3:]
         ]
         comp = Comparison(required=t, anchor=ctx.anchor, window_start=start, unit=t.unit)
         return evaluation(req, Verdict.NOT_MET, old, comp, missing)
@@ -138,7 +150,13 @@ def judge_measurement(req: Requirement, ctx: Context) -> Evaluation:
     pick_first = bool(_BASELINE.search(req.text))
     chosen_date = (min if pick_first else max)(inside, key=key)[2]
     same = [r for r in inside if r[2] == chosen_date]
-    best = next((r for r in same if compare(r[1], t)), same[-1])
+    # Several readings of one day: any counts when the criterion names alternatives ("at the
+    # lumbar spine, femoral neck or total hip"); otherwise the least favourable decides.
+    alternatives = re.search(r"\bor\b(?! (?:more|longer|higher|greater|less|lower|fewer|above|below|older|younger|over|under)\b)", req.text) is not None
+    exact = [r for r in same if not r[4]]
+    same = exact or same  # "Hgb 9.4" decides over "Hgb around 9-10" of the same day
+    passing = [r for r in same if compare(r[1], t)]
+    best = (passing or same)[0] if alternatives else next((r for r in same if not compare(r[1], t)), same[-1])
     ok = compare(best[1], t)
     facts = [finding(best[0], value=best[1], unit=t.unit, date=best[2])]
     comp = Comparison(required=t, found=best[1], unit=t.unit, anchor=ctx.anchor, window_start=start)
@@ -149,7 +167,7 @@ def _event_dates(req: Requirement, ctx: Context) -> list[Finding]:
     """One finding per distinct dated event of the subject (a measured event when a threshold
     is given: "two testosterone levels below 300")."""
     if req.threshold is not None:
-        rows = [(tf, d, v) for tf, v, d, _ in readings(req, ctx) if compare(v, req.threshold)]
+        rows = [(tf, d, v) for tf, v, d, _, _ in readings(req, ctx) if compare(v, req.threshold)]
         events = [finding(tf, date=d, value=v, unit=req.threshold.unit) for tf, d, v in rows if d]
     else:
         events = []
@@ -158,11 +176,28 @@ def _event_dates(req: Requirement, ctx: Context) -> list[Finding]:
                 own = [d for d in tf.dates if abs(d.start - m.start) < 120]
                 if usable(m) and own:
                     events.append(finding(tf, date=tf.date_near(m.start) or own[0].first))
+                if usable(m) and tf.text.rstrip().endswith(":"):
+                    events.extend(_listed(ctx, tf))
     by_day: dict[dt.date, Finding] = {}
     for f in events:
         if f.date and f.date not in by_day:
             by_day[f.date] = f
     return sorted(by_day.values(), key=lambda f: f.date or dt.date.min)
+
+
+def _listed(ctx: Context, head: TypedFact) -> list[Finding]:
+    """Dated lines listed under a heading that names the subject ("Injection history: ...")."""
+    out = []
+    seen = {head.fact.date}
+    for tf in ctx.facts[head.index + 1 :]:
+        starts = [d.first for d in tf.dates if d.start <= 2 and not d.month_only]
+        # a line that opens with a date may have been read as a dated note of its own
+        day = starts[0] if starts else (tf.fact.date if tf.fact.date not in seen else None)
+        if day is None:
+            break
+        seen.add(day)
+        out.append(finding(tf, date=day))
+    return out
 
 
 def judge_event_count(req: Requirement, ctx: Context) -> Evaluation:

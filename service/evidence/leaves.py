@@ -151,7 +151,10 @@ def _stops(text: str) -> tuple[list[StopReason], list[StopReason]]:
 
 
 def _concepts(text: str, *cats: str) -> list[str]:
-    return [c for c in clinical().concepts_in(text) if not cats or category(c) in cats]
+    """Concepts a text names; a general one is dropped when a specific one names it too
+    ("fracture" beside "fragility fracture")."""
+    found = [c for c in clinical().concepts_in(text) if not cats or category(c) in cats]
+    return [c for c in found if not any(o != c and c in o.split() for o in found)]
 
 
 def _measure_near(text: str, start: int, end: int) -> str:

@@ -127,7 +127,8 @@ def class_names() -> Lexicon:
 
 def classes_of(drug: str) -> set[str]:
     """The classes a drug name belongs to."""
-    return {cls for cls, row in load("drugs").items() if drug in row["members"]}
+    rows = load("drugs")
+    return {cls for cls, row in rows.items() if drug in row["members"] and not row.get("umbrella")}
 
 
 @cache
