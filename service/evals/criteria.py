@@ -174,7 +174,9 @@ def score_chart(case: dict[str, Any], which: str, mode: str, tally: Tally) -> No
     chart = parse_chart_text(chart_key["text"])
     evidence = build_evidence_map(denial, chart, passages)
     nodes = _nodes(evidence)
-    top = {n.text: n for n in nodes[: len(evidence.links)]}
+    top = _nodes(EvidenceMap(links=[lk.model_copy(update={"evaluation": None}) for lk in evidence.links]))
+    if any(lk.evaluation is not None for lk in evidence.links):
+        top = [Node(lk.criterion.text, lk.evaluation.verdict.value) for lk in evidence.links if lk.evaluation]
     exact, missed = True, False
     for crit in case["criteria"]:
         expected = chart_key["verdicts"][crit["id"]]
@@ -200,7 +202,7 @@ def score_chart(case: dict[str, Any], which: str, mode: str, tally: Tally) -> No
         )
     tally.charts += 1
     tally.charts_exact += exact
-    all_met = bool(top) and all(n.verdict == "met" for n in top.values())
+    all_met = bool(top) and all(n.verdict == "met" for n in top)
     if all_met and any(v != "met" for v in chart_key["verdicts"].values()):
         tally.released_unmet += 1
         tally.released_unmet_missed += missed

@@ -127,9 +127,24 @@ def readings(
         for m in mentions_of(tf, "clinical", concepts):
             q = _value_after(tf, m.start, m.end) if usable(m) else None
             value = _in_unit(q, unit, req.threshold) if q else None
-            if q is not None and value is not None:
+            if q is not None and value is not None and _on_time(tf.text, q.start, req.before_time):
                 out.append((tf, value, tf.date_near(q.start), q.start, q.high is not None))
     return out
+
+
+_CLOCK = re.compile(r"\b(\d{1,2}):(\d{2})\b")
+
+
+def _on_time(text: str, at: int, latest: str | None) -> bool:
+    """A reading drawn no later than the time the criterion allows; an untimed reading counts
+    only when its sentence says it was drawn in the morning."""
+    if latest is None:
+        return True
+    clocks = [m for m in _CLOCK.finditer(text) if m.start() < at]
+    if not clocks:
+        return bool(re.search(r"\bmorning\b|\ba\.?m\.?\b", text, re.I))
+    m = clocks[-1]
+    return f"{int(m.group(1)):02d}:{m.group(2)}" <= latest
 
 
 def judge_measurement(req: Requirement, ctx: Context) -> Evaluation:

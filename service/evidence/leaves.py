@@ -234,6 +234,7 @@ def _event_count(
     measure = _measure_near(text, compared[1], compared[2]) if compared else ""
     threshold = compared[0] if compared and measure else None  # "at least 7 episodes" is a count
     return Requirement(
+        before_time=phrasing.before_time(text) if measure else None,
         kind=K.EVENT_COUNT,
         count=n,
         count_op=op,

@@ -156,3 +156,12 @@ def dose(text: str) -> Threshold | None:
         return None
     per = "mg/week" if m.group(2).lower() in ("week", "wk") else "mg/day"
     return Threshold(op=Op.GE, value=float(m.group(1).replace(",", "")), unit=per)
+
+
+def before_time(text: str) -> str | None:
+    """The latest time of day a sample may be drawn ("in the morning (before 10:00 a.m.)")."""
+    m = re.search(r"\bbefore (\d{1,2})(?::(\d{2}))?\s*(a\.?m\.?|p\.?m\.?)?", text, re.I)
+    if m:
+        hour = int(m.group(1)) + (12 if m.group(3) and m.group(3).lower().startswith("p") else 0)
+        return f"{hour:02d}:{m.group(2) or '00'}"
+    return "12:00" if re.search(r"\bin the morning\b|\bmorning\b", text, re.I) else None

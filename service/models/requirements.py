@@ -94,6 +94,7 @@ class Requirement(_Model):
     places: list[str] = Field(default_factory=list)
     codes: list[str] = Field(default_factory=list)  # ICD-10-CM codes the criterion names
     negative: bool = False  # the criterion asks for an absence ("has no signs of ...")
+    before_time: str | None = None  # a reading must be taken before this time ("10:00")
     items: list[Requirement] = Field(default_factory=list)
 
 
