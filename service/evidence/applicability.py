@@ -85,6 +85,25 @@ def _general_why_not(passage: PolicyPassage, case: NecessityCase) -> str | None:
     return None
 
 
+def _condition_why_not(passage: PolicyPassage, case: NecessityCase) -> str | None:
+    """A criterion labelled with a condition ("2. Plaque psoriasis: ...") binds a request only
+    when one of its diagnoses is that condition, read through the shared vocabulary."""
+    from service.evidence.vocabulary import category, clinical
+    from service.intake.codes import icd10_description
+
+    m = _LABEL.match(_body(passage))
+    dx = case.denial.diagnosis_codes
+    if not m or not dx:
+        return None
+    named = {c for c in clinical().concepts_in(m.group(1)) if category(c) == "conditions"}
+    if not named:
+        return None
+    described = " ".join(f"{d.description} {icd10_description(d.code) or ''}" for d in dx)
+    if named & set(clinical().concepts_in(described)):
+        return None
+    return f"Does not apply to the requested diagnosis: it governs {m.group(1).strip().lower()}"
+
+
 def applicable(passages: list[PolicyPassage], case: NecessityCase) -> Applicable:
     """Split the policy's criteria into those that bind this request and those that do not."""
     kept: list[PolicyPassage] = []
@@ -94,7 +113,7 @@ def applicable(passages: list[PolicyPassage], case: NecessityCase) -> Applicable
         if not number.isdigit() and not number.startswith(PREREQUISITE):
             skipped[p.id] = "A note to the criteria (an exemption), not a requirement."
             continue
-        why = _general_why_not(p, case)
+        why = _general_why_not(p, case) or _condition_why_not(p, case)
         if why:
             skipped[p.id] = why
             continue

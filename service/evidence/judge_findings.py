@@ -89,8 +89,8 @@ def judge_test(req: Requirement, ctx: Context) -> Evaluation:
                 if "negated" in statuses(tf.text, at, at + len(hits[0]))
                 else {"positive"}
             )
-        if not shown:
-            continue
+        if not shown and (req.results or not any(usable(m) for m in ms)):
+            continue  # a test asked for a result needs a reported result; an order is none
         target = done if (not wanted or shown & wanted) else wrong
         if asked and target is done and not _shows(tf, ctx, asked):
             target = wrong  # a report of the test that does not show the finding asked for
@@ -235,7 +235,7 @@ def judge_text(req: Requirement, ctx: Context) -> Evaluation:
         for tf in pool
         if any(usable(m, planned_ok=planning) for m in mentions_of(tf, "clinical", concepts))
     }
-    scores = similarities(req.text, [tf.text for tf in pool]) if pool else []
+    scores = similarities(req.subject or req.text, [tf.text for tf in pool]) if pool else []
     ranked = sorted(zip(scores, pool, strict=True), key=lambda p: -p[0])
     hits = [
         tf

@@ -64,7 +64,8 @@ _TRIAL = re.compile(
 _FAILURE = re.compile(
     r"\b(?:not worked|did not work|failed|failure|inadequate response|loss of response|not respond"
     r"|has not responded|without (?:enough|adequate|significant|lasting) \w+|not (?:helped|improved)"
-    r"|still short|persist\w*|despite|even with|no (?:benefit|improvement))",
+    r"|still short|persist\w*|despite|even with|no (?:benefit|improvement)"
+    r"|without reaching|did not reach|failed to reach|not reaching)",
     re.I,
 )
 _INTOLERANCE = re.compile(
@@ -79,6 +80,7 @@ _DX_CUE = re.compile(
     r"|you have|condition)\b",
     re.I,
 )
+_DONE = re.compile(r"\b(?:has been|have been|was|were|been)\s+(?:performed|done|obtained|completed)\b", re.I)
 _NEGATIVE_ASK = re.compile(
     r"\b(?:has no|have no|no signs?|without signs|not be used|will not be|absence of)\b", re.I
 )
@@ -105,7 +107,7 @@ def _age(text: str) -> Threshold | None:
 def _results(text: str) -> list[Result]:
     low = text.lower()
     if re.search(
-        r"did not show|did not capture|nondiagnostic|non-diagnostic|unrevealing|inconclusive|technically inadequate|not show the cause",
+        r"did not answer|did not show|did not capture|nondiagnostic|non-diagnostic|unrevealing|inconclusive|technically inadequate|not show the cause",
         low,
     ):
         return [Result.NONDIAGNOSTIC]
@@ -290,7 +292,7 @@ def _by_findings(base: dict[str, Any], text: str, context: str, compared: Any) -
             stop_reasons=accepted,
             **base,
         )
-    if tests and _results(text):
+    if tests and (_results(text) or _DONE.search(text)):
         return Requirement(
             kind=K.TEST_RESULT,
             subject=", ".join(tests),
@@ -315,9 +317,12 @@ def _by_findings(base: dict[str, Any], text: str, context: str, compared: Any) -
         return Requirement(
             kind=K.DIAGNOSIS, subject=", ".join(conditions), terms=conditions, codes=codes, **base
         )
+    # A listed item ("c. Prevents completion within a reasonable time") means what its lead-in
+    # says of it: the lead-in is part of what a chart sentence must match.
+    lead = context.strip() if context and context.strip() not in text else ""
     return Requirement(
         kind=K.TEXT,
-        subject=text.strip(),
+        subject=f"{lead} {text.strip()}".strip(),
         terms=_concepts(text) or _concepts(context),
         negative=bool(_NEGATIVE_ASK.search(text)),
         **base,

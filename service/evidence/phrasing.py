@@ -63,6 +63,7 @@ def duration(text: str) -> Threshold | None:
         rf"\b{_N}\s+{_T}\s+in a row",
         rf"\bfor\s+(?:more than|over)\s+{_N}\s+{_T}",
         rf"\b{_N}[- ]{_T}\s+(?:trial|course) of\b",
+        rf"\b{_N}\s+{_T}\s+of\b",
     ]
     for i, pat in enumerate(pats):
         m = re.search(pat, low)

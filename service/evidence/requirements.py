@@ -27,6 +27,10 @@ _MARKERS = [
     (r"(?:^|\n)\s*[-•*]\s+", "bullet"),
 ]
 _ROMAN = ["i", "ii", "iii", "iv", "v", "vi"]
+_PLAN_RULE = re.compile(
+    r"\b(?:are|is) covered\b|\blimit is\b|\bdo(?:es)? not count\b|\bno prior authorization\b",
+    re.I,
+)
 _ALL = re.compile(
     r"\b(?:all|each|every|both)\b(?: (?:of )?the following| of these| criteria)?", re.I
 )
@@ -87,9 +91,22 @@ def _clean(item: str) -> str:
     return re.sub(r"(?:[;,]?\s*\b(?:and|or)\b\s*)$|[;,]\s*$", "", item.strip(), flags=re.I).strip()
 
 
+# How a denial frames what it did not find: "The notes do not show X", "your records need to
+# show that X". The requirement is X; the framing's "not" must not negate it.
+_FRAMING = re.compile(
+    r"^\s*(?:(?:the|your|our)\s+)?(?:notes?|records?|information|documentation|chart|file)"
+    r"(?:\s+[\w-]+){0,4}?\s+(?:do|does|did)\s+not\s+(?:show|document|include|indicate|contain"
+    r"|support|describe)(?:\s+that)?\s+"
+    r"|^\s*(?:(?:the|your)\s+)?(?:notes?|records?)\s+(?:need|needs|must)\s+(?:to\s+)?show"
+    r"(?:\s+that)?\s+",
+    re.I,
+)
+
+
 def parse_criterion(rid: str, text: str) -> Requirement:
     """The requirement tree of one criterion, in the payer's words."""
     text = re.sub(r"^\s*(?:\(?[ivx]+\)|\d+[.)])\s+", "", text.strip())
+    text = _FRAMING.sub("", text, count=1)
     node = _parse(rid, text, "")
     window = phrasing.window(text)
     return _inherit(node, window) if window else node
@@ -100,8 +117,11 @@ def _parse(rid: str, text: str, context: str) -> Requirement:
     if listed:
         lead, items = listed
         kind, n = _logic(lead, items)
+        # "The first 8 visits are covered", "the plan-year limit is 30": the plan's own rules,
+        # nothing a chart documents. They stay in the criterion's text, not among its parts.
+        asked = [i for i in items if not _PLAN_RULE.search(i)] or items
         parts = [
-            _parse(f"{rid}.{i + 1}", _clean(item), lead or context) for i, item in enumerate(items)
+            _parse(f"{rid}.{i + 1}", _clean(item), lead or context) for i, item in enumerate(asked)
         ]
         return Requirement(id=rid, kind=kind, text=text, subject=lead.strip(), count=n, items=parts)
     alternatives = [p for p in _ALTERNATIVE.split(text) if p.strip()]
@@ -125,6 +145,9 @@ def _several(rid: str, text: str, context: str) -> Requirement | None:
         ]
         return Requirement(id=rid, kind=K.ANY_OF, text=text, items=parts)
     leaf = read_leaf(rid, text, context)
+    both = _conjoined(rid, text, context, leaf)
+    if both is not None:
+        return both
     joined = re.search(
         r"^(.*?\d.*?)\s+(?:together with|along with|plus|in addition to)\s+(.+)$", text, re.I
     )
@@ -154,6 +177,20 @@ def _several(rid: str, text: str, context: str) -> Requirement | None:
             logic = K.ANY_OF if "or" in pieces[1::2] else K.ALL_OF
             parts = [read_leaf(f"{rid}.{i + 1}", p, context) for i, p in enumerate(measured)]
             return Requirement(id=rid, kind=logic, text=text, items=parts)
+    return None
+
+
+def _conjoined(rid: str, text: str, context: str, leaf: Requirement) -> Requirement | None:
+    """"six weeks of physical therapy and anti-inflammatory medicines that failed": two
+    requirements of different kinds joined by "and", each required."""
+    if leaf.kind in (K.AGE, K.PRESCRIBER, K.PLACE_OF_SERVICE, K.TEXT):
+        return None
+    for m in re.finditer(r"\s+and\s+", text):
+        head, tail = text[: m.start()], text[m.end() :]
+        first, second = read_leaf(f"{rid}.1", head, context), read_leaf(f"{rid}.2", tail, context)
+        typed = K.TEXT not in (first.kind, second.kind)
+        if typed and first.kind is not second.kind and first.terms and second.terms:
+            return Requirement(id=rid, kind=K.ALL_OF, text=text, items=[first, second])
     return None
 
 
