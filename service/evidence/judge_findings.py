@@ -33,7 +33,7 @@ from service.evidence.vocabulary import (
 from service.models import Evaluation, Finding, Requirement, Result, Verdict
 
 TEXT_MATCH = 0.55  # cosine of a requirement and a chart sentence that says the same thing
-TEXT_MATCH_WITH_TERM = 0.40  # ... when the sentence also names the requirement's concept
+TEXT_MATCH_WITH_TERM = 0.30  # ... when the sentence also names the requirement's concept
 _STOP = re.compile(r"\b(?:the|a|an|of|at|to|in|on|shows?|no|that|level|complete)\b", re.I)
 
 
@@ -235,7 +235,9 @@ def judge_text(req: Requirement, ctx: Context) -> Evaluation:
         for tf in pool
         if any(usable(m, planned_ok=planning) for m in mentions_of(tf, "clinical", concepts))
     }
-    scores = similarities(req.subject or req.text, [tf.text for tf in pool]) if pool else []
+    texts = [tf.text for tf in pool]
+    # the item alone, or read with its lead-in: whichever a chart sentence matches better
+    scores = [max(a, b) for a, b in zip(similarities(req.text, texts), similarities(req.subject or req.text, texts), strict=True)]
     ranked = sorted(zip(scores, pool, strict=True), key=lambda p: -p[0])
     hits = [
         tf

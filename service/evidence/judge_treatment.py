@@ -320,9 +320,11 @@ def judge_drug_trial(req: Requirement, ctx: Context) -> Evaluation:
     )
     if ok:
         return evaluation(req, Verdict.MET, facts, comp)
-    return evaluation(
-        req, Verdict.NOT_MET if courses else Verdict.NOT_DOCUMENTED, facts, comp, missing
-    )
+    # A documented trial that falls short (too brief, wrong outcome, low dose) contradicts the
+    # criterion; qualifying trials that are merely too few leave the rest undocumented.
+    failed = [c for c in courses.values() if c not in good]
+    verdict = Verdict.NOT_MET if failed else Verdict.NOT_DOCUMENTED
+    return evaluation(req, verdict, facts, comp, missing)
 
 
 __all__ = ["class_names", "drug_names", "judge_drug_trial", "judge_duration"]

@@ -26,7 +26,8 @@ from service.evidence.vocabulary import category, clinical
 from service.models import Comparison, Evaluation, Finding, Op, Requirement, Threshold, Verdict
 
 _STATED_AGE = re.compile(
-    r"\b(\d{1,3})[- ]?(?:y/?o|yo|yrs? old|years? old|-year-old|year-old)\b", re.I
+    r"\b(\d{1,3})[- ]?(?:y/?o|yo|yrs? old|years? old|-year-old|year-old)\b|\bage[d]?:?\s+(\d{1,3})\b",
+    re.I,
 )
 _TIMING = re.compile(r"\s*(?:days?|weeks?|wks?|months?|mos?|years?|yrs?|times|x)\b", re.I)
 _EVERY = re.compile(r"\b(?:every|q|x)\s*$", re.I)
@@ -66,9 +67,10 @@ def judge_age(req: Requirement, ctx: Context) -> Evaluation:
         if m:
             # an undated note is taken as current: the age is then known to within a year
             years = relativedelta(ctx.anchor, tf.fact.date).years if tf.fact.date else 0
-            low, high = int(m.group(1)) + years, int(m.group(1)) + years + 1
+            stated = int(m.group(1) or m.group(2))
+            low, high = stated + years, stated + years + 1
             ok_low, ok_high = compare(low, t), compare(high, t)
-            found = [finding(tf, value=float(m.group(1)), unit="years")]
+            found = [finding(tf, value=float(stated), unit="years")]
             comp = Comparison(required=t, found=float(low), unit="years", anchor=ctx.anchor)
             if ok_low and ok_high:
                 return evaluation(req, Verdict.MET, found, comp)
@@ -238,6 +240,10 @@ def judge_event_count(req: Requirement, ctx: Context) -> Evaluation:
         anchor=ctx.anchor,
         window_start=start,
     )
+    if ok and not events:
+        # "no more than 4 sessions" with none on record: the history that shows the count is
+        # what a reviewer needs; a letter cannot cite an absence.
+        return evaluation(req, Verdict.NOT_DOCUMENTED, [], comp, missing)
     if ok:
         return evaluation(req, Verdict.MET, counted + outside, comp)
     verdict = Verdict.NOT_MET if events or op is not Op.GE else Verdict.NOT_DOCUMENTED

@@ -197,7 +197,10 @@ def read_leaf(rid: str, text: str, context: str = "") -> Requirement:
     counted = phrasing.count(text)
     events = _EVENTS.search(text)
     compared = phrasing.comparison(text)
-    drugs = list(dict.fromkeys([*_hits(class_names, text), *_hits(drug_names, text)]))
+    # "Eptinezumab is approved only after ... one CGRP antibody": the drug the criterion is
+    # about is not one of the drugs it asks to have been tried first.
+    tried = re.sub(r"^.{0,80}?\b(?:is|are)\s+(?:approved|covered|indicated)\b", "", text, flags=re.I | re.S)
+    drugs = list(dict.fromkeys([*_hits(class_names, tried), *_hits(drug_names, tried)]))
     if _NEGATIVE_ASK.search(text):
         return Requirement(
             kind=K.TEXT, subject=text.strip(), terms=_concepts(text) or drugs, negative=True, **base
@@ -208,7 +211,8 @@ def read_leaf(rid: str, text: str, context: str = "") -> Requirement:
     ):
         if not (events and counted and not drugs):
             return _drug_trial(base, text, drugs)
-    if counted and events and (counted[0] > 1 or counted[1] is not Op.GE or base["window"]):
+    measured = bool(compared and compared[0].unit and _measure_near(text, compared[1], compared[2]))
+    if counted and events and not measured and (counted[0] > 1 or counted[1] is not Op.GE or base["window"]):
         if not _concepts(text[: events.start()], "tests"):
             return _event_count(base, text, context, counted, compared)
     return _by_findings(base, text, context, compared)
@@ -319,7 +323,7 @@ def _by_findings(base: dict[str, Any], text: str, context: str, compared: Any) -
         )
     # A listed item ("c. Prevents completion within a reasonable time") means what its lead-in
     # says of it: the lead-in is part of what a chart sentence must match.
-    lead = context.strip() if context and context.strip() not in text else ""
+    lead = context.strip() if context.strip().endswith(":") and context.strip() not in text else ""
     return Requirement(
         kind=K.TEXT,
         subject=f"{lead} {text.strip()}".strip(),

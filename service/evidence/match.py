@@ -27,6 +27,7 @@ from service.models import (
     EvidenceMap,
     EvidenceStatus,
     Evaluation,
+    Finding,
     PolicyPassage,
     Verdict,
 )
@@ -107,6 +108,25 @@ def _for_this_service(text: str, service_codes: set[str]) -> bool:
     return not named or not service_codes or bool(named & service_codes)
 
 
+_SUB_ITEM = re.compile(r"^\s+([a-z])\.\s+", re.M)
+
+
+def for_this_service(text: str, service_codes: set[str]) -> str | None:
+    """The criterion as it binds the requested service: sub-items that name only other codes
+    are left out ("c. For infliximab, a biosimilar (Q5103) ..." does not bind an adalimumab
+    request); None when nothing of it binds."""
+    starts = list(_SUB_ITEM.finditer(text))
+    if not starts or not service_codes:
+        return text if _for_this_service(text, service_codes) else None
+    head = text[: starts[0].start()]
+    bounds = [*(m.start() for m in starts[1:]), len(text)]
+    items = [text[m.start() : b] for m, b in zip(starts, bounds, strict=True)]
+    kept = [i for i in items if _for_this_service(i, service_codes)]
+    if not kept or not _for_this_service(head, service_codes):
+        return None
+    return head + "".join(kept)
+
+
 def _containment(stated: str, policy_text: str) -> float:
     """Share of the stated criterion's content words that the policy item also uses."""
     want = _content_words(stated) - _BOILERPLATE
@@ -121,12 +141,18 @@ def _best_backing(crit: Criterion, policy: list[Criterion]) -> list[str]:
 
 
 def _with_points(evaluation: Evaluation, text: str, facts: Sequence[ChartFact]) -> Evaluation:
-    """A stated change on an outcome measure ("10 points on the ODI") the chart must reach."""
+    """A stated change on an outcome measure ("10 points on the ODI") the chart must reach:
+    a recorded change decides the criterion either way; without one it stays as judged, and a
+    met criterion without the change is not documented."""
     need, reported = threshold_shortfall(text, facts)
-    if need is None or evaluation.verdict is not Verdict.MET:
+    if not reported and (need is None or evaluation.verdict is not Verdict.MET):
         return evaluation
+    by_id = {f.id: f for f in facts}
+    shown = [Finding(fact_id=i, text=by_id[i].text, date=by_id[i].date) for i in reported]
+    if reported and need is None:
+        return evaluation.model_copy(update={"verdict": Verdict.MET, "need": None, "facts": [*evaluation.facts, *shown]})
     verdict = Verdict.NOT_MET if reported else Verdict.NOT_DOCUMENTED
-    return evaluation.model_copy(update={"verdict": verdict, "need": need})
+    return evaluation.model_copy(update={"verdict": verdict, "need": need, "facts": [*evaluation.facts, *shown]})
 
 
 def link_for(criterion: Criterion, ctx: Context, facts: Sequence[ChartFact]) -> EvidenceLink:
@@ -160,9 +186,10 @@ def build_evidence_map(
     ctx = context_for(denial, chart.model_copy(update={"facts": facts}), today)
     service_codes = set(denial.service_codes)
     policy = [
-        Criterion(id=p.id, text=criterion_text(p), source=CriterionSource.POLICY, passage_id=p.id)
+        Criterion(id=p.id, text=text, source=CriterionSource.POLICY, passage_id=p.id)
         for p in passages
-        if is_criterion_passage(p) and _for_this_service(criterion_text(p), service_codes)
+        if is_criterion_passage(p)
+        and (text := for_this_service(criterion_text(p), service_codes)) is not None
     ]
     links: list[EvidenceLink] = []
     merged: set[str] = set()

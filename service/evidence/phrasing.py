@@ -21,7 +21,7 @@ TIME_UNITS = {
 _T = r"(days?|weeks?|wks?|months?|mos?|years?|yrs?)"
 _GE = r"(?:at least|no less than|a minimum of|minimum of|≥|>=)"
 _GE_AFTER = r"(?:or more|or higher|or greater|or above|and above|and over|or longer|or over|\+)"
-_LE = r"(?:at most|no more than|not more than|up to|≤|<=|a maximum of)"
+_LE = r"(?:at most|no more than|not more than|≤|<=|a maximum of)"
 _LE_AFTER = r"(?:or less|or lower|or below|or fewer|or under|and below)"
 _LT = r"(?:less than|below|under|lower than|fewer than|<)"
 _GT = r"(?:more than|greater than|above|over|higher than|exceeding|>)"
@@ -132,6 +132,9 @@ def comparison(text: str) -> tuple[Threshold, int, int] | None:
         if re.match(rf"\s*{_T}\b", low[q.end :]):
             continue  # "at least 8 weeks" is a duration
         unit = q.unit or _unit_words(text, q.end)
+        if not unit:  # "15 or more events per hour": the unit after the comparison words
+            m = re.match(rf"\s*(?:{_GE_AFTER}|{_LE_AFTER})", low[q.end :])
+            unit = _unit_words(text, q.end + m.end()) if m else ""
         op = None
         if re.search(rf"{_GE}\s*$", before) or re.match(rf"\s*{_GE_AFTER}", after):
             op = Op.GE

@@ -116,6 +116,10 @@ def _parse(rid: str, text: str, context: str) -> Requirement:
     listed = _split(text)
     if listed:
         lead, items = listed
+        if lead.strip() and read_leaf(rid, lead, context).kind is K.DRUG_TRIAL:
+            # "tried at least two preventive medications from two classes: a. Anticonvulsants:
+            # topiramate ... b. Beta-blockers: ...": one trial, the list names what counts
+            return read_leaf(rid, text, context)
         kind, n = _logic(lead, items)
         # "The first 8 visits are covered", "the plan-year limit is 30": the plan's own rules,
         # nothing a chart documents. They stay in the criterion's text, not among its parts.
@@ -180,6 +184,13 @@ def _several(rid: str, text: str, context: str) -> Requirement | None:
     return None
 
 
+_CONTINUES = re.compile(
+    r"(?:it|they|he|she|this|that|these|those|which|was|were|is|are|did|does|has|have|had"
+    r"|not|no|then|so)\b",
+    re.I,
+)
+
+
 def _conjoined(rid: str, text: str, context: str, leaf: Requirement) -> Requirement | None:
     """"six weeks of physical therapy and anti-inflammatory medicines that failed": two
     requirements of different kinds joined by "and", each required."""
@@ -187,6 +198,8 @@ def _conjoined(rid: str, text: str, context: str, leaf: Requirement) -> Requirem
         return None
     for m in re.finditer(r"\s+and\s+", text):
         head, tail = text[: m.start()], text[m.end() :]
+        if _CONTINUES.match(tail):
+            continue  # "... and it did not work": one requirement going on, not a second
         first, second = read_leaf(f"{rid}.1", head, context), read_leaf(f"{rid}.2", tail, context)
         typed = K.TEXT not in (first.kind, second.kind)
         if typed and first.kind is not second.kind and first.terms and second.terms:
