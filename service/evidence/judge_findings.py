@@ -235,6 +235,19 @@ def judge_text(req: Requirement, ctx: Context) -> Evaluation:
         for tf in pool
         if any(usable(m, planned_ok=planning) for m in mentions_of(tf, "clinical", concepts))
     }
+    reasons = {c for c in concepts if category(c) == "reasons"}
+    if reasons:
+        # "why the test is needed now" is answered by a sentence giving a reason for a test or
+        # treatment ("MRI ... is needed because ..."), plan or not; meaning-similarity between a
+        # question and its answer is too low to decide it.
+        given = [
+            tf
+            for tf in pool
+            if any(usable(m, planned_ok=True) for m in mentions_of(tf, "clinical", reasons))
+            and any(category(c) in ("tests", "therapies") for c in clinical().concepts_in(tf.text))
+        ]
+        if given:
+            return evaluation(req, Verdict.MET, [finding(tf) for tf in given[:2]])
     texts = [tf.text for tf in pool]
     # the item alone, or read with its lead-in: whichever a chart sentence matches better
     scores = [max(a, b) for a, b in zip(similarities(req.text, texts), similarities(req.subject or req.text, texts), strict=True)]

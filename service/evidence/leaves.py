@@ -81,6 +81,10 @@ _DX_CUE = re.compile(
     re.I,
 )
 _DONE = re.compile(r"\b(?:has been|have been|was|were|been)\s+(?:performed|done|obtained|completed)\b", re.I)
+_FORMULARY = re.compile(
+    r"\bformulary\b|\blist of covered drugs\b|\bpreferred drug list\b|\bexception from our criteria\b",
+    re.I,
+)
 _NEGATIVE_ASK = re.compile(
     r"\b(?:has no|have no|no signs?|without signs|not be used|will not be|absence of)\b", re.I
 )
@@ -201,9 +205,16 @@ def read_leaf(rid: str, text: str, context: str = "") -> Requirement:
     # about is not one of the drugs it asks to have been tried first.
     tried = re.sub(r"^.{0,80}?\b(?:is|are)\s+(?:approved|covered|indicated)\b", "", text, flags=re.I | re.S)
     drugs = list(dict.fromkeys([*_hits(class_names, tried), *_hits(drug_names, tried)]))
-    if _NEGATIVE_ASK.search(text):
+    if _NEGATIVE_ASK.search(text) or "investigational use" in _concepts(text):
         return Requirement(
             kind=K.TEXT, subject=text.strip(), terms=_concepts(text) or drugs, negative=True, **base
+        )
+    if _FORMULARY.search(text):
+        # A drug-list denial is answered by the alternatives tried first and how they ended.
+        ends = [StopReason.FAILURE, StopReason.INTOLERANCE, StopReason.CONTRAINDICATION]
+        return Requirement(
+            kind=K.DRUG_TRIAL, subject="formulary alternatives", count=1, stop_reasons=ends,
+            excuses=ends[1:], **base,
         )
     trial = _TRIAL.search(text)
     if trial and (

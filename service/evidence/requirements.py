@@ -98,7 +98,9 @@ _FRAMING = re.compile(
     r"(?:\s+[\w-]+){0,4}?\s+(?:do|does|did)\s+not\s+(?:show|document|include|indicate|contain"
     r"|support|describe)(?:\s+that)?\s+"
     r"|^\s*(?:(?:the|your)\s+)?(?:notes?|records?)\s+(?:need|needs|must)\s+(?:to\s+)?show"
-    r"(?:\s+that)?\s+",
+    r"(?:\s+that)?\s+"
+    r"|^\s*(?:your\s+)?(?:doctor|provider|physician|prescriber)s?\s+did\s+not\s+(?:tell\s+us"
+    r"|explain|show|say|send\s+us)\s+",
     re.I,
 )
 
