@@ -174,9 +174,15 @@ def score_chart(case: dict[str, Any], which: str, mode: str, tally: Tally) -> No
     chart = parse_chart_text(chart_key["text"])
     evidence = build_evidence_map(denial, chart, passages)
     nodes = _nodes(evidence)
-    top = _nodes(EvidenceMap(links=[lk.model_copy(update={"evaluation": None}) for lk in evidence.links]))
+    top = _nodes(
+        EvidenceMap(links=[lk.model_copy(update={"evaluation": None}) for lk in evidence.links])
+    )
     if any(lk.evaluation is not None for lk in evidence.links):
-        top = [Node(lk.criterion.text, lk.evaluation.verdict.value) for lk in evidence.links if lk.evaluation]
+        top = [
+            Node(lk.criterion.text, lk.evaluation.verdict.value)
+            for lk in evidence.links
+            if lk.evaluation
+        ]
     exact, missed = True, False
     for crit in case["criteria"]:
         expected = chart_key["verdicts"][crit["id"]]

@@ -44,6 +44,8 @@ def narrow(text: str, keep: list[str]) -> str:
         if current is None or current in keep:
             out.append(line)
     return "\n".join(out)
+
+
 def _body(passage: PolicyPassage) -> str:
     m = re.search(r"^\s*\d+\.\s+", passage.text, re.M)
     return passage.text[m.start() :] if m else passage.text

@@ -72,7 +72,9 @@ def judge_test(req: Requirement, ctx: Context) -> Evaluation:
     start = window_start(req.window, ctx.anchor)
     absent = _finding_words(req)
     asked = _findings_asked(req)
-    done, old, wrong = [], [], []
+    done: list[Finding] = []
+    old: list[Finding] = []
+    wrong: list[Finding] = []
     for tf in ctx.facts:
         ms = mentions_of(tf, "clinical", set(req.terms), with_source=True)
         if not ms or not any(counts(m.status, planned_ok=False) for m in ms):
@@ -162,7 +164,8 @@ def _roles(
     lex: Lexicon, table: str, wanted: list[str], ctx: Context, planned_ok: bool
 ) -> tuple[list[Finding], list[Finding]]:
     """(facts naming an accepted specialty or place, facts naming another one)."""
-    accepted, others = [], []
+    accepted: list[Finding] = []
+    others: list[Finding] = []
     for tf in ctx.facts:
         hits = [(h, frozenset[str]()) for h in lex.find(tf.fact.source)]
         if table != "specialties" or _CLINICIAN.search(tf.text):
@@ -250,7 +253,12 @@ def judge_text(req: Requirement, ctx: Context) -> Evaluation:
             return evaluation(req, Verdict.MET, [finding(tf) for tf in given[:2]])
     texts = [tf.text for tf in pool]
     # the item alone, or read with its lead-in: whichever a chart sentence matches better
-    scores = [max(a, b) for a, b in zip(similarities(req.text, texts), similarities(req.subject or req.text, texts), strict=True)]
+    scores = [
+        max(a, b)
+        for a, b in zip(
+            similarities(req.text, texts), similarities(req.subject or req.text, texts), strict=True
+        )
+    ]
     ranked = sorted(zip(scores, pool, strict=True), key=lambda p: -p[0])
     hits = [
         tf

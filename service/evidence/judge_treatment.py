@@ -63,12 +63,16 @@ _STATED = re.compile(
 )
 _SINCE = re.compile(r"\bsince\b", re.I)
 _FAILED = re.compile(
-    r"\b(?:no|inadequate|partial|poor|loss of|lost|minimal|without|not|little) (?:\w+ )?(?:response|relief|improvement|benefit|change|better|help\w*|effect)"
-    r"|\b(?:failed|ineffective|not effective|did not (?:work|help|improve)|persistent|persists|despite|relapse\w*|uncontrolled|still|unchanged|worse\w*|inadequate|unrevealing)\b",
+    r"\b(?:no|inadequate|partial|poor|loss of|lost|minimal|without|not"
+    r"|little) (?:\w+ )?(?:response|relief|improvement|benefit|change|better|help\w*|effect)"
+    r"|\b(?:failed|ineffective|not effective|did not (?:work|help|improve)|persistent|persists"
+    r"|despite|relapse\w*|uncontrolled|still|unchanged|worse\w*|inadequate|unrevealing)\b",
     re.I,
 )
 _INTOLERANT = re.compile(
-    r"\b(?:intoleran\w*|not tolerated|did not tolerate|could not tolerate|side effects?|adverse|stopped for|discontinued (?:for|due)|nausea|akathisia|rash|myalgias?|itch\w*|irritation|allerg\w*)\b",
+    r"\b(?:intoleran\w*|not tolerated|did not tolerate|could not tolerate|side effects?|adverse"
+    r"|stopped for|discontinued (?:for|due)|nausea|akathisia|rash|myalgias?|itch\w*|irritation"
+    r"|allerg\w*)\b",
     re.I,
 )
 _CONTRA = re.compile(r"\b(?:contraindicat\w*|not safe|cannot take)\b", re.I)

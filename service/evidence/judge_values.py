@@ -26,7 +26,8 @@ from service.evidence.vocabulary import category, clinical
 from service.models import Comparison, Evaluation, Finding, Op, Requirement, Threshold, Verdict
 
 _STATED_AGE = re.compile(
-    r"\b(\d{1,3})[- ]?(?:y/?o|yo|yrs? old|years? old|-year-old|year-old)\b|\bage[d]?:?\s+(\d{1,3})\b",
+    r"\b(\d{1,3})[- ]?(?:y/?o|yo|yrs? old|years? old|-year-old|year-old)\b"
+    r"|\bage[d]?:?\s+(\d{1,3})\b",
     re.I,
 )
 _TIMING = re.compile(r"\s*(?:days?|weeks?|wks?|months?|mos?|years?|yrs?|times|x)\b", re.I)
@@ -149,6 +150,10 @@ def _on_time(text: str, at: int, latest: str | None) -> bool:
     return f"{int(m.group(1)):02d}:{m.group(2)}" <= latest
 
 
+def _when(r: tuple) -> tuple:
+    return (r[2] or dt.date.min, r[3])
+
+
 def judge_measurement(req: Requirement, ctx: Context) -> Evaluation:
     t = req.threshold
     found = readings(req, ctx)
@@ -159,21 +164,32 @@ def judge_measurement(req: Requirement, ctx: Context) -> Evaluation:
         return evaluation(req, Verdict.NOT_DOCUMENTED, missing=missing)
     if not inside:
         old = [
-            finding(tf, value=v, unit=t.unit, date=d, counted=False) for tf, v, d, _, _ in found[-3:]
+            finding(tf, value=v, unit=t.unit, date=d, counted=False)
+            for tf, v, d, _, _ in found[-3:]
         ]
         comp = Comparison(required=t, anchor=ctx.anchor, window_start=start, unit=t.unit)
         return evaluation(req, Verdict.NOT_MET, old, comp, missing)
-    key = lambda r: (r[2] or dt.date.min, r[3])
     pick_first = bool(_BASELINE.search(req.text))
-    chosen_date = (min if pick_first else max)(inside, key=key)[2]
+    chosen_date = (min if pick_first else max)(inside, key=_when)[2]
     same = [r for r in inside if r[2] == chosen_date]
     # Several readings of one day: any counts when the criterion names alternatives ("at the
     # lumbar spine, femoral neck or total hip"); otherwise the least favourable decides.
-    alternatives = re.search(r"\bor\b(?! (?:more|longer|higher|greater|less|lower|fewer|above|below|older|younger|over|under)\b)", req.text) is not None
+    alternatives = (
+        re.search(
+            r"\bor\b(?! (?:more|longer|higher|greater|less|lower|fewer|above|below|older|younger"
+            r"|over|under)\b)",
+            req.text,
+        )
+        is not None
+    )
     exact = [r for r in same if not r[4]]
     same = exact or same  # "Hgb 9.4" decides over "Hgb around 9-10" of the same day
     passing = [r for r in same if compare(r[1], t)]
-    best = (passing or same)[0] if alternatives else next((r for r in same if not compare(r[1], t)), same[-1])
+    best = (
+        (passing or same)[0]
+        if alternatives
+        else next((r for r in same if not compare(r[1], t)), same[-1])
+    )
     ok = compare(best[1], t)
     facts = [finding(best[0], value=best[1], unit=t.unit, date=best[2])]
     comp = Comparison(required=t, found=best[1], unit=t.unit, anchor=ctx.anchor, window_start=start)

@@ -27,12 +27,14 @@ from service.models import Op, Requirement, RequirementKind, Result, StopReason,
 K = RequirementKind
 _AGE = [
     (
-        r"\b(\d+)\s*(?:years?\s*(?:of age|old)?\s*)?(?:to|-|through)\s*(\d+)\s*years?(?: of age| old)?",
+        r"\b(\d+)\s*(?:years?\s*(?:of age|old)?\s*)?(?:to|-|through)\s*(\d+)\s*years?(?: of age"
+        r"| old)?",
         "between",
     ),
     (r"\b(?:under|younger than|less than)\s*(\d+)\s*(?:years?|y/?o)\b", "<"),
     (
-        r"\b(?:at least|aged?)\s*(\d+)\s*(?:years?|y/?o)?\s*(?:old|of age)?\s*(?:or older|and (?:over|older)|\+)?",
+        r"\b(?:at least|aged?)\s*(\d+)\s*(?:years?|y/?o)?\s*(?:old|of age)?\s*(?:or older"
+        r"|and (?:over|older)|\+)?",
         ">=",
     ),
     (r"\b(\d+)\s*years?\s*(?:of age|old)?\s*(?:or older|and (?:over|older))", ">="),
@@ -46,7 +48,8 @@ _ROLE = re.compile(
     re.I,
 )
 _SETTING = re.compile(
-    r"\b(?:site of care|setting|place of service|performed (?:in|at)|done (?:in|at|as)|given (?:at|in)"
+    r"\b(?:site of care|setting|place of service|performed (?:in|at)|done (?:in|at|as)|given (?:at"
+    r"|in)"
     r"|infusions? (?:are|is) given|as an outpatient|outpatient|inpatient)\b",
     re.I,
 )
@@ -63,7 +66,8 @@ _TRIAL = re.compile(
 )
 _FAILURE = re.compile(
     r"\b(?:not worked|did not work|failed|failure|inadequate response|loss of response|not respond"
-    r"|has not responded|without (?:enough|adequate|significant|lasting) \w+|not (?:helped|improved)"
+    r"|has not responded|without (?:enough|adequate|significant|lasting) \w+|not (?:helped"
+    r"|improved)"
     r"|still short|persist\w*|despite|even with|no (?:benefit|improvement)"
     r"|without reaching|did not reach|failed to reach|not reaching)",
     re.I,
@@ -80,9 +84,12 @@ _DX_CUE = re.compile(
     r"|you have|condition)\b",
     re.I,
 )
-_DONE = re.compile(r"\b(?:has been|have been|was|were|been)\s+(?:performed|done|obtained|completed)\b", re.I)
+_DONE = re.compile(
+    r"\b(?:has been|have been|was|were|been)\s+(?:performed|done|obtained|completed)\b", re.I
+)
 _FORMULARY = re.compile(
-    r"\bformulary\b|\blist of covered drugs\b|\bpreferred drug list\b|\bexception from our criteria\b",
+    r"\bformulary\b|\blist of covered drugs\b|\bpreferred drug list\b"
+    r"|\bexception from our criteria\b",
     re.I,
 )
 _NEGATIVE_ASK = re.compile(
@@ -111,7 +118,8 @@ def _age(text: str) -> Threshold | None:
 def _results(text: str) -> list[Result]:
     low = text.lower()
     if re.search(
-        r"did not answer|did not show|did not capture|nondiagnostic|non-diagnostic|unrevealing|inconclusive|technically inadequate|not show the cause",
+        r"did not answer|did not show|did not capture|nondiagnostic|non-diagnostic|unrevealing"
+        r"|inconclusive|technically inadequate|not show the cause",
         low,
     ):
         return [Result.NONDIAGNOSTIC]
@@ -181,52 +189,58 @@ def _measure_near(text: str, start: int, end: int) -> str:
 def read_leaf(rid: str, text: str, context: str = "") -> Requirement:
     """A requirement without parts, typed from its words (`context`: its parent's words)."""
     base: dict[str, Any] = {"id": rid, "text": text.strip(), "window": phrasing.window(text)}
+    return (
+        _by_role(base, text)
+        or _by_drugs(base, text, context)
+        or _by_findings(base, text, context, phrasing.comparison(text))
+    )
+
+
+def _by_role(base: dict[str, Any], text: str) -> Requirement | None:
+    """An age, a prescriber's specialty or a place of service."""
     age = _age(text)
     if age is not None and not _concepts(text, "measures"):
         return Requirement(kind=K.AGE, subject="age", threshold=age, **base)
-    found_specialties = _hits(specialties, text)
-    if found_specialties and _ROLE.search(text):
-        return Requirement(
-            kind=K.PRESCRIBER,
-            subject=", ".join(found_specialties),
-            specialties=found_specialties,
-            **base,
-        )
+    found = _hits(specialties, text)
+    if found and _ROLE.search(text):
+        return Requirement(kind=K.PRESCRIBER, subject=", ".join(found), specialties=found, **base)
     first = re.split(r"(?<=[.;])\s", text, maxsplit=1)[0]
-    found_places = _hits(places, first)
-    if found_places and _SETTING.search(text):
-        return Requirement(
-            kind=K.PLACE_OF_SERVICE, subject=", ".join(found_places), places=found_places, **base
-        )
-    counted = phrasing.count(text)
-    events = _EVENTS.search(text)
+    found = _hits(places, first)
+    if found and _SETTING.search(text):
+        return Requirement(kind=K.PLACE_OF_SERVICE, subject=", ".join(found), places=found, **base)
+    return None
+
+
+def _by_drugs(base: dict[str, Any], text: str, context: str) -> Requirement | None:
+    """An absence asked for, a drug list, a drug trial, or a count of events."""
+    counted, events = phrasing.count(text), _EVENTS.search(text)
     compared = phrasing.comparison(text)
     # "Eptinezumab is approved only after ... one CGRP antibody": the drug the criterion is
     # about is not one of the drugs it asks to have been tried first.
-    tried = re.sub(r"^.{0,80}?\b(?:is|are)\s+(?:approved|covered|indicated)\b", "", text, flags=re.I | re.S)
+    tried = re.sub(
+        r"^.{0,80}?\b(?:is|are)\s+(?:approved|covered|indicated)\b", "", text, flags=re.I | re.S
+    )
     drugs = list(dict.fromkeys([*_hits(class_names, tried), *_hits(drug_names, tried)]))
     if _NEGATIVE_ASK.search(text) or "investigational use" in _concepts(text):
-        return Requirement(
-            kind=K.TEXT, subject=text.strip(), terms=_concepts(text) or drugs, negative=True, **base
-        )
+        terms = _concepts(text) or drugs
+        return Requirement(kind=K.TEXT, subject=text.strip(), terms=terms, negative=True, **base)
     if _FORMULARY.search(text):
         # A drug-list denial is answered by the alternatives tried first and how they ended.
         ends = [StopReason.FAILURE, StopReason.INTOLERANCE, StopReason.CONTRAINDICATION]
         return Requirement(
             kind=K.DRUG_TRIAL, subject="formulary alternatives", count=1, stop_reasons=ends,
             excuses=ends[1:], **base,
-        )
-    trial = _TRIAL.search(text)
-    if trial and (
-        drugs or re.search(r"\b(?:medicines?|medications?|drugs?|agents?)\b", text, re.I)
-    ):
-        if not (events and counted and not drugs):
-            return _drug_trial(base, text, drugs)
+        )  # fmt: skip
+    medicines = re.search(r"\b(?:medicines?|medications?|drugs?|agents?)\b", text, re.I)
+    trial = _TRIAL.search(text) and (drugs or medicines)
+    if trial and not (events and counted and not drugs):
+        return _drug_trial(base, text, drugs)
     measured = bool(compared and compared[0].unit and _measure_near(text, compared[1], compared[2]))
-    if counted and events and not measured and (counted[0] > 1 or counted[1] is not Op.GE or base["window"]):
-        if not _concepts(text[: events.start()], "tests"):
-            return _event_count(base, text, context, counted, compared)
-    return _by_findings(base, text, context, compared)
+    countable = counted and (counted[0] > 1 or counted[1] is not Op.GE or base["window"])
+    if countable and events and not measured and not _concepts(text[: events.start()], "tests"):
+        assert counted is not None
+        return _event_count(base, text, context, counted, compared)
+    return None
 
 
 def _event_count(
@@ -235,7 +249,8 @@ def _event_count(
     n, op = counted
     if (
         re.search(
-            r"\b(?:counting|including) the (?:\w+ )?(?:requested|request|one requested|session requested)",
+            r"\b(?:counting|including) the (?:\w+ )?(?:requested|request|one requested"
+            r"|session requested)",
             text,
             re.I,
         )

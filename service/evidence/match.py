@@ -23,10 +23,10 @@ from service.models import (
     Criterion,
     CriterionSource,
     Denial,
+    Evaluation,
     EvidenceLink,
     EvidenceMap,
     EvidenceStatus,
-    Evaluation,
     Finding,
     PolicyPassage,
     Verdict,
@@ -38,13 +38,70 @@ Similarity = Callable[[str, Sequence[str]], list[float]]
 
 _WORD = re.compile(r"[a-z][a-z0-9'-]+")
 _STOP = frozenset(
-    "the a an and or of to in for with on at by is are be been was were this that your you "
-    "should must have has had not no do does did it its as from we our us if than then".split(" ")
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "for",
+        "with",
+        "on",
+        "at",
+        "by",
+        "is",
+        "are",
+        "be",
+        "been",
+        "was",
+        "were",
+        "this",
+        "that",
+        "your",
+        "you",
+        "should",
+        "must",
+        "have",
+        "has",
+        "had",
+        "not",
+        "no",
+        "do",
+        "does",
+        "did",
+        "it",
+        "its",
+        "as",
+        "from",
+        "we",
+        "our",
+        "us",
+        "if",
+        "than",
+        "then",
+    ]
 )
 # Words every denial sentence uses; they say nothing about which criterion is meant.
 _BOILERPLATE = frozenset(
-    "notes records record show shows document documented letter patient member beneficiary "
-    "enrollee doctor provider".split(" ")
+    [
+        "notes",
+        "records",
+        "record",
+        "show",
+        "shows",
+        "document",
+        "documented",
+        "letter",
+        "patient",
+        "member",
+        "beneficiary",
+        "enrollee",
+        "doctor",
+        "provider",
+    ]
 )
 WORDS_BACKING = 0.34  # share of a stated criterion's words a policy item must use to back it
 
@@ -150,14 +207,20 @@ def _with_points(evaluation: Evaluation, text: str, facts: Sequence[ChartFact]) 
     by_id = {f.id: f for f in facts}
     shown = [Finding(fact_id=i, text=by_id[i].text, date=by_id[i].date) for i in reported]
     if reported and need is None:
-        return evaluation.model_copy(update={"verdict": Verdict.MET, "need": None, "facts": [*evaluation.facts, *shown]})
+        return evaluation.model_copy(
+            update={"verdict": Verdict.MET, "need": None, "facts": [*evaluation.facts, *shown]}
+        )
     verdict = Verdict.NOT_MET if reported else Verdict.NOT_DOCUMENTED
-    return evaluation.model_copy(update={"verdict": verdict, "need": need, "facts": [*evaluation.facts, *shown]})
+    return evaluation.model_copy(
+        update={"verdict": verdict, "need": need, "facts": [*evaluation.facts, *shown]}
+    )
 
 
 def link_for(criterion: Criterion, ctx: Context, facts: Sequence[ChartFact]) -> EvidenceLink:
     """One criterion judged on the chart, as an evidence link that carries its evaluation."""
-    evaluation = _with_points(evaluate_criterion(criterion.id, criterion.text, ctx), criterion.text, facts)
+    evaluation = _with_points(
+        evaluate_criterion(criterion.id, criterion.text, ctx), criterion.text, facts
+    )
     met = evaluation.verdict is Verdict.MET
     label = concept_for(evaluation)
     order = {f.id: (f.date is None, f.date or dt.date.min, i) for i, f in enumerate(facts)}

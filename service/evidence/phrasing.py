@@ -41,7 +41,8 @@ def window(text: str) -> Window | None:
             value=int(m.group(2)), unit=TIME_UNITS[m.group(3)], periods=number(m.group(1)) or 1
         )
     m = re.search(
-        rf"\b(?:within|in|during|over|for)\s+(?:the\s+|any\s+)?(?:past\s+|last\s+|previous\s+|prior\s+)?"
+        rf"\b(?:within|in|during|over|for)\s+(?:the\s+|any\s+)?(?:past\s+|last\s+|previous\s+"
+        rf"|prior\s+)?"
         rf"{_N}[- ]{_T}\b(?:\s+in a row)?(?=[^.;]*?\b(?:before|prior|of|preceding|request|service|"
         rf"date|start|order|referral|first dose|scan))",
         low,
@@ -58,7 +59,8 @@ def duration(text: str) -> Threshold | None:
     """A minimum duration of use ("for at least 6 weeks", "3 consecutive months")."""
     low = text.lower()
     pats = [
-        rf"\b(?:for|of|lasted|lasting|after a trial of|trial of|used for|taken for)?\s*{_GE}\s+{_N}\s+(?:consecutive\s+)?{_T}",
+        rf"\b(?:for|of|lasted|lasting|after a trial of|trial of|used for"
+        rf"|taken for)?\s*{_GE}\s+{_N}\s+(?:consecutive\s+)?{_T}",
         rf"\b{_N}\s+(?:consecutive|continuous)\s+{_T}",
         rf"\b{_N}\s+{_T}\s+in a row",
         rf"\bfor\s+(?:more than|over)\s+{_N}\s+{_T}",
@@ -101,7 +103,8 @@ def count(text: str) -> tuple[int, Op] | None:
 def _unit_words(text: str, pos: int) -> str:
     tail = text[pos : pos + 40]
     m = re.match(
-        r"\s*(%(?:\s*of\s*(?:the\s*)?predicted(?:\s*value)?|\s*predicted)?|[^\s,;.()]+(?:\s*(?:per\s*hour|an\s*hour|hg))?)",
+        r"\s*(%(?:\s*of\s*(?:the\s*)?predicted(?:\s*value)?|\s*predicted)?"
+        r"|[^\s,;.()]+(?:\s*(?:per\s*hour|an\s*hour|hg))?)",
         tail,
         re.I,
     )

@@ -57,15 +57,11 @@ def _split(text: str) -> tuple[str, list[str]] | None:
         if kind == "bullet":
             if len(marks) < 2:
                 continue
-            items = [
-                text[a.end() : b.start()]
-                for a, b in zip(marks, [*marks[1:], None] if False else marks[1:], strict=False)
-            ]
-            items.append(text[marks[-1].end() :])
-            return text[: marks[0].start()], [i.strip() for i in items]
-        seq = [m for m in marks]
-        kept = []
-        for m in seq:
+            bounds = [*(m.start() for m in marks[1:]), len(text)]
+            items = [text[m.end() : b].strip() for m, b in zip(marks, bounds, strict=True)]
+            return text[: marks[0].start()], items
+        kept: list[re.Match[str]] = []
+        for m in marks:
             if _sequence(kind, m.group(1)) == len(kept) + 1:
                 kept.append(m)
         if len(kept) >= 2:
@@ -175,7 +171,8 @@ def _several(rid: str, text: str, context: str) -> Requirement | None:
         return Requirement(id=rid, kind=K.ALL_OF, text=text, items=parts)
     if leaf.kind is K.MEASUREMENT:
         pieces = re.split(
-            r",?\s+\b(and|or)\b\s+(?:an?\s+|the\s+)?(?=[A-Za-z0-9/() -]{0,40}?\b(?:below|above|under|over|less|more|at least|of)\b)",
+            r",?\s+\b(and|or)\b\s+(?:an?\s+|the\s+)?(?=[A-Za-z0-9/() -]{0,40}?\b(?:below|above"
+            r"|under|over|less|more|at least|of)\b)",
             text,
         )
         measured = [p for p in pieces[::2] if phrasing.comparison(p) and _measure(p)]
@@ -194,7 +191,7 @@ _CONTINUES = re.compile(
 
 
 def _conjoined(rid: str, text: str, context: str, leaf: Requirement) -> Requirement | None:
-    """"six weeks of physical therapy and anti-inflammatory medicines that failed": two
+    """ "six weeks of physical therapy and anti-inflammatory medicines that failed": two
     requirements of different kinds joined by "and", each required."""
     if leaf.kind in (K.AGE, K.PRESCRIBER, K.PLACE_OF_SERVICE, K.TEXT):
         return None

@@ -82,7 +82,9 @@ def _key(phrase: str) -> str:
 
 
 def _pattern(phrases: list[str], flags: int) -> re.Pattern[str]:
-    body = "|".join(re.escape(p).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]+") for p in phrases)
+    body = "|".join(
+        re.escape(p).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]+") for p in phrases
+    )
     return re.compile(rf"(?<!{_EDGE})({body})(?!{_EDGE})", flags)
 
 

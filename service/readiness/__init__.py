@@ -94,11 +94,15 @@ def _rows(
                 )
             )
         else:
-            contradicted = link.evaluation is not None and link.evaluation.verdict is Verdict.NOT_MET
+            contradicted = (
+                link.evaluation is not None and link.evaluation.verdict is Verdict.NOT_MET
+            )
             rows.append(
                 CriterionReadiness(
                     **base,
-                    status=ReadinessStatus.NOT_MET if contradicted else ReadinessStatus.NOT_DOCUMENTED,
+                    status=ReadinessStatus.NOT_MET
+                    if contradicted
+                    else ReadinessStatus.NOT_DOCUMENTED,
                     facts=_fact_refs(link.fact_ids, facts),
                     need=link.need,
                     evaluation=link.evaluation,
