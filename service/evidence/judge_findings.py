@@ -26,6 +26,7 @@ from service.evidence.vocabulary import (
     broader,
     category,
     clinical,
+    family,
     places,
     results,
     specialties,
@@ -33,7 +34,7 @@ from service.evidence.vocabulary import (
 from service.models import Evaluation, Finding, Requirement, Result, Verdict
 
 TEXT_MATCH = 0.55  # cosine of a requirement and a chart sentence that says the same thing
-TEXT_MATCH_WITH_TERM = 0.30  # ... when the sentence also names the requirement's concept
+TEXT_MATCH_WITH_TERM = 0.20  # ... when the sentence also names the requirement's concept
 _STOP = re.compile(r"\b(?:the|a|an|of|at|to|in|on|shows?|no|that|level|complete)\b", re.I)
 
 
@@ -220,7 +221,7 @@ def judge_text(req: Requirement, ctx: Context) -> Evaluation:
     start = window_start(req.window, ctx.anchor)
     planning = bool(re.search(r"\bplan\w*|\bwill\b|\border\w*", req.text, re.I))
     pool = [tf for tf in ctx.facts if within(tf.fact.date, start, ctx.anchor)]
-    concepts = set(req.terms)
+    concepts, _ = family(set(req.terms))
     if req.negative:
         said = [(tf, m) for tf in pool for m in mentions_of(tf, "clinical", concepts)]
         if any(usable(m) for _, m in said):
@@ -263,7 +264,10 @@ def judge_text(req: Requirement, ctx: Context) -> Evaluation:
     hits = [
         tf
         for s, tf in ranked
-        if s >= TEXT_MATCH or (tf.index in named and s >= TEXT_MATCH_WITH_TERM)
+        # A requirement that names clinical things is met only by a sentence naming one of
+        # them ("right knee examination normal" reads close to "McMurray test of the right
+        # knee" but names no locking or McMurray); meaning alone decides only without names.
+        if (tf.index in named and s >= TEXT_MATCH_WITH_TERM) or (not concepts and s >= TEXT_MATCH)
     ]
     if hits:
         return evaluation(req, Verdict.MET, [finding(tf) for tf in hits[:3]])

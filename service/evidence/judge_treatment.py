@@ -29,9 +29,11 @@ from service.evidence.judging import (
 )
 from service.evidence.vocabulary import (
     accepted_results,
+    category,
     class_names,
     classes_of,
     drug_names,
+    family,
     load,
     results,
 )
@@ -194,10 +196,21 @@ def _meets_days(days: float, t: Threshold | None) -> bool:
 
 def judge_duration(req: Requirement, ctx: Context) -> Evaluation:
     course = Course(req.subject)
-    concepts = set(req.terms)
+    concepts, any_drug = family(set(req.terms))
+    # "conservative care such as a night guard and anti-inflammatory medicine": a drug class
+    # the criterion names is a course of its own kind
+    named = [*class_names().concepts_in(req.text), *drug_names().concepts_in(req.text)]
+    drugs = _accepted_drugs(req.model_copy(update={"terms": named})) if named else set()
+    if drugs or any_drug:  # a drug course answers it; the symptom it treats does not
+        concepts = {c for c in concepts if category(c) in ("therapies", "tests")}
     start = window_start(req.window, ctx.anchor)
     for tf in ctx.facts:
         ms = [m for m in mentions_of(tf, "clinical", concepts, with_source=True) if usable(m)]
+        ms += [
+            m
+            for m in tf.mentions("drug")
+            if (any_drug or m.concepts & (drugs or set())) and usable(m)
+        ]
         if ms and within(tf.fact.date, start, ctx.anchor):
             _add(course, tf, ms[0].start, ctx)
             for other in same_note(ctx, tf):

@@ -31,7 +31,13 @@ from service.models import (
     PolicyPassage,
     Verdict,
 )
-from service.policies.criteria import alternative_groups, criterion_text, is_criterion_passage
+from service.policies.criteria import (
+    PREREQUISITE,
+    alternative_groups,
+    criterion_number,
+    criterion_text,
+    is_criterion_passage,
+)
 
 # Kept for callers that pass one; matching by meaning uses the shipped embedder directly.
 Similarity = Callable[[str, Sequence[str]], list[float]]
@@ -236,6 +242,12 @@ def link_for(criterion: Criterion, ctx: Context, facts: Sequence[ChartFact]) -> 
     )
 
 
+def _numbered(p: PolicyPassage) -> bool:
+    """A numbered criterion or a lead-in prerequisite; a note under the list is not one."""
+    number = criterion_number(p)
+    return number.isdigit() or number.startswith(PREREQUISITE)
+
+
 def build_evidence_map(
     denial: Denial,
     chart: Chart,
@@ -252,6 +264,7 @@ def build_evidence_map(
         Criterion(id=p.id, text=text, source=CriterionSource.POLICY, passage_id=p.id)
         for p in passages
         if is_criterion_passage(p)
+        and _numbered(p)
         and (text := for_this_service(criterion_text(p), service_codes)) is not None
     ]
     links: list[EvidenceLink] = []

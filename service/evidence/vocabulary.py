@@ -92,16 +92,32 @@ def _pattern(phrases: list[str], flags: int) -> re.Pattern[str]:
 def clinical() -> Lexicon:
     """Tests, measures, conditions, symptoms and therapies (data/synonyms.yaml)."""
     table: dict[str, list[str]] = {}
-    for group in load("synonyms").values():
+    for name, group in load("synonyms").items():
+        if name == "families":
+            continue
         for concept, phrases in group.items():
             table.setdefault(concept, []).extend(phrases)
     return Lexicon(table)
 
 
+def family(concepts: set[str]) -> tuple[set[str], bool]:
+    """The concepts with every member of the families among them, and whether a family lets
+    any drug count ("conservative care" is answered by a drug tried as much as by therapy)."""
+    rows = load("synonyms").get("families") or {}
+    out, drugs = set(concepts), False
+    for name in concepts & set(rows):
+        out.update(rows[name]["members"])
+        drugs = drugs or bool(rows[name].get("drugs"))
+    return out, drugs
+
+
 @cache
 def category(concept: str) -> str:
     """'tests', 'measures', 'conditions', 'symptoms' or 'therapies' for a clinical concept."""
-    return next((cat for cat, group in load("synonyms").items() if concept in group), "")
+    return next(
+        (cat for cat, group in load("synonyms").items() if cat != "families" and concept in group),
+        "",
+    )
 
 
 @cache
