@@ -92,6 +92,13 @@ _FORMULARY = re.compile(
     r"|\bexception from our criteria\b",
     re.I,
 )
+_COUNTED = re.compile(
+    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+(?:or more\s+)?"
+    r"(?:[\w/-]+\s+){0,4}?(?:episodes?|events?|exacerbations?|infections?|attacks?|admissions?"
+    r"|hospitali[sz]ations?|visits?|sessions?|fractures?|falls?|levels?|results?|readings?"
+    r"|values?|measurements?|flares?|bursts?|courses?|injections?)\b",
+    re.I,
+)
 _NEGATIVE_ASK = re.compile(
     r"\b(?:has no|have no|no signs?|without signs|not be used|will not be|absence of)\b", re.I
 )
@@ -237,6 +244,9 @@ def _by_drugs(base: dict[str, Any], text: str, context: str) -> Requirement | No
         return _drug_trial(base, text, drugs)
     measured = bool(compared and compared[0].unit and _measure_near(text, compared[1], compared[2]))
     countable = counted and (counted[0] > 1 or counted[1] is not Op.GE or base["window"])
+    # the thing counted follows its number ("two or more asthma exacerbations"); "at least one
+    # analgesic ... a course of therapy" counts no events
+    countable = countable and bool(_COUNTED.search(text))
     if countable and events and not measured and not _concepts(text[: events.start()], "tests"):
         assert counted is not None
         return _event_count(base, text, context, counted, compared)
@@ -330,13 +340,8 @@ def _by_findings(base: dict[str, Any], text: str, context: str, compared: Any) -
             results=_results(text),
             **base,
         )
-    if compared:
-        return Requirement(
-            kind=K.MEASUREMENT,
-            subject=_noun_before(text, compared[1]),
-            threshold=compared[0],
-            **base,
-        )
+    # A value of something the vocabulary cannot name ("a drop in airflow of at least 30
+    # percent") cannot be looked up as a reading: it is judged as text, by meaning.
     conditions = _concepts(text, "conditions")
     codes = [c for c in re.findall(r"\b[A-TV-Z]\d{2}(?:\.\d{1,4})?\b", text) if is_valid_icd10(c)]
     if (
@@ -353,10 +358,19 @@ def _by_findings(base: dict[str, Any], text: str, context: str, compared: Any) -
     return Requirement(
         kind=K.TEXT,
         subject=f"{lead} {text.strip()}".strip(),
-        terms=_concepts(text) or _concepts(context),
+        terms=_text_terms(text) or _text_terms(context),
         negative=bool(_NEGATIVE_ASK.search(text)),
         **base,
     )
+
+
+def _text_terms(text: str) -> list[str]:
+    """What a text requirement names; a reason word ("because") counts only when nothing else
+    is named, since then the requirement is itself a request for the reason."""
+    found = _concepts(text)
+    named = [c for c in found if category(c) != "reasons"]
+    asks_why = re.search(r"\b(?:why|reason|rationale)\b", text, re.I)
+    return named or (found if asks_why else [])
 
 
 def _noun_before(text: str, pos: int) -> str:

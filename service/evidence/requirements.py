@@ -184,8 +184,8 @@ def _several(rid: str, text: str, context: str) -> Requirement | None:
 
 
 _CONTINUES = re.compile(
-    r"(?:it|they|he|she|this|that|these|those|which|was|were|is|are|did|does|has|have|had"
-    r"|not|no|then|so)\b",
+    r"(?:it|its|they|he|she|this|that|these|those|which|was|were|is|are|did|does|has|have|had"
+    r"|not|no|then|so|the results?)\b",
     re.I,
 )
 
