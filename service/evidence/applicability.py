@@ -23,6 +23,8 @@ _RENEWAL = re.compile(
     re.I,
 )
 _LABEL = re.compile(r"^\s*\d+\.\s+([A-Za-z][\w -]{2,40}?):")
+# "2. For rheumatoid arthritis or psoriatic arthritis: ...": a label naming conditions
+_CONDITION_LABEL = re.compile(r"^\s*\d+\.\s+(?:for\s+)?([A-Za-z][\w ,'-]{2,80}?):", re.I)
 _CODE = re.compile(r"\b([A-V]\d{4}|\d{5})\b")
 
 
@@ -93,7 +95,7 @@ def _condition_why_not(passage: PolicyPassage, case: NecessityCase) -> str | Non
     from service.evidence.vocabulary import category, clinical
     from service.intake.codes import icd10_description
 
-    m = _LABEL.match(_body(passage))
+    m = _CONDITION_LABEL.match(_body(passage))
     dx = case.denial.diagnosis_codes
     if not m or not dx:
         return None

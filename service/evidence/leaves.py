@@ -44,7 +44,8 @@ _AGE_CUE = re.compile(
 )
 _ROLE = re.compile(
     r"\b(?:prescribed|ordered|requested|recommended|written|managed|given|performed|evaluated)\s+by"
-    r"|\bin consultation with\b|\bconsultation with\b",
+    r"|\bin consultation with\b|\bconsultation with\b|\bconsulted\b"
+    r"|\b(?:prescriber|ordering (?:provider|physician|clinician)) is\b",
     re.I,
 )
 _SETTING = re.compile(
@@ -85,7 +86,9 @@ _DX_CUE = re.compile(
     re.I,
 )
 _DONE = re.compile(
-    r"\b(?:has been|have been|was|were|been)\s+(?:performed|done|obtained|completed)\b", re.I
+    r"\b(?:has been|have been|was|were|been)\s+(?:performed|done|obtained|completed)\b"
+    r"|\bwith results?\b|\bdone within\b",
+    re.I,
 )
 _FORMULARY = re.compile(
     r"\bformulary\b|\blist of covered drugs\b|\bpreferred drug list\b"
@@ -136,7 +139,7 @@ def _results(text: str) -> list[Result]:
         return [Result.NORMAL]
     if re.search(r"\bpositive\b", low):
         return [Result.POSITIVE]
-    if re.search(r"\b(?:shows?|showing|confirms?|demonstrat\w+|reveals?|with)\b", low):
+    if re.search(r"\b(?:shows?|showing|confirms?|demonstrat\w+|reveals?)\b", low):
         return [Result.POSITIVE]
     return []
 
@@ -344,7 +347,9 @@ def _by_findings(base: dict[str, Any], text: str, context: str, compared: Any) -
     # percent") cannot be looked up as a reading: it is judged as text, by meaning.
     conditions = _concepts(text, "conditions")
     codes = [c for c in re.findall(r"\b[A-TV-Z]\d{2}(?:\.\d{1,4})?\b", text) if is_valid_icd10(c)]
-    if (
+    # "symptoms that may come from an arrhythmia" asks for symptoms, not the diagnosis
+    about_signs = re.search(r"\b(?:symptoms?|signs?)\b", text, re.I) and not _DX_CUE.search(text)
+    if not about_signs and (
         (conditions and _DX_CUE.search(text))
         or codes
         or (conditions and not _concepts(text, "symptoms", "therapies"))

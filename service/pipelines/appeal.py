@@ -115,7 +115,9 @@ def draft_case(
     notes = [selection.note] if selection.note else []
     if not case.triage.letter_type:
         return _no_letter(case, notes)
-    evidence = build_evidence_map(case.denial, case.chart, selection.passages)
+    evidence = build_evidence_map(
+        case.denial, case.chart, selection.passages, today=today_for(settings)
+    )
     inp = ComposeInput(
         case.denial,
         case.chart,

@@ -8,6 +8,7 @@ exactly what the letter claims, and what it says is missing is what holds the le
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -111,12 +112,18 @@ def _rows(
     return rows
 
 
-def assess(case: NecessityCase, policy: list[PolicyPassage], note: str = "") -> Assessment:
+def assess(
+    case: NecessityCase,
+    policy: list[PolicyPassage],
+    note: str = "",
+    today: dt.date | None = None,
+) -> Assessment:
     """Match the applicable criteria of `policy` against the chart and flag coding problems."""
     # A prerequisite the lead-in states outside the numbered list is a criterion too.
     policy = [*policy, *prerequisites(policy)]
     scope = applicable(policy, case)
-    evidence = build_evidence_map(case.denial, case.chart, scope.passages)
+    # a request has no date of service yet: its windows end on the letter's date
+    evidence = build_evidence_map(case.denial, case.chart, scope.passages, today=today)
     facts = {f.id: f for f in case.chart.facts}
     rows = _rows(policy, scope, evidence, facts)
     flags = [*diagnosis_flags(case.denial.diagnosis_codes, case.chart), *request_conflicts(case)]
