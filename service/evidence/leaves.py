@@ -51,7 +51,7 @@ _ROLE = re.compile(
 _SETTING = re.compile(
     r"\b(?:site of care|setting|place of service|performed (?:in|at)|done (?:in|at|as)|given (?:at"
     r"|in)"
-    r"|infusions? (?:are|is) given|as an outpatient|outpatient|inpatient)\b",
+    r"|infusions? (?:are|is) given|as an outpatient)\b",
     re.I,
 )
 _EVENTS = re.compile(

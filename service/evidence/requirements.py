@@ -68,6 +68,14 @@ def _split(text: str) -> tuple[str, list[str]] | None:
             bounds = [*(m.start() for m in kept[1:]), len(text)]
             items = [text[m.end() : b].strip() for m, b in zip(kept, bounds, strict=True)]
             return text[: kept[0].start()], items
+        # "... under 12 years old; 2) ... 3) ...": a list whose first marker was lost on the
+        # way in; the text before "2)" is its first item (never alternatives to split on "or")
+        later = [m for m in marks if _sequence(kind, m.group(1)) >= 2]
+        run = [m for i, m in enumerate(later) if _sequence(kind, m.group(1)) == i + 2]
+        if len(run) >= 2 and text[: run[0].start()].strip():
+            bounds = [*(m.start() for m in run[1:]), len(text)]
+            items = [text[m.end() : b].strip() for m, b in zip(run, bounds, strict=True)]
+            return "", [text[: run[0].start()].strip(), *items]
     return None
 
 
