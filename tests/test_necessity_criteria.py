@@ -130,8 +130,9 @@ def test_counted_criterion_needs_that_many_distinct_items():
 def test_counts_are_read_apart_from_durations():
     # The concept table's item counter is gone: the requirement parser reads the count.
     tree = parse_criterion(
-        "2", "2. Lasted at least 3 months, including at least two of:\n"
-        "   a. A splint.\n   b. NSAIDs.\n   c. Soft diet."
+        "2",
+        "2. Lasted at least 3 months, including at least two of:\n"
+        "   a. A splint.\n   b. NSAIDs.\n   c. Soft diet.",
     )
     assert tree.kind.value == "at_least_n" and tree.count == 2
     assert parse_criterion("1", "1. Symptoms for at least three months.").count is None

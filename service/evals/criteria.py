@@ -26,6 +26,7 @@ from typing import Any
 
 import yaml
 
+from service.errors import OverturnError
 from service.evidence.match import build_evidence_map
 from service.intake.chart_text import parse_chart_text
 from service.intake.denial_text import parse_denial_text
@@ -145,7 +146,14 @@ def _inputs(case: dict[str, Any], mode: str) -> tuple[Denial, list[Any]]:
     """(denial or request, policy passages) the evidence stage is given in a mode."""
     request = _request(case)
     if case["source"] == "denial":
-        denial = parse_denial_text(case["text"])
+        try:
+            denial = parse_denial_text(case["text"])
+        except OverturnError:
+            # the reader refuses the letter: nothing is read from it; the key-fed run still
+            # judges the key's criteria on the request
+            denial = request.model_copy(update={"stated_criteria": []})
+            if mode == "reader":
+                return denial, []
         if mode == "reader":
             return denial, []
         if not denial.dates_of_service:
