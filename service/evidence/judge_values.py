@@ -57,9 +57,9 @@ def judge_age(req: Requirement, ctx: Context) -> Evaluation:
         ok = compare(age, t)
         comp = Comparison(required=t, found=age, unit="years", anchor=ctx.anchor, born=ctx.born)
         # the date of birth decides; a note stating the age is the chart fact a letter cites
-        stated = [finding(tf) for tf in ctx.facts if _STATED_AGE.search(tf.text)][:1]
+        cited = [finding(tf) for tf in ctx.facts if _STATED_AGE.search(tf.text)][:1]
         missing = need("age", req, required=_required(t))
-        return evaluation(req, Verdict.MET if ok else Verdict.NOT_MET, stated, comp, missing)
+        return evaluation(req, Verdict.MET if ok else Verdict.NOT_MET, cited, comp, missing)
     for tf in ctx.facts:  # "62 y/o": the age at the note, carried to the date of service
         m = _STATED_AGE.search(tf.text)
         if m:
