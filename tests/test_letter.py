@@ -237,7 +237,11 @@ def test_negated_fact_is_not_evidence():
     _, report, evidence = _draft(chart=_chart(facts))
     sc1 = next(link for link in evidence.links if link.criterion.id == "SC1")
     assert sc1.status is EvidenceStatus.GAP
-    assert "physical_therapy" in sc1.missing
+    # The concept table's "physical_therapy" row is gone: the therapy requirement itself is
+    # not documented, because a negated sentence never counts as the therapy done.
+    therapy = sc1.evaluation.children[0]
+    assert therapy.kind.value == "therapy_duration"
+    assert therapy.verdict.value == "not_documented"
 
 
 def test_validator_checks_each_voice():

@@ -7,7 +7,8 @@ from __future__ import annotations
 from support import REPO, TODAY, FakeRetriever
 
 from service.config import Settings
-from service.evidence.match import build_evidence_map, required_count
+from service.evidence.match import build_evidence_map
+from service.evidence.requirements import parse_criterion
 from service.evidence.thresholds import point_thresholds
 from service.models import (
     Chart,
@@ -126,17 +127,15 @@ def test_counted_criterion_needs_that_many_distinct_items():
     assert _status(two_classes, 3) is ReadinessStatus.MET
 
 
-def test_required_count_reads_counts_not_durations():
-    assert (
-        required_count(
-            "2. Lasted at least 3 months, including at least two of:\n"
-            "   a. A splint.\n   b. NSAIDs.\n   c. Soft diet."
-        )[0]
-        == 2
+def test_counts_are_read_apart_from_durations():
+    # The concept table's item counter is gone: the requirement parser reads the count.
+    tree = parse_criterion(
+        "2",
+        "2. Lasted at least 3 months, including at least two of:\n"
+        "   a. A splint.\n   b. NSAIDs.\n   c. Soft diet.",
     )
-    assert required_count("1. Symptoms for at least three months.") is None
-    n, items = required_count("5. Tried BOTH preferred agents (adalimumab and etanercept).")
-    assert n == 2 and len(items) == 2
+    assert tree.kind.value == "at_least_n" and tree.count == 2
+    assert parse_criterion("1", "1. Symptoms for at least three months.").count is None
 
 
 def test_renewal_criterion_does_not_apply_to_a_first_request():
@@ -227,7 +226,9 @@ def _pt(before, after):
 
 
 def test_point_threshold_is_compared_with_the_recorded_change():
-    assert _status(_pt(35, 39), 5) is ReadinessStatus.NOT_DOCUMENTED  # 4 < 9 points
+    # The chart records the change and it falls short: the criterion is not met (the chart
+    # contradicts it), which readiness now tells apart from not documented.
+    assert _status(_pt(35, 39), 5) is ReadinessStatus.NOT_MET  # 4 < 9 points
     assert _status(_pt(32, 44), 5) is ReadinessStatus.MET  # 12 >= 9 points
     assert any(
         "lefs" in names

@@ -1,5 +1,5 @@
-"""The clinical concept table (data/concepts.yaml): what a criterion asks for, and which chart
-facts document it."""
+"""Headings for evidence points by requirement kind (data/concepts.yaml): general labels the
+drafting stage shows, not a table of what each policy asks for (the evaluator decides that)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,12 @@ from pathlib import Path
 
 import yaml
 
-from service.models import ChartFact
+from service.evidence.vocabulary import load
+from service.models import ChartFact, Evaluation, RequirementKind
+from service.models.requirements import COMPOSITE
 
 _CONCEPTS_FILE = Path(__file__).parent / "data" / "concepts.yaml"
+_BY_KIND = {RequirementKind.DRUG_TRIAL.value: "prior_drug_trial"}
 
 
 @dataclass(frozen=True)
@@ -20,54 +23,50 @@ class Concept:
     id: str
     label: str
     need: str
-    asks: re.Pattern[str]
-    shows: re.Pattern[str] | None  # None: any fact of the concept's types documents it
+    shows: re.Pattern[str] | None  # None: any fact of the concept's types
     types: frozenset[str]
 
 
-def _terms_pattern(terms: list[str], edge: str = "a-z0-9") -> re.Pattern[str]:
+def _terms_pattern(terms: list[str]) -> re.Pattern[str]:
     alternatives = "|".join(re.escape(t.lower()) for t in sorted(terms, key=len, reverse=True))
-    return re.compile(rf"(?<![{edge}])(?:{alternatives})(?![{edge}])")
+    return re.compile(rf"(?<![a-z0-9])(?:{alternatives})(?![a-z0-9])")
 
 
 @lru_cache(maxsize=1)
 def concepts() -> tuple[Concept, ...]:
-    """The concept table, loaded once."""
+    """The heading table, loaded once."""
     rows = yaml.safe_load(_CONCEPTS_FILE.read_text(encoding="utf-8"))
-    return tuple(
-        Concept(
-            id=row["id"],
-            label=row["label"],
-            need=row["need"],
-            # In a criterion a hyphenated compound is one word: "high-strength" asks no "strength".
-            asks=_terms_pattern(row["asks"], edge="a-z0-9-"),
-            shows=_terms_pattern(row["shows"]) if row["shows"] else None,
-            types=frozenset(row.get("types", [])),
+    out = []
+    for row in rows:
+        shows = [str(s) for s in row.get("shows") or []]
+        if row.get("shows_drugs"):
+            shows += [m for r in load("drugs").values() for m in r["members"]]
+        out.append(
+            Concept(
+                id=row["id"],
+                label=row["label"],
+                need=row["need"],
+                shows=_terms_pattern(shows) if shows else None,
+                types=frozenset(row.get("types", [])),
+            )
         )
-        for row in rows
-    )
+    return tuple(out)
 
 
 def concept(concept_id: str) -> Concept:
-    """One concept by id."""
+    """One heading row by id."""
     return next(c for c in concepts() if c.id == concept_id)
 
 
-def asked_concepts(text: str) -> list[str]:
-    """Concept ids a criterion text asks for, in table order."""
-    low = text.lower()
-    return [c.id for c in concepts() if c.asks.search(low)]
+def concept_for(evaluation: Evaluation) -> str:
+    """The heading id for an evaluated criterion: its kind, or its first part's for a group."""
+    node = evaluation
+    while node.kind in COMPOSITE and node.children:
+        node = node.children[0]
+    kind = node.kind.value
+    return _BY_KIND.get(kind, kind if kind in {c.id for c in concepts()} else "text")
 
 
 def is_negated(fact: ChartFact) -> bool:
-    """A fact the chart states as absent ("no physical therapy") is never evidence."""
+    """A fact the chart intake marked as stating an absence ("no physical therapy")."""
     return bool(fact.outcome and "negat" in fact.outcome.lower())
-
-
-def documents(fact: ChartFact, c: Concept) -> bool:
-    """True when a non-negated fact of the concept's types shows the concept."""
-    if is_negated(fact):
-        return False
-    if c.types and fact.type.value not in c.types:
-        return False
-    return c.shows is None or bool(c.shows.search(fact.text.lower()))

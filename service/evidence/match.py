@@ -1,38 +1,47 @@
-"""Evidence map: every stated denial criterion and policy criterion ↔ the chart facts that meet it.
+"""Evidence map: every stated denial criterion and policy criterion, judged on the chart.
 
-Matching is deterministic. A criterion asks for clinical concepts (evidence/data/concepts.yaml);
-it is met only when every concept it asks for is documented by a dated, non-negated chart fact.
-A criterion that asks for no known concept falls back to word overlap (or an embedding similarity
-when one is supplied). Partial documentation is a gap: the letter never claims what the chart lacks.
+Each criterion is read into typed requirements and evaluated (evidence/evaluate.py): MET,
+NOT_MET or NOT_DOCUMENTED with the decisive facts and the comparison. The link keeps the
+evaluation; its status is MET exactly when the evaluation is, GAP otherwise, with `need`
+taken from the evaluation. Appeals, readiness and letters of medical necessity all build their
+map here, so the same criterion on the same chart always gets the same answer.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 
-from service.evidence.applicability import evidence_rule, sharpen
-from service.evidence.concepts import asked_concepts, concept, documents, is_negated
-from service.evidence.thresholds import apply_thresholds
+from service.evidence.concepts import concept_for
+from service.evidence.evaluate import evaluate_criterion
+from service.evidence.judging import Context, context_for
+from service.evidence.thresholds import threshold_shortfall
 from service.models import (
     Chart,
     ChartFact,
     Criterion,
     CriterionSource,
     Denial,
+    Evaluation,
     EvidenceLink,
     EvidenceMap,
     EvidenceStatus,
+    Finding,
     PolicyPassage,
+    Verdict,
 )
-from service.policies.criteria import alternative_groups, criterion_text, is_criterion_passage
+from service.policies.criteria import (
+    PREREQUISITE,
+    alternative_groups,
+    criterion_number,
+    criterion_text,
+    is_criterion_passage,
+)
 
+# Kept for callers that pass one; matching by meaning uses the shipped embedder directly.
 Similarity = Callable[[str, Sequence[str]], list[float]]
 
-_ANY_OF = re.compile(
-    r"\b(one of the following|any of the following|one of these|at least one of|either)\b", re.I
-)
-_SUB_ITEM = re.compile(r"^\s*[a-z]\.\s+", re.M)
 _WORD = re.compile(r"[a-z][a-z0-9'-]+")
 _STOP = frozenset(
     [
@@ -81,192 +90,30 @@ _STOP = frozenset(
         "then",
     ]
 )
-FALLBACK_OVERLAP = 0.34
-FALLBACK_SIMILARITY = 0.55
+# Words every denial sentence uses; they say nothing about which criterion is meant.
+_BOILERPLATE = frozenset(
+    [
+        "notes",
+        "records",
+        "record",
+        "show",
+        "shows",
+        "document",
+        "documented",
+        "letter",
+        "patient",
+        "member",
+        "beneficiary",
+        "enrollee",
+        "doctor",
+        "provider",
+    ]
+)
 WORDS_BACKING = 0.34  # share of a stated criterion's words a policy item must use to back it
-
-
-def _facts_for(concept_id: str, facts: Sequence[ChartFact]) -> list[ChartFact]:
-    c = concept(concept_id)
-    return [f for f in facts if documents(f, c)]
 
 
 def _content_words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2}
-
-
-def _fallback_facts(
-    text: str, facts: Sequence[ChartFact], similarity: Similarity | None
-) -> list[ChartFact]:
-    usable = [f for f in facts if not is_negated(f)]
-    if not usable:
-        return []
-    if similarity is not None:
-        scores = similarity(text, [f.text for f in usable])
-        ranked = sorted(zip(scores, usable, strict=True), key=lambda p: -p[0])
-        return [f for s, f in ranked[:3] if s >= FALLBACK_SIMILARITY]
-    want = _content_words(text)
-    if not want:
-        return []
-    scored = [(len(want & _content_words(f.text)) / len(want), f) for f in usable]
-    scored.sort(key=lambda p: -p[0])
-    return [f for s, f in scored[:3] if s >= FALLBACK_OVERLAP]
-
-
-def _sub_items(text: str) -> list[str]:
-    parts = _SUB_ITEM.split(text)
-    return [p.strip() for p in parts[1:] if p.strip()] if len(parts) > 1 else []
-
-
-def _match(
-    criterion: Criterion, facts: Sequence[ChartFact], similarity: Similarity | None
-) -> EvidenceLink:
-    text = criterion.text
-    counted = _match_count(criterion, facts, similarity)
-    if counted is not None:
-        return counted
-    subs = _sub_items(text)
-    if subs and _ANY_OF.search(text.split("\n", 1)[0]):
-        # "any of the following": the first fully documented alternative meets the criterion.
-        for sub in subs:
-            link = _match_all(criterion, asked_concepts(sub), sub, facts, similarity)
-            if link.status is EvidenceStatus.MET:
-                return link
-        return _match_all(criterion, asked_concepts(text), text, facts, similarity)
-    head, sep, rest = text.partition(" such as ")
-    # The examples run to the end of their sentence; what follows is required as usual.
-    examples, _, after = ([*re.split(r"([.;\n])", rest, maxsplit=1), "", ""])[:3]
-    head = f"{head} {after}"
-    if sep and asked_concepts(examples):
-        # "conservative care such as a night guard, NSAIDs and a soft diet": the listed items are
-        # examples, so one documented example meets them; the rest of the criterion still counts.
-        for option in asked_concepts(examples):
-            wanted = list(dict.fromkeys([*asked_concepts(head), option]))
-            link = _match_all(criterion, wanted, text, facts, similarity)
-            if link.status is EvidenceStatus.MET:
-                return link
-    return _match_all(criterion, asked_concepts(text), text, facts, similarity)
-
-
-# "at least two of", "two or more", "BOTH": that many distinct listed items must be documented.
-# A number followed by a unit ("at least 3 months") is a duration, not a count of items.
-_COUNT = re.compile(
-    r"\b(?:at least (two|three|four)|(two|three|four) or more|(both))\b"
-    r"(?! (?:months?|weeks?|days?|years?|hours?|points?|percent|times|visits|treatment cycles))",
-    re.I,
-)
-_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "both": 2}
-_LIST_SPLIT = re.compile(r",\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+")
-# Concepts too broad to tell one listed item from another ("weeks", "failed", "dose").
-_GENERIC = frozenset(
-    [
-        "symptom_duration",
-        "failed_treatment",
-        "diagnosis_support",
-        "clinical_rationale",
-        "dosage",
-        "evidence_support",
-    ]
-)
-
-
-def required_count(text: str) -> tuple[int, list[str]] | None:
-    """(how many, the listed items) when a criterion asks for a number of distinct items."""
-    head = text.split("\n", 1)[0]
-    m = _COUNT.search(head)
-    if not m:
-        return None
-    n = _COUNT_WORDS[next(g for g in m.groups() if g).lower()]
-    items = _sub_items(text)
-    if not items:
-        listed = re.match(r"[^(]{0,60}\(([^()]+)\)", head[m.end() :])
-        items = [i for i in _LIST_SPLIT.split(listed.group(1)) if i.strip()] if listed else []
-    return (n, items) if len(items) >= n else None
-
-
-def _names(text: str, name: str) -> bool:
-    words = _content_words(name)
-    first = next((w for w in _WORD.findall(name.lower()) if w in words), None)
-    return bool(first and re.search(rf"(?<![a-z0-9]){re.escape(first)}(?![a-z0-9])", text.lower()))
-
-
-def _item_facts(item: str, facts: Sequence[ChartFact]) -> list[ChartFact]:
-    """Facts documenting one listed item: a named example ("Beta-blockers: propranolol ...") or,
-    for an item that names none, a specific concept it asks for ("a custom occlusal splint")."""
-    usable = [f for f in facts if not is_negated(f)]
-    label, colon, listed = item.partition(":")
-    if colon and listed.strip():
-        names = [n for n in _LIST_SPLIT.split(listed.strip().rstrip(".")) if n.strip()]
-        return [f for f in usable if any(_names(f.text, n) for n in names)]
-    wanted = [c for c in asked_concepts(item) if c not in _GENERIC]
-    if wanted:
-        return [f for f in usable if any(documents(f, concept(c)) for c in wanted)]
-    short = len(_content_words(item)) <= 3  # a bare name from a parenthetical list
-    return [f for f in usable if _names(f.text, item)] if short else []
-
-
-def _match_count(
-    criterion: Criterion, facts: Sequence[ChartFact], similarity: Similarity | None
-) -> EvidenceLink | None:
-    """A counted criterion: the lead sentence as usual, and N distinct listed items documented."""
-    counted = required_count(criterion.text)
-    if counted is None:
-        return None
-    n, items = counted
-    head = re.split(r"\(|\n", criterion.text, maxsplit=1)[0]
-    base = _match_all(criterion, asked_concepts(head), head, facts, similarity)
-    if not asked_concepts(head):
-        base = base.model_copy(update={"status": EvidenceStatus.MET, "fact_ids": [], "need": None})
-    per_item = [_item_facts(i, facts) for i in items]
-    documented = sum(1 for hits in per_item if hits)
-    ids = list(dict.fromkeys([f.id for hits in per_item for f in hits] + base.fact_ids))
-    if documented >= n and base.status is EvidenceStatus.MET:
-        return base.model_copy(update={"fact_ids": ids})
-    needs = [base.need] if base.need else []
-    if documented < n:
-        needs.append(
-            f"a dated record of at least {n} of the {len(items)} items the policy lists "
-            f"(the chart documents {documented})"
-        )
-    return base.model_copy(
-        update={"status": EvidenceStatus.GAP, "fact_ids": ids, "need": "; ".join(needs)}
-    )
-
-
-def _match_all(
-    criterion: Criterion,
-    wanted: list[str],
-    text: str,
-    facts: Sequence[ChartFact],
-    similarity: Similarity | None,
-) -> EvidenceLink:
-    if not wanted:
-        found = _fallback_facts(text, facts, similarity)
-        status = EvidenceStatus.MET if found else EvidenceStatus.GAP
-        need = (
-            None if found else "a dated note that documents this criterion as the payer states it"
-        )
-        return EvidenceLink(
-            criterion=criterion, status=status, fact_ids=[f.id for f in found], need=need
-        )
-    found_ids: list[str] = []
-    missing: list[str] = []
-    for cid in wanted:
-        hits = _facts_for(cid, facts)
-        if not hits:
-            missing.append(cid)
-        found_ids.extend(f.id for f in hits if f.id not in found_ids)
-    order = {f.id: (f.date is None, f.date, i) for i, f in enumerate(facts)}
-    found_ids.sort(key=lambda fid: order[fid])
-    need = "; ".join(concept(c).need for c in missing) or None
-    return EvidenceLink(
-        criterion=criterion,
-        status=EvidenceStatus.GAP if missing else EvidenceStatus.MET,
-        fact_ids=found_ids,
-        need=need,
-        concepts=wanted,
-        missing=missing,
-    )
 
 
 def denial_criteria(denial: Denial) -> list[Criterion]:
@@ -279,11 +126,6 @@ def denial_criteria(denial: Denial) -> list[Criterion]:
     if denial.denial_reason:
         return [Criterion(id="R1", text=denial.denial_reason, source=CriterionSource.DENIAL)]
     return []
-
-
-def _overlap(a: list[str], b: list[str]) -> float:
-    sa, sb = set(a), set(b)
-    return len(sa & sb) / len(sa | sb) if sa and sb else 0.0
 
 
 def drop_met_alternatives(
@@ -329,36 +171,23 @@ def _for_this_service(text: str, service_codes: set[str]) -> bool:
     return not named or not service_codes or bool(named & service_codes)
 
 
-def _best_backing(crit: Criterion, concepts_: list[str], policy: list[Criterion]) -> list[str]:
-    """The single policy criterion closest to a stated one: shared words, then shared concepts."""
-    scored = []
-    for pc in policy:
-        concept_share = _overlap(concepts_, asked_concepts(pc.text))
-        word_share = _containment(crit.text, pc.text)
-        if concept_share >= 0.5 or word_share >= WORDS_BACKING:
-            scored.append((word_share + 0.15 * concept_share, pc.id))
-    return [max(scored)[1]] if scored else []
+_SUB_ITEM = re.compile(r"^\s+([a-z])\.\s+", re.M)
 
 
-# Words every denial sentence uses; they say nothing about which criterion is meant.
-_BOILERPLATE = frozenset(
-    [
-        "notes",
-        "records",
-        "record",
-        "show",
-        "shows",
-        "document",
-        "documented",
-        "letter",
-        "patient",
-        "member",
-        "beneficiary",
-        "enrollee",
-        "doctor",
-        "provider",
-    ]
-)
+def for_this_service(text: str, service_codes: set[str]) -> str | None:
+    """The criterion as it binds the requested service: sub-items that name only other codes
+    are left out ("c. For infliximab, a biosimilar (Q5103) ..." does not bind an adalimumab
+    request); None when nothing of it binds."""
+    starts = list(_SUB_ITEM.finditer(text))
+    if not starts or not service_codes:
+        return text if _for_this_service(text, service_codes) else None
+    head = text[: starts[0].start()]
+    bounds = [*(m.start() for m in starts[1:]), len(text)]
+    items = [text[m.start() : b] for m, b in zip(starts, bounds, strict=True)]
+    kept = [i for i in items if _for_this_service(i, service_codes)]
+    if not kept or not _for_this_service(head, service_codes):
+        return None
+    return head + "".join(kept)
 
 
 def _containment(stated: str, policy_text: str) -> float:
@@ -367,37 +196,89 @@ def _containment(stated: str, policy_text: str) -> float:
     return len(want & _content_words(policy_text)) / len(want) if want else 0.0
 
 
+def _best_backing(crit: Criterion, policy: list[Criterion]) -> list[str]:
+    """The single policy criterion whose words best cover a stated one, if any covers enough."""
+    scored = [(_containment(crit.text, pc.text), pc.id) for pc in policy]
+    scored = [s for s in scored if s[0] >= WORDS_BACKING]
+    return [max(scored)[1]] if scored else []
+
+
+def _with_points(evaluation: Evaluation, text: str, facts: Sequence[ChartFact]) -> Evaluation:
+    """A stated change on an outcome measure ("10 points on the ODI") the chart must reach:
+    a recorded change decides the criterion either way; without one it stays as judged, and a
+    met criterion without the change is not documented."""
+    need, reported = threshold_shortfall(text, facts)
+    if not reported and (need is None or evaluation.verdict is not Verdict.MET):
+        return evaluation
+    by_id = {f.id: f for f in facts}
+    shown = [Finding(fact_id=i, text=by_id[i].text, date=by_id[i].date) for i in reported]
+    if reported and need is None:
+        return evaluation.model_copy(
+            update={"verdict": Verdict.MET, "need": None, "facts": [*evaluation.facts, *shown]}
+        )
+    verdict = Verdict.NOT_MET if reported else Verdict.NOT_DOCUMENTED
+    return evaluation.model_copy(
+        update={"verdict": verdict, "need": need, "facts": [*evaluation.facts, *shown]}
+    )
+
+
+def link_for(criterion: Criterion, ctx: Context, facts: Sequence[ChartFact]) -> EvidenceLink:
+    """One criterion judged on the chart, as an evidence link that carries its evaluation."""
+    evaluation = _with_points(
+        evaluate_criterion(criterion.id, criterion.text, ctx), criterion.text, facts
+    )
+    met = evaluation.verdict is Verdict.MET
+    label = concept_for(evaluation)
+    order = {f.id: (f.date is None, f.date or dt.date.min, i) for i, f in enumerate(facts)}
+    ids = sorted((i for i in evaluation.fact_ids if i in order), key=lambda i: order[i])
+    return EvidenceLink(
+        criterion=criterion,
+        status=EvidenceStatus.MET if met else EvidenceStatus.GAP,
+        fact_ids=ids,
+        need=None if met else evaluation.need or "a dated note that documents this criterion",
+        concepts=[label],
+        missing=[] if met else [label],
+        evaluation=evaluation,
+    )
+
+
+def _numbered(p: PolicyPassage) -> bool:
+    """A numbered criterion or a lead-in prerequisite; a note under the list is not one."""
+    number = criterion_number(p)
+    return number.isdigit() or number.startswith(PREREQUISITE)
+
+
 def build_evidence_map(
     denial: Denial,
     chart: Chart,
     passages: Sequence[PolicyPassage],
     similarity: Similarity | None = None,
+    today: dt.date | None = None,
 ) -> EvidenceMap:
-    """Link each denial and policy criterion to chart facts, or mark it a gap."""
+    """Judge each denial and policy criterion on the chart: met, or a gap with what it needs."""
+    del similarity  # the evaluator embeds with the shipped model itself
     facts = _same_side(chart.facts, requested_side(denial))
+    ctx = context_for(denial, chart.model_copy(update={"facts": facts}), today)
     service_codes = set(denial.service_codes)
     policy = [
-        Criterion(id=p.id, text=criterion_text(p), source=CriterionSource.POLICY, passage_id=p.id)
+        Criterion(id=p.id, text=text, source=CriterionSource.POLICY, passage_id=p.id)
         for p in passages
-        if is_criterion_passage(p) and _for_this_service(criterion_text(p), service_codes)
+        if is_criterion_passage(p)
+        and _numbered(p)
+        and (text := for_this_service(criterion_text(p), service_codes)) is not None
     ]
     links: list[EvidenceLink] = []
     merged: set[str] = set()
     for crit in denial_criteria(denial):
-        link = _match(crit, facts, similarity)
-        # The policy criterion that asks for the most of the same things backs the stated one.
-        backing = _best_backing(crit, link.concepts, policy)
+        backing = _best_backing(crit, policy)
         merged.update(backing)
-        links.append(link.model_copy(update={"citations": backing}))
+        links.append(link_for(crit, ctx, facts).model_copy(update={"citations": backing}))
     policy_links = [
-        _match(pc, facts, similarity).model_copy(update={"citations": [pc.id]})
+        link_for(pc, ctx, facts).model_copy(update={"citations": [pc.id]})
         for pc in policy
         if pc.id not in merged
     ]
     # One alternative is met (or backs a stated criterion): the others in its group are not
     # required. Criteria outside every group (a prerequisite, "together with criterion 4") stay.
     policy_links = drop_met_alternatives(policy_links, alternative_groups(passages), merged)
-    evidence = apply_thresholds(EvidenceMap(links=[*links, *policy_links]), facts)
-    # The same sharper rules bind an appeal and a letter of medical necessity alike.
-    requires = {p.id: rule for p in passages if (rule := evidence_rule(p))}
-    return sharpen(evidence, requires, facts) if requires else evidence
+    return EvidenceMap(links=[*links, *policy_links])

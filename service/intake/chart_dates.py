@@ -146,7 +146,8 @@ def _dated_header(source: str, start: int, end: int, dates: list[_Date]) -> list
     rest = line[rest_at:].rstrip()
     title, body = None, rest_at if rest else None
     pre = rest.split(":", 1)[0]
-    if ":" in rest and len(pre.split()) <= 6 and "." not in pre:
+    clock = re.match(r"\d{1,2}:\d{2}\b", rest)  # "01/10/2024 15:40 total T": a time, no title
+    if ":" in rest and len(pre.split()) <= 6 and "." not in pre and not clock:
         title, body = pre.strip(), rest_at + len(pre) + 1
     elif rest and len(rest.split()) <= 6 and _NOTE_WORD_RE.search(rest) and rest[-1] != ".":
         title, body = rest.strip(), None

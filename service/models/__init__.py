@@ -48,6 +48,19 @@ from service.models.necessity import (
     SignerIn,
 )
 from service.models.policy import Criterion, CriterionSource, PolicyPassage
+from service.models.requirements import (
+    Comparison,
+    Evaluation,
+    Finding,
+    Op,
+    Requirement,
+    RequirementKind,
+    Result,
+    StopReason,
+    Threshold,
+    Verdict,
+    Window,
+)
 from service.models.results import AppealResult
 from service.models.triage import Category, DeadlineRule, Strategy, Triage
 
@@ -74,6 +87,17 @@ __all__ = [
     "EvidenceStatus",
     "EvidenceLink",
     "EvidenceMap",
+    "Comparison",
+    "Evaluation",
+    "Finding",
+    "Op",
+    "Requirement",
+    "RequirementKind",
+    "Result",
+    "StopReason",
+    "Threshold",
+    "Verdict",
+    "Window",
     "Category",
     "Strategy",
     "DeadlineRule",

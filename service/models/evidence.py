@@ -8,6 +8,7 @@ from pydantic import Field
 
 from service.models.base import _Model
 from service.models.policy import Criterion
+from service.models.requirements import Evaluation
 
 
 class EvidenceStatus(StrEnum):
@@ -17,12 +18,15 @@ class EvidenceStatus(StrEnum):
 
 class EvidenceLink(_Model):
     criterion: Criterion
+    # MET exactly when the evaluation is MET; GAP for NOT_MET and NOT_DOCUMENTED alike (the
+    # composer and validator read the status; the evaluation tells the two apart).
     status: EvidenceStatus
     fact_ids: list[str] = Field(default_factory=list)
     need: str | None = None  # for a gap: what documentation would meet it
     concepts: list[str] = Field(default_factory=list)  # concept ids the criterion asks for
     missing: list[str] = Field(default_factory=list)  # concept ids no chart fact documents
     citations: list[str] = Field(default_factory=list)  # policy passage ids backing the criterion
+    evaluation: Evaluation | None = None  # the criterion as typed requirements, judged
 
 
 class EvidenceMap(_Model):

@@ -13,6 +13,7 @@ from service.models.denial import CodeSystem, PlanType
 from service.models.evidence import EvidenceMap
 from service.models.letter import DraftStatus, LetterDraft, Provenance, ValidationReport
 from service.models.policy import PolicyPassage
+from service.models.requirements import Evaluation
 
 
 class Purpose(StrEnum):
@@ -82,7 +83,8 @@ class NecessityRequest(_Model):
 
 class ReadinessStatus(StrEnum):
     MET = "met"
-    NOT_DOCUMENTED = "not_documented"
+    NOT_MET = "not_met"  # the chart contradicts the criterion
+    NOT_DOCUMENTED = "not_documented"  # the chart says nothing that decides it
     NOT_APPLICABLE = "not_applicable"
 
 
@@ -102,6 +104,7 @@ class CriterionReadiness(_Model):
     facts: list[FactRef] = Field(default_factory=list)
     need: str | None = None  # what would document it, when not documented
     reason: str | None = None  # why it does not apply, when not applicable
+    evaluation: Evaluation | None = None  # the same evaluation the letter is written from
 
 
 class Flag(_Model):
@@ -118,7 +121,9 @@ class ReadinessReport(_Model):
     policy_title: str | None = None
     letter_kind: LetterKind
     criteria: list[CriterionReadiness] = Field(default_factory=list)
-    undocumented: list[str] = Field(default_factory=list)  # criterion ids not documented
+    # criterion ids that hold the letter: not documented, or not met (those are also in not_met)
+    undocumented: list[str] = Field(default_factory=list)
+    not_met: list[str] = Field(default_factory=list)  # criterion ids the chart contradicts
     flags: list[Flag] = Field(default_factory=list)
     note: str = ""
 

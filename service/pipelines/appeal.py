@@ -127,7 +127,9 @@ def draft_case(
         notes.append(DEGRADED_NOTE)
     if not case.triage.letter_type:
         return _no_letter(case, notes)
-    evidence = build_evidence_map(case.denial, case.chart, selection.passages)
+    evidence = build_evidence_map(
+        case.denial, case.chart, selection.passages, today=today_for(settings)
+    )
     inp = ComposeInput(
         case.denial,
         case.chart,

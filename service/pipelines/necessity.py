@@ -9,6 +9,7 @@ policy, so the two letters agree on every fact. Bad input raises; a weak letter 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from pydantic import ValidationError
@@ -40,24 +41,26 @@ from service.validate.agreement import check_agreement
 from service.validate.necessity import validate_necessity
 
 
-def assess_request(case: NecessityCase, retriever: Retriever | None) -> Assessment:
+def assess_request(
+    case: NecessityCase, retriever: Retriever | None, today: dt.date | None = None
+) -> Assessment:
     """Policies → evidence → readiness: the payer's governing policy, assessed on the chart."""
     selection = select_policy(case.denial, case.chart, case.payer_id, retriever)
-    return assess(case, selection.passages, selection.note)
+    return assess(case, selection.passages, selection.note, today)
 
 
 def check_readiness(
     request: NecessityRequest, *, settings: Settings, retriever: Retriever | None
 ) -> ReadinessReport:
     """Which of the payer's criteria the chart documents, and which it does not yet."""
-    return assess_request(build_case(request, settings), retriever).readiness
+    return assess_request(build_case(request, settings), retriever, today_for(settings)).readiness
 
 
 def draft_necessity(
     request: NecessityRequest, *, settings: Settings, retriever: Retriever | None
 ) -> NecessityResult:
     """Draft one letter of medical necessity. Bad input raises; a weak letter is held."""
-    assessment = assess_request(build_case(request, settings), retriever)
+    assessment = assess_request(build_case(request, settings), retriever, today_for(settings))
     degraded = [DEGRADED_NOTE] if getattr(retriever, "degraded", False) else []
     return letter_for(
         assessment,
@@ -139,7 +142,7 @@ def attach_to_appeal(
     necessity.chart = case.chart.model_copy(
         update={"provider": necessity.chart.provider, "patient": necessity.chart.patient}
     )
-    assessment = assess(necessity, list(appeal.passages))
+    assessment = assess(necessity, list(appeal.passages), today=today_for(settings))
     result = letter_for(
         assessment,
         settings=settings,

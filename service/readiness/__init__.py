@@ -1,12 +1,14 @@
 """Readiness check: per policy criterion for this payer and code, met (with the chart facts)
 or not documented (with what would document it), plus the coding and documentation flags.
 
-It is the same evidence map the letter is written from, so what the check says is met is
+Each row carries the criterion's evaluation (met, not met, not documented). It is the same
+evidence map the letter is written from, so what the check says is met is
 exactly what the letter claims, and what it says is missing is what holds the letter.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ from service.models import (
     PolicyPassage,
     ReadinessReport,
     ReadinessStatus,
+    Verdict,
 )
 from service.policies.criteria import criterion_text, prerequisites
 from service.readiness.conflicts import request_conflicts
@@ -85,33 +88,50 @@ def _rows(
         elif link.status is EvidenceStatus.MET:
             rows.append(
                 CriterionReadiness(
-                    **base, status=ReadinessStatus.MET, facts=_fact_refs(link.fact_ids, facts)
+                    **base,
+                    status=ReadinessStatus.MET,
+                    facts=_fact_refs(link.fact_ids, facts),
+                    evaluation=link.evaluation,
                 )
             )
         else:
+            contradicted = (
+                link.evaluation is not None and link.evaluation.verdict is Verdict.NOT_MET
+            )
             rows.append(
                 CriterionReadiness(
                     **base,
-                    status=ReadinessStatus.NOT_DOCUMENTED,
+                    status=ReadinessStatus.NOT_MET
+                    if contradicted
+                    else ReadinessStatus.NOT_DOCUMENTED,
                     facts=_fact_refs(link.fact_ids, facts),
                     need=link.need,
+                    evaluation=link.evaluation,
                 )
             )
     return rows
 
 
-def assess(case: NecessityCase, policy: list[PolicyPassage], note: str = "") -> Assessment:
+def assess(
+    case: NecessityCase,
+    policy: list[PolicyPassage],
+    note: str = "",
+    today: dt.date | None = None,
+) -> Assessment:
     """Match the applicable criteria of `policy` against the chart and flag coding problems."""
     # A prerequisite the lead-in states outside the numbered list is a criterion too.
     policy = [*policy, *prerequisites(policy)]
     scope = applicable(policy, case)
-    evidence = build_evidence_map(case.denial, case.chart, scope.passages)
+    # a request has no date of service yet: its windows end on the letter's date
+    evidence = build_evidence_map(case.denial, case.chart, scope.passages, today=today)
     facts = {f.id: f for f in case.chart.facts}
     rows = _rows(policy, scope, evidence, facts)
     flags = [*diagnosis_flags(case.denial.diagnosis_codes, case.chart), *request_conflicts(case)]
     if (flag := conservative_flag(evidence.links)) is not None:
         flags.append(flag)
-    undocumented = [r.id for r in rows if r.status is ReadinessStatus.NOT_DOCUMENTED]
+    held = (ReadinessStatus.NOT_DOCUMENTED, ReadinessStatus.NOT_MET)
+    undocumented = [r.id for r in rows if r.status in held]
+    not_met = [r.id for r in rows if r.status is ReadinessStatus.NOT_MET]
     readiness = ReadinessReport(
         ready=bool(policy) and not undocumented and not flags,
         payer_id=case.payer_id,
@@ -120,6 +140,7 @@ def assess(case: NecessityCase, policy: list[PolicyPassage], note: str = "") -> 
         letter_kind=case.kind,
         criteria=rows,
         undocumented=undocumented,
+        not_met=not_met,
         flags=flags,
         note=note,
     )

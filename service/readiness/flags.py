@@ -15,8 +15,10 @@ from service.intake.codes import is_billable_icd10, is_valid_icd10
 from service.models import Chart, DiagnosisCode, EvidenceLink, EvidenceStatus, FactType, Flag
 
 _RULE_OUT = re.compile(r"\b(?:rule[- ]out|r/o|possible|suspected|probable|questionable)\b", re.I)
-CONSERVATIVE = ("failed_treatment", "prior_drug_trial")
+# Heading ids (evidence/data/concepts.yaml) of a treatment tried and how it ended.
+CONSERVATIVE = ("therapy_duration", "prior_drug_trial")
 MAX_SUGGESTIONS = 5
+_CONSERVATIVE = re.compile(r"\bconservative (?:care|treatment|therapy|management)\b", re.I)
 
 
 def _icd() -> ModuleType:
@@ -104,7 +106,8 @@ def conservative_flag(links: Sequence[EvidenceLink]) -> Flag | None:
     missing = [
         link.criterion.id
         for link in links
-        if link.status is EvidenceStatus.GAP and set(link.missing) & set(CONSERVATIVE)
+        if link.status is EvidenceStatus.GAP
+        and (set(link.missing) & set(CONSERVATIVE) or _CONSERVATIVE.search(link.criterion.text))
     ]
     if not missing:
         return None

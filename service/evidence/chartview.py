@@ -1,0 +1,108 @@
+"""Chart facts, typed: each sentence's own dates and ranges, quantities with units, and the
+vocabulary it names (conditions, tests, drugs, specialties, places, results), each mention with
+its ConText status (negated, hypothetical, family, planned, historical).
+
+The chart intake keeps a fact's text exactly as written; typing reads that text again here, so
+facts from pasted notes, chart JSON and FHIR are typed alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from service.evidence.context import statuses
+from service.evidence.quantities import Quantity, quantities
+from service.evidence.vocabulary import (
+    Lexicon,
+    class_names,
+    clinical,
+    drug_names,
+    places,
+    results,
+    specialties,
+)
+from service.intake.chart_dates import date_range, find_dates
+from service.models import Chart, ChartFact, FactType
+
+LEXICONS = {
+    "clinical": clinical,
+    "drug": drug_names,
+    "class": class_names,
+    "specialty": specialties,
+    "place": places,
+    "result": results,
+}
+
+
+@dataclass(frozen=True)
+class Mention:
+    concepts: frozenset[str]
+    start: int
+    end: int
+    phrase: str
+    status: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Dated:
+    start: int
+    end: int
+    first: dt.date
+    last: dt.date
+    month_only: bool
+
+
+@dataclass
+class TypedFact:
+    fact: ChartFact
+    index: int  # position in the chart, for "the following sentence"
+    _mentions: dict[str, list[Mention]] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return self.fact.text
+
+    @property
+    def planned(self) -> bool:
+        """The sentence sits under a plan, or reads as one (the intake's type)."""
+        return self.fact.type is FactType.PLAN
+
+    @cached_property
+    def dates(self) -> list[Dated]:
+        """The dates the sentence itself states (not its note's)."""
+        return [Dated(d.start, d.end, d.first, d.last, d.month_only) for d in find_dates(self.text)]
+
+    @cached_property
+    def span(self) -> tuple[dt.date, dt.date] | None:
+        """The range the sentence states ("02/20/2024 - 03/05/2024"), if any."""
+        found = find_dates(self.text)
+        rng = date_range(self.text, found)
+        return (rng[0].first, rng[1].last) if rng else None
+
+    @cached_property
+    def quantities(self) -> list[Quantity]:
+        return quantities(self.text)
+
+    def mentions(self, lexicon: str) -> list[Mention]:
+        """What a vocabulary finds in the sentence, each with its ConText status."""
+        if lexicon not in self._mentions:
+            lex: Lexicon = LEXICONS[lexicon]()
+            self._mentions[lexicon] = [
+                Mention(h.concepts, h.start, h.end, h.phrase, statuses(self.text, h.start, h.end))
+                for h in lex.find(self.text)
+            ]
+        return self._mentions[lexicon]
+
+    def date_near(self, pos: int) -> dt.date | None:
+        """The sentence's own full date closest to a position, else the note's date."""
+        own = [d for d in self.dates if not d.month_only]
+        if not own:
+            return self.fact.date
+        return min(own, key=lambda d: abs(d.start - pos)).first
+
+
+def view(chart: Chart) -> list[TypedFact]:
+    """The chart's facts, typed (lazily: each is read only when an evaluation asks)."""
+    return [TypedFact(f, i) for i, f in enumerate(chart.facts)]

@@ -1,0 +1,330 @@
+"""Typed requirements: each kind read from a criterion's words and judged on a chart, pinned at
+its boundary (13 vs 14 days, 39 vs 40 years, 2 vs 3 episodes, a day outside the window, a value
+just under a threshold, units written differently), and the chart statements that never count
+(negated, family history, hypothetical, planned, an order without a result)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from service.evidence.evaluate import evaluate_criterion
+from service.evidence.judging import context_for
+from service.evidence.requirements import parse_criterion
+from service.models import (
+    Chart,
+    ChartFact,
+    Denial,
+    FactType,
+    Person,
+    Provider,
+    RequirementKind,
+    Verdict,
+)
+
+DOS = dt.date(2024, 3, 28)
+K = RequirementKind
+
+
+def _chart(*lines: tuple[str, str | None], born: dt.date | None = None, **kw) -> Chart:
+    facts = [
+        ChartFact(
+            id=f"F{i}",
+            type=FactType(kw.get("type", "history")),
+            text=text,
+            date=dt.date.fromisoformat(day) if day else None,
+            source=kw.get("source", "Progress note"),
+        )
+        for i, (text, day) in enumerate(lines, 1)
+    ]
+    return Chart(patient=Person(date_of_birth=born), provider=Provider(), facts=facts)
+
+
+def _judge(text: str, chart: Chart, dos: dt.date = DOS) -> Verdict:
+    ctx = context_for(Denial(dates_of_service=[dos]), chart)
+    return evaluate_criterion("C1", text, ctx).verdict
+
+
+# ------------------------------------------------------------------------------------ age
+
+
+def test_age_is_whole_years_on_the_date_of_service():
+    text = "The member is 40 years of age or older."
+    assert parse_criterion("C1", text).kind is K.AGE
+    assert _judge(text, _chart(born=dt.date(1984, 3, 28))) is Verdict.MET  # 40 today
+    assert _judge(text, _chart(born=dt.date(1984, 3, 29))) is Verdict.NOT_MET  # 40 tomorrow
+    assert _judge(text, _chart(born=dt.date(1985, 1, 1))) is Verdict.NOT_MET  # 39
+    assert _judge(text, _chart()) is Verdict.NOT_DOCUMENTED
+
+
+def test_age_range_includes_both_ends():
+    text = "is 50 to 80 years old on the date of the scan"
+    assert _judge(text, _chart(born=dt.date(1943, 12, 1))) is Verdict.MET  # 80
+    assert _judge(text, _chart(born=dt.date(1943, 3, 27))) is Verdict.NOT_MET  # 81
+
+
+# ---------------------------------------------------------------------------- event count
+
+SYNCOPE = "at least three episodes of syncope within the 2 years before the request"
+
+
+def test_event_count_needs_that_many_dated_episodes_in_the_window():
+    three = _chart(
+        ("On 06/02/2022 he passed out at home.", "2024-03-01"),
+        ("Fainted in church on 01/19/2023.", "2024-03-01"),
+        ("Lost consciousness on 11/30/2023 while standing.", "2024-03-01"),
+    )
+    assert parse_criterion("C1", SYNCOPE).kind is K.EVENT_COUNT
+    assert _judge(SYNCOPE, three) is Verdict.MET
+    two = _chart(*[(f.text, "2024-03-01") for f in three.facts[1:]])
+    assert _judge(SYNCOPE, two) is Verdict.NOT_MET
+
+
+def test_an_episode_one_day_outside_the_window_does_not_count():
+    outside = _chart(
+        ("On 03/27/2022 he passed out at home.", None),  # window starts 03/28/2022
+        ("Fainted in church on 01/19/2023.", None),
+        ("Lost consciousness on 11/30/2023 while standing.", None),
+    )
+    assert _judge(SYNCOPE, outside) is Verdict.NOT_MET
+    edge = _chart(*[(f.text.replace("03/27/2022", "03/28/2022"), None) for f in outside.facts])
+    assert _judge(SYNCOPE, edge) is Verdict.MET
+
+
+def test_denied_family_and_near_events_are_not_episodes():
+    chart = _chart(
+        ("On 06/02/2022 he passed out at home.", None),
+        ("On 01/19/2023 he was lightheaded (near-syncope only).", None),
+        ("Denies syncope on 11/30/2023.", None),
+        ("His brother fainted on 12/01/2023.", None),
+    )
+    assert _judge(SYNCOPE, chart) is Verdict.NOT_MET
+
+
+def test_no_more_than_counts_the_requested_session():
+    text = (
+        "No more than 4 epidural injection sessions in any 12 months, counting the one requested."
+    )
+    three = _chart(
+        *[
+            (f"Epidural steroid injection on {d}.", None)
+            for d in ("2023-06-01", "2023-09-01", "2024-01-01")
+        ]
+    )
+    assert _judge(text, three) is Verdict.MET
+    four = _chart(
+        *[
+            (f"Epidural steroid injection on {d}.", None)
+            for d in ("2023-05-01", "2023-06-01", "2023-09-01", "2024-01-01")
+        ]
+    )
+    assert _judge(text, four) is Verdict.NOT_MET
+
+
+# ------------------------------------------------------------------------ therapy duration
+
+MONITOR = "an external ambulatory cardiac monitor was worn for at least 14 days in a row"
+
+
+def test_duration_is_compared_in_days():
+    assert parse_criterion("C1", MONITOR).kind is K.DURATION
+    worn = _chart(("Patch monitor worn 02/20/2024 - 03/05/2024, no arrhythmia.", None))
+    assert _judge(MONITOR, worn) is Verdict.MET  # 14 days
+    short = _chart(("Patch monitor worn 02/20/2024 - 03/04/2024, no arrhythmia.", None))
+    assert _judge(MONITOR, short) is Verdict.NOT_MET  # 13 days
+    assert (
+        _judge(MONITOR, _chart(("Total duration: 13 d 10 h of Holter monitor recording.", None)))
+        is Verdict.NOT_MET
+    )
+
+
+def test_an_ordered_duration_is_not_a_duration_worn():
+    ordered = _chart(("Patch monitor ordered by Dr. Lee 02/13/2024 for 14 days.", "2024-02-13"))
+    assert _judge(MONITOR, ordered) is not Verdict.MET
+
+
+def test_weeks_of_therapy_from_start_to_stop():
+    text = "at least 6 weeks of physical therapy that did not help"
+    six = _chart(("Physical therapy 02/01/2024 - 03/14/2024 with no improvement.", None))
+    assert _judge(text, six) is Verdict.MET  # 42 days
+    five = _chart(("Physical therapy 02/01/2024 - 03/13/2024 with no improvement.", None))
+    assert _judge(text, five) is Verdict.NOT_MET  # 41 days
+
+
+def test_a_plan_or_a_negated_therapy_is_no_therapy():
+    text = "at least 6 weeks of physical therapy"
+    assert (
+        _judge(text, _chart(("Consider physical therapy for 8 weeks.", "2024-01-01")))
+        is Verdict.NOT_DOCUMENTED
+    )
+    assert (
+        _judge(text, _chart(("Did not try physical therapy.", "2024-01-01")))
+        is Verdict.NOT_DOCUMENTED
+    )
+
+
+# ----------------------------------------------------------------------------- drug trial
+
+TRIALS = (
+    "tried at least two preventive medicines from two different drug classes, each for at "
+    "least 8 weeks without benefit, unless side effects made them stop sooner"
+)
+
+
+def test_drug_trials_count_drugs_and_classes():
+    req = parse_criterion("C1", TRIALS)
+    assert req.kind is K.DRUG_TRIAL and req.count == 2 and req.classes == 2
+    two_classes = _chart(
+        ("Topiramate 100 mg daily 01/02/2023 - 03/06/2023: no benefit.", None),
+        ("Propranolol 80 mg daily 04/01/2023 - 06/30/2023: no improvement.", None),
+    )
+    assert _judge(TRIALS, two_classes) is Verdict.MET
+    one_class = _chart(
+        ("Topiramate 100 mg daily 01/02/2023 - 03/06/2023: no benefit.", None),
+        ("Divalproex 500 mg daily 04/01/2023 - 06/30/2023: no improvement.", None),
+    )
+    assert _judge(TRIALS, one_class) is not Verdict.MET
+
+
+def test_a_trial_one_day_short_fails_unless_stopped_for_side_effects():
+    short = _chart(
+        ("Topiramate 100 mg daily 01/02/2023 - 02/26/2023: no benefit.", None),  # 55 days
+        ("Propranolol 80 mg daily 04/01/2023 - 06/30/2023: no improvement.", None),
+    )
+    assert _judge(TRIALS, short) is Verdict.NOT_MET
+    stopped = _chart(
+        ("Topiramate 100 mg daily 01/02/2023 - 01/20/2023: stopped for side effects.", None),
+        ("Propranolol 80 mg daily 04/01/2023 - 06/30/2023: no improvement.", None),
+    )
+    assert _judge(TRIALS, stopped) is Verdict.MET
+    no_side_effects = _chart(
+        ("Topiramate 100 mg daily 01/02/2023 - 01/20/2023: no effect, no side effects.", None),
+        ("Propranolol 80 mg daily 04/01/2023 - 06/30/2023: no improvement.", None),
+    )
+    assert _judge(TRIALS, no_side_effects) is Verdict.NOT_MET
+
+
+def test_a_drug_considered_but_not_started_is_no_trial():
+    text = "a trial of a TNF blocker for at least 12 weeks with inadequate response"
+    chart = _chart(("Infliximab was considered but not started.", "2024-01-01"))
+    assert _judge(text, chart) is Verdict.NOT_DOCUMENTED
+
+
+# ---------------------------------------------------------------------------- test result
+
+ECG = "a 12-lead ECG has been done and did not show the cause"
+
+
+def test_a_normal_or_nondiagnostic_test_meets_did_not_show_the_cause():
+    assert parse_criterion("C1", ECG).kind is K.TEST_RESULT
+    assert (
+        _judge(ECG, _chart(("ECG 01/27/2024: sinus rhythm, nondiagnostic.", None))) is Verdict.MET
+    )
+    assert _judge(ECG, _chart(("Heart tracing 01/27/2024 was normal.", None))) is Verdict.MET
+
+
+def test_an_ordered_test_without_a_result_does_not_count():
+    assert _judge(ECG, _chart(("Will order an ECG.", "2024-01-27"))) is Verdict.NOT_DOCUMENTED
+
+
+def test_a_test_outside_its_window_is_not_met():
+    text = "a tuberculosis test with a negative result within the 12 months before the request"
+    old = _chart(("QuantiFERON 03/27/2023: negative.", None))  # a day too old
+    assert _judge(text, old) is Verdict.NOT_MET
+    fresh = _chart(("QuantiFERON 03/28/2023: negative.", None))
+    assert _judge(text, fresh) is Verdict.MET
+
+
+# ---------------------------------------------------------------------------- measurement
+
+
+@pytest.mark.parametrize(
+    ("text", "reading", "verdict"),
+    [
+        ("LDL-C of 190 mg/dL or higher", "LDL-C 190 mg/dl", Verdict.MET),
+        ("LDL-C of 190 mg/dL or higher", "LDL-C 189 mg/dL", Verdict.NOT_MET),
+        ("BMI of 40 kg/m2 or more", "BMI 40.0 kg/m²", Verdict.MET),
+        ("BMI of 40 kg/m2 or more", "BMI 39.9 kg/m2", Verdict.NOT_MET),
+        ("Hemoglobin less than 10 g/dL", "Hgb 9.9 g/dL", Verdict.MET),
+        ("Hemoglobin less than 10 g/dL", "Hgb 100 g/L", Verdict.NOT_MET),  # = 10 g/dL
+        ("Hemoglobin less than 10 g/dL", "Hgb 99 g/L", Verdict.MET),
+        ("an AHI of 15 or more events per hour", "AHI 15 events/h", Verdict.MET),
+        ("an AHI of 15 or more events per hour", "AHI 14.9 events/hr", Verdict.NOT_MET),
+        ("HbA1c of 7.0% or higher", "A1c 6.9%", Verdict.NOT_MET),
+        ("ejection fraction of 35% or less", "LVEF 35%", Verdict.MET),
+    ],
+)
+def test_measurement_thresholds_and_units(text, reading, verdict):
+    assert parse_criterion("C1", text).kind is K.MEASUREMENT
+    assert _judge(text, _chart((f"{reading} on 03/01/2024.", None))) is verdict
+
+
+def test_the_most_recent_reading_in_the_window_decides():
+    text = "Hemoglobin less than 10 g/dL, measured within the 30 days before the first dose."
+    chart = _chart(("Hgb 9.1 g/dL on 02/26/2024.", None), ("Hgb 10.2 g/dL on 03/20/2024.", None))
+    assert _judge(text, chart) is Verdict.NOT_MET
+    only_old = _chart(("Hgb 9.1 g/dL on 02/26/2024.", None))  # 31 days before
+    assert _judge(text, only_old) is Verdict.NOT_MET
+
+
+# ------------------------------------------------------------------ diagnosis, roles, text
+
+
+def test_diagnosis_by_words_or_code_but_not_by_family_or_rule_out():
+    text = "A diagnosis of type 2 diabetes mellitus."
+    assert parse_criterion("C1", text).kind is K.DIAGNOSIS
+    assert _judge(text, _chart(("Assessment: T2DM, on metformin.", None))) is Verdict.MET
+    coded = Chart(
+        facts=[ChartFact(id="F1", type=FactType.DIAGNOSIS, text="Assessment", codes=["E11.65"])]
+    )
+    assert _judge(text, coded) is Verdict.MET
+    assert _judge(text, _chart(("Mother has type 2 diabetes.", None))) is not Verdict.MET
+    assert _judge(text, _chart(("Rule out type 2 diabetes.", None))) is not Verdict.MET
+
+
+def test_prescriber_specialty_includes_subspecialties():
+    text = "the device is ordered by a cardiologist"
+    assert parse_criterion("C1", text).kind is K.PRESCRIBER
+    ep = _chart(("Lena Okafor, MD - Clinical Cardiac Electrophysiology", None))
+    assert _judge(text, ep) is Verdict.MET
+    referred = _chart(("Referred to cardiology.", None))
+    assert _judge(text, referred) is Verdict.NOT_DOCUMENTED
+
+
+def test_place_of_service_from_the_plan():
+    text = "Setting: performed in an ambulatory surgical center or hospital outpatient department."
+    assert parse_criterion("C1", text).kind is K.PLACE_OF_SERVICE
+    asc = _chart(("Plan: repair at Lakeside Surgery Center (ASC).", None), type="plan")
+    assert _judge(text, asc) is Verdict.MET
+    inpatient = _chart(("Plan: inpatient admission for the repair.", None), type="plan")
+    assert _judge(text, inpatient) is Verdict.NOT_MET
+
+
+def test_all_of_any_of_and_at_least_n():
+    either = "either an oxygen saturation of 88% or lower, or a PaO2 of 55 mm Hg or lower"
+    assert parse_criterion("C1", either).kind is K.ANY_OF
+    assert _judge(either, _chart(("PaO2 54 mm Hg on 03/01/2024.", None))) is Verdict.MET
+    both = "both of: a. ferritin of 100 ng/mL or higher; and b. TSAT of 20% or higher"
+    tree = parse_criterion("C1", both)
+    assert tree.kind is K.ALL_OF and len(tree.items) == 2
+    one = _chart(("Ferritin 120 ng/mL, TSAT 18% on 03/01/2024.", None))
+    assert _judge(both, one) is Verdict.NOT_MET
+    two_of = "At least two of the following: (a) a cane; (b) physical therapy; (c) a knee brace"
+    assert parse_criterion("C1", two_of).kind is K.AT_LEAST_N
+
+
+def test_no_rule_names_a_policy_or_a_starter_payer():
+    """General mechanisms only: the evidence stage's code and data name no policy and no payer."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "service" / "evidence"
+    text = "\n".join(
+        p.read_text(encoding="utf-8").lower()
+        for p in root.rglob("*.*")
+        if p.suffix in (".py", ".yaml")
+    )
+    for payer in ("northwind", "lakeshore", "bluestone", "acme"):
+        assert payer not in text
+    assert not re.search(r"\b(?:nw|lchp|bsm|med)-[a-z]{2,4}-\d{3}", text)
