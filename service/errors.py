@@ -44,6 +44,14 @@ class InvalidJSON(BadInput):
     title = "The JSON could not be parsed"
 
 
+class UnsupportedContentType(OverturnError):
+    """A request body of a media type the endpoint does not read; `accepted` lists those it does."""
+
+    status = 415
+    slug = "unsupported-media-type"
+    title = "The request body's content type is not accepted"
+
+
 class SchemaError(OverturnError):
     status = 422
     slug = "schema"

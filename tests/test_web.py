@@ -11,7 +11,7 @@ import re
 import pytest
 from support import denial_letter, web_client
 
-from service.errors import BadInput, SchemaError
+from service.errors import BadInput, IndexUnavailable, SchemaError
 from service.models import DraftStatus, Span
 from service.web.present import highlight, problem_anchor
 
@@ -104,10 +104,22 @@ def test_failed_request_keeps_what_was_typed(app, wclient) -> None:
     page = resp.get_data(as_text=True)
     assert resp.status_code == 400
     assert "notes typed by hand" in page and 'role="alert"' in page
+    assert _store(app).count() == 0  # an empty paste is refused before it is kept
+
+
+def test_a_draft_whose_drafting_failed_reopens_with_its_input(app, wclient, monkeypatch) -> None:
+    import service.pipelines.appeal as appeals
+
+    def boom(*a, **k):
+        raise IndexUnavailable("The policy index is unavailable.")
+
+    monkeypatch.setattr(appeals, "draft_case", boom)
+    resp = _post(wclient, "/", {"denial": denial_letter("jawjoint-mri"), "chart": "typed notes"})
+    assert resp.status_code == 503
     (row,) = _store(app).list_recent()
     assert row["status"] == "failed"
     # Reopening the failed draft shows its input again.
-    assert "notes typed by hand" in wclient.get(f"/drafts/{row['id']}").get_data(as_text=True)
+    assert "typed notes" in wclient.get(f"/drafts/{row['id']}").get_data(as_text=True)
 
 
 def test_pdf_upload_is_refused_by_name(wclient) -> None:

@@ -89,23 +89,15 @@ def _draft(denial: Denial, chart: Chart) -> AppealResult:
 
 
 def start(payload: dict[str, Any]) -> str:
-    """Keep the input, draft it and store the result; returns the draft id.
+    """Read the input, keep it, draft it held for review; returns the draft id.
 
-    A failure is recorded on the draft (its input stays) and re-raised with the draft id."""
-    from service.pipelines.appeal import draft_appeal
+    Input that cannot be read is refused before it is kept; a drafting failure is recorded on
+    the draft (its input stays) and re-raised with the draft id."""
+    from service.pipelines.appeal import submit_appeal
 
-    res = current()
-    check_sizes(payload, max_bytes=res.settings.max_input_bytes)  # nothing kept when too large
-    with res.store().keeping("appeal", payload) as draft_id:
-        result = draft_appeal(
-            payload["denial"],
-            payload.get("chart"),
-            settings=res.settings,
-            retriever=res.retriever(),
-            llm=res.model(),
-        )
-    save(draft_id, result, first=True)
-    return draft_id
+    result, _ = submit_appeal(payload, current(), hold=True)
+    assert result.draft_id is not None
+    return result.draft_id
 
 
 def redraft(draft: Draft, denial: Denial, changed: list[str]) -> AppealResult:
