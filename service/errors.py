@@ -90,6 +90,14 @@ class NotReleased(OverturnError):
     title = "The letter has not been released"
 
 
+class Conflict(OverturnError):
+    """The draft is not in a state that allows this (dismissing a letter that was drafted)."""
+
+    status = 409
+    slug = "conflict"
+    title = "Not possible in the draft's current state"
+
+
 class IndexUnavailable(OverturnError):
     status = 503
     slug = "index-unavailable"

@@ -36,6 +36,7 @@ from service.readiness import Assessment, assess
 from service.release import gate, provenance
 from service.render import phrase, render_text
 from service.resources import Resources, today_for
+from service.summary import summarize
 from service.validate.agreement import check_agreement
 from service.validate.necessity import validate_necessity
 
@@ -122,7 +123,11 @@ def submit_necessity(
     status = DraftStatus.HELD if hold else result.status
     result = result.model_copy(update={"draft_id": draft_id, "status": status})
     store.save_result(
-        draft_id, result.status.value, result.model_dump_json(), payer=result.readiness.payer_id
+        draft_id,
+        result.status.value,
+        result.model_dump_json(),
+        payer=case.denial.payer,  # the payer's name, as an appeal's row shows it
+        summary=summarize(case.denial, case.chart, ready=result.report.ok),
     )
     return result
 
