@@ -52,6 +52,11 @@ RULES = {
     "web.add_notes": "appeals.write",
     "web.release": "appeals.write",
     "web.download": "drafts.read",
+    "web.dismiss": "drafts.dismiss",
+    "web.necessity_form": "necessity.write",
+    "web.submit_necessity": "necessity.write",
+    "web.correct_request": "necessity.write",
+    "web.release_necessity": "necessity.write",
 }
 SESSION_USER, SESSION_EPOCH = "uid", "epoch"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -51,6 +52,10 @@ drafts = Table(
     Column("practice_id", String(64), index=True),
     Column("created_by", String(32)),
     Column("owner", String(120)),  # the process drafting it, while status is "drafting"
+    # what the drafts list shows without opening the result: patient, service and reference
+    # (encrypted like the input, they are PHI), and whether the letter's check passes
+    Column("summary_json", Text),
+    Column("ready", Boolean),
 )
 
 audit_log = Table(
@@ -88,6 +93,8 @@ _ADDED = [
     ("drafts", "created_by", "VARCHAR(32)"),
     ("drafts", "owner", "VARCHAR(120)"),
     ("audit", "actor", "VARCHAR(160)"),
+    ("drafts", "summary_json", "TEXT"),
+    ("drafts", "ready", "BOOLEAN"),
 ]
 
 

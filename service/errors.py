@@ -44,6 +44,14 @@ class InvalidJSON(BadInput):
     title = "The JSON could not be parsed"
 
 
+class UnsupportedContentType(OverturnError):
+    """A request body of a media type the endpoint does not read; `accepted` lists those it does."""
+
+    status = 415
+    slug = "unsupported-media-type"
+    title = "The request body's content type is not accepted"
+
+
 class SchemaError(OverturnError):
     status = 422
     slug = "schema"
@@ -80,6 +88,14 @@ class NotReleased(OverturnError):
     status = 409
     slug = "not-released"
     title = "The letter has not been released"
+
+
+class Conflict(OverturnError):
+    """The draft is not in a state that allows this (dismissing a letter that was drafted)."""
+
+    status = 409
+    slug = "conflict"
+    title = "Not possible in the draft's current state"
 
 
 class IndexUnavailable(OverturnError):

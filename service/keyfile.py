@@ -64,3 +64,17 @@ def data_key(data_dir: Path) -> bytes:
     from cryptography.fernet import Fernet
 
     return load_or_create(data_dir / "data.key", Fernet.generate_key)
+
+
+def keys_for_url(url: str) -> list[bytes]:
+    """The data key beside a SQLite file (or a throwaway one for an in-memory database)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return [data_key(Path(parsed.database).expanduser().parent)]
+    if parsed.get_backend_name() == "sqlite":
+        from cryptography.fernet import Fernet
+
+        return [Fernet.generate_key()]
+    raise ValueError("a database other than SQLite needs OVERTURN_ENCRYPTION_KEY")

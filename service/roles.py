@@ -13,6 +13,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "appeals.write": frozenset({"biller", "admin"}),
     "necessity.write": frozenset({"provider", "admin"}),
     "drafts.delete": frozenset({"admin"}),
+    # taking a failed attempt off the list (its input is erased): whoever makes drafts
+    "drafts.dismiss": frozenset({"biller", "provider", "admin"}),
     "policies.write": frozenset({"admin"}),
     "users.manage": frozenset({"admin"}),
 }

@@ -8,6 +8,7 @@ before encryption existed (plain JSON) is still readable and is sealed by the ne
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
@@ -51,3 +52,28 @@ def is_sealed(value: str) -> bool:
 def parse_keys(setting: str) -> list[bytes]:
     """Keys from the comma-separated setting."""
     return [k.strip().encode("ascii") for k in setting.split(",") if k.strip()]
+
+
+def seal_plain_rows(engine: Any, sealer: Sealer) -> None:
+    """Encrypt drafts' inputs and results stored in plain text by an earlier version."""
+    from sqlalchemy import and_, or_, select
+
+    from service.db import drafts
+
+    plain = or_(
+        and_(drafts.c.input_json != "", ~drafts.c.input_json.startswith(SEALED_PREFIX)),
+        and_(drafts.c.result_json.is_not(None), ~drafts.c.result_json.startswith(SEALED_PREFIX)),
+    )
+    query = select(drafts.c.id, drafts.c.input_json, drafts.c.result_json).where(plain)
+    with engine.begin() as conn:
+        for row in conn.execute(query).all():
+            values = {
+                name: sealer.seal(value)
+                for name, value in (
+                    ("input_json", row.input_json),
+                    ("result_json", row.result_json),
+                )
+                if value and not is_sealed(value)
+            }
+            if values:
+                conn.execute(drafts.update().where(drafts.c.id == row.id).values(**values))

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 
 from service import liveness
 from service.db import (
@@ -27,16 +27,20 @@ from service.db import (
     metadata,
     migrate,
 )
-from service.errors import NotFound, OverturnError
+from service.errors import Conflict, NotFound, OverturnError
+from service.keyfile import keys_for_url
 from service.policy_registry import PolicyRegistry
-from service.sealing import SEALED_PREFIX, Sealer, is_sealed
+from service.sealing import Sealer, seal_plain_rows
 
 __all__ = ["Store", "metadata", "STATUSES", "KINDS"]
 
 STATUSES = ("drafting", "held", "released", "failed", "interrupted", "deleted")
+DISMISSIBLE = ("failed", "interrupted")  # attempts that produced no letter
 KINDS = ("appeal", "necessity")
 EXTENSION_KEY = "overturn_store"
 _SUMMARY = [c for c in drafts.c if c.name not in ("input_json", "result_json", "owner")]
+# What the drafts list shows of a draft: patient, service, reference (sealed), and `ready`.
+Summary = dict[str, Any]
 
 
 def _now() -> datetime:
@@ -57,34 +61,16 @@ def _actor() -> Any:
     return acting.current()
 
 
-def _default_keys(url: str) -> list[bytes]:
-    """The data key beside a SQLite file (or a throwaway one for an in-memory database)."""
-    from pathlib import Path
-
-    from sqlalchemy.engine import make_url
-
-    from service.keyfile import data_key
-
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        return [data_key(Path(parsed.database).expanduser().parent)]
-    if parsed.get_backend_name() == "sqlite":
-        from cryptography.fernet import Fernet
-
-        return [Fernet.generate_key()]
-    raise ValueError("a database other than SQLite needs OVERTURN_ENCRYPTION_KEY")
-
-
 class Store:
     """Drafts and audit events behind one SQLAlchemy engine (built here, never at import)."""
 
     def __init__(self, url: str, keys: Sequence[bytes] | None = None) -> None:
         self.url = url
         self.engine = make_engine(url)
-        self.sealer = Sealer(list(keys) if keys else _default_keys(url))
+        self.sealer = Sealer(list(keys) if keys else keys_for_url(url))
         migrate(self.engine)
         self.policies = PolicyRegistry(self.engine)  # the index's version and owners
-        self._seal_legacy()
+        seal_plain_rows(self.engine, self.sealer)  # rows an earlier version left plain
 
     def init_app(self, app: Any) -> Store:
         """Register this store on a Flask app as app.extensions['overturn_store']."""
@@ -140,9 +126,11 @@ class Store:
         result_json: str,
         payer: str | None = None,
         deadline: date | None = None,
+        summary: Summary | None = None,
     ) -> None:
-        """Attach the drafting result and its release status."""
-        self._write_result(draft_id, status, result_json, payer, deadline, event="drafted")
+        """Attach the drafting result, its release status and what the drafts list shows."""
+        columns = {"payer": payer, "deadline": deadline, **self._summary_columns(summary)}
+        self._write_result(draft_id, status, result_json, columns, event="drafted")
 
     def update_result(
         self,
@@ -151,17 +139,30 @@ class Store:
         status: str | None = None,
         payer: str | None = None,
         deadline: date | None = None,
+        summary: Summary | None = None,
     ) -> None:
-        """Replace the result after an edit; unchanged fields keep their stored values."""
+        """Replace the result after an edit; fields not given keep their stored values."""
         current = self.get(draft_id)
-        self._write_result(
-            draft_id,
-            status or current["status"],
-            result_json,
-            payer if payer is not None else current["payer"],
-            deadline if deadline is not None else _to_date(current["deadline"]),
-            event="edited",
-        )
+        columns = {
+            "payer": payer if payer is not None else current["payer"],
+            "deadline": deadline if deadline is not None else _to_date(current["deadline"]),
+            **self._summary_columns(summary),
+        }
+        self._write_result(draft_id, status or current["status"], result_json, columns, "edited")
+
+    def set_summary(self, draft_id: str, summary: Summary) -> None:
+        """Fill the list's summary of a draft stored before summaries existed (no audit event:
+        nothing about the draft changes)."""
+        with self.engine.begin() as conn:
+            self._require(conn, draft_id)
+            self._update(conn, draft_id, **self._summary_columns(summary))
+
+    def _summary_columns(self, summary: Summary | None) -> dict[str, Any]:
+        if summary is None:
+            return {}
+        shown = {k: v for k, v in summary.items() if k != "ready"}
+        sealed = self.sealer.seal(json.dumps(shown, ensure_ascii=False, default=str))
+        return {"summary_json": sealed, "ready": summary.get("ready")}
 
     def mark_failed(self, draft_id: str, error: str) -> None:
         """Record that drafting failed; the input stays. `error` must carry no PHI."""
@@ -183,7 +184,7 @@ class Store:
         if row["status"] == "drafting" and liveness.is_alive(row["owner"]) is False:
             self.mark_interrupted(draft_id)
             row = self._fetch(draft_id)
-        out = _summary(row)
+        out = _summary(row, self.sealer)
         out["input_json"] = self.sealer.open(row["input_json"])
         out["input"] = json.loads(out["input_json"])
         out["result_json"] = self.sealer.open(row["result_json"]) if row["result_json"] else None
@@ -198,21 +199,55 @@ class Store:
             raise NotFound("No draft has this id.", draft_id=draft_id)
         return row
 
-    def list_recent(self, limit: int = 50) -> list[dict[str, Any]]:
-        """Draft summaries, most urgent first: soonest deadline, no deadline last, then newest."""
+    def list_recent(
+        self,
+        limit: int = 50,
+        *,
+        statuses: Collection[str] | None = None,
+        ready: bool | None = None,
+        payer: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Draft summaries, most urgent first: soonest deadline, no deadline last, then newest.
+
+        Filters: only these statuses, only drafts whose check passes (or not), one payer. The
+        summary (patient, service, reference) is opened for the acting practice's rows only."""
         self.reap_interrupted()
+        query = select(*_SUMMARY).where(drafts.c.status != "deleted")
+        if statuses is not None:
+            query = query.where(drafts.c.status.in_(list(statuses)))
+        if ready is not None:
+            passes = drafts.c.ready.is_(True)
+            query = query.where(passes if ready else or_(~passes, drafts.c.ready.is_(None)))
+        if payer is not None:
+            query = query.where(drafts.c.payer == payer)
         query = self._scoped(
-            select(*_SUMMARY)
-            .where(drafts.c.status != "deleted")
-            .order_by(
+            query.order_by(
                 drafts.c.deadline.is_(None),
                 drafts.c.deadline.asc(),
                 drafts.c.created_at.desc(),
-            )
-            .limit(limit)
+            ).limit(limit)
         )
         with self.engine.connect() as conn:
-            return [_summary(r) for r in conn.execute(query).mappings()]
+            return [_summary(r, self.sealer) for r in conn.execute(query).mappings()]
+
+    def payers(self) -> list[str]:
+        """The payers the acting practice's drafts name, for the list's filter."""
+        query = self._scoped(
+            select(drafts.c.payer)
+            .where(drafts.c.payer.is_not(None), drafts.c.status != "deleted")
+            .distinct()
+        )
+        with self.engine.connect() as conn:
+            return sorted(r.payer for r in conn.execute(query))
+
+    def dismiss(self, draft_id: str) -> None:
+        """Take a failed attempt off the list, erasing its input; audited as `dismissed`."""
+        if self._fetch(draft_id)["status"] not in DISMISSIBLE:
+            raise Conflict(
+                "Only a draft whose drafting failed or was interrupted can be dismissed.",
+                draft_id=draft_id,
+            )
+        self.delete(draft_id, event="dismissed")
 
     def reap_interrupted(self) -> int:
         """Mark drafts whose drafting process has died as interrupted; returns how many."""
@@ -244,6 +279,8 @@ class Store:
                 status="deleted",
                 input_json="",
                 result_json=None,
+                summary_json=None,
+                ready=None,
                 payer=None,
                 deadline=None,
                 error=None,
@@ -301,13 +338,7 @@ class Store:
             return int(conn.execute(self._scoped(query)).scalar_one())
 
     def _write_result(
-        self,
-        draft_id: str,
-        status: str,
-        result_json: str,
-        payer: str | None,
-        deadline: date | None,
-        event: str,
+        self, draft_id: str, status: str, result_json: str, columns: dict[str, Any], event: str
     ) -> None:
         if status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}")
@@ -318,10 +349,9 @@ class Store:
                 draft_id,
                 status=status,
                 result_json=self.sealer.seal(result_json),
-                payer=payer,
-                deadline=deadline,
                 error=None,
                 owner=None,
+                **columns,
             )
             self._add_event(conn, draft_id, event, {"status": status})
 
@@ -354,31 +384,12 @@ class Store:
             )
         )
 
-    def _seal_legacy(self) -> None:
-        """Encrypt inputs and results stored in plain text by an earlier version."""
-        plain = or_(
-            and_(drafts.c.input_json != "", ~drafts.c.input_json.startswith(SEALED_PREFIX)),
-            and_(
-                drafts.c.result_json.is_not(None), ~drafts.c.result_json.startswith(SEALED_PREFIX)
-            ),
-        )
-        query = select(drafts.c.id, drafts.c.input_json, drafts.c.result_json).where(plain)
-        with self.engine.begin() as conn:
-            for row in conn.execute(query).all():
-                values = {
-                    name: self.sealer.seal(value)
-                    for name, value in (
-                        ("input_json", row.input_json),
-                        ("result_json", row.result_json),
-                    )
-                    if value and not is_sealed(value)
-                }
-                if values:
-                    conn.execute(drafts.update().where(drafts.c.id == row.id).values(**values))
 
-
-def _summary(row: Any) -> dict[str, Any]:
+def _summary(row: Any, sealer: Sealer) -> dict[str, Any]:
+    sealed = row["summary_json"]
     return {
+        "summary": json.loads(sealer.open(sealed)) if sealed else None,
+        "ready": row["ready"],
         "id": row["id"],
         "created_at": _iso(row["created_at"]),
         "updated_at": _iso(row["updated_at"]),

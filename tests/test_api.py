@@ -133,7 +133,7 @@ def test_plain_text_and_form_uploads_are_accepted(client):
         ({"json": {"denial": "x" * 1_100_000}}, 413, "input-too-large"),
         ({"data": "a" * 5_000_000, "content_type": "text/plain"}, 413, None),
         ({"json": {"denial": 42}}, 400, "bad-input"),
-        ({"data": "<x/>", "content_type": "application/xml"}, 400, "bad-input"),
+        ({"data": "<x/>", "content_type": "application/xml"}, 415, "unsupported-media-type"),
     ],
 )
 def test_bad_input_gets_a_precise_problem(client, kwargs, status, slug):
@@ -188,11 +188,64 @@ def test_input_is_kept_when_drafting_fails(client, monkeypatch):
     assert kept["input"]["denial"] == LUMBAR_DENIAL
 
 
-def test_failed_bad_input_is_kept_too(client):
-    resp = post_appeal(client, "Preheat the oven and bake.")
-    body = assert_problem(resp, 422)
-    kept = client.get(f"/v1/drafts/{body['draft_id']}").get_json()
-    assert kept["input"]["denial"] == "Preheat the oven and bake."
+def _stored(app) -> int:
+    return app.extensions["overturn"].store().count()
+
+
+def test_a_request_refused_before_drafting_leaves_no_draft(app, client):
+    refused = [
+        post_appeal(client, "Preheat the oven and bake."),  # read, and not a denial
+        post_appeal(client, ""),
+        post_appeal(client, LUMBAR_DENIAL, 7),
+        client.post("/v1/appeals", json={"denial": LUMBAR_DENIAL, "requester": "robot"}),
+        client.post("/v1/appeals", json={"denial": LUMBAR_DENIAL, "necessity": [1]}),
+        client.post("/v1/appeals", json={"denial": LUMBAR_DENIAL, "corrections": {"x": 1}}),
+        client.post("/v1/appeals", data=LUMBAR_DENIAL, content_type=URLENCODED),
+    ]
+    for resp in refused:
+        assert "draft_id" not in assert_problem(resp, resp.status_code)
+        assert 400 <= resp.status_code < 500
+    assert _stored(app) == 0
+    assert post_appeal(client, LUMBAR_DENIAL, LUMBAR_CHART).status_code == 201
+    assert _stored(app) == 1
+
+
+URLENCODED = "application/x-www-form-urlencoded"
+ACCEPTED = ["application/json", "text/plain", "multipart/form-data"]
+
+
+@pytest.mark.parametrize(
+    ("body", "ctype"),
+    [
+        (LUMBAR_DENIAL.replace("\n", " "), URLENCODED),  # what `curl -d @denial.txt` sends
+        (b"", URLENCODED),
+        ("<denial/>", "application/xml"),
+        (b"%PDF-1.7", "application/pdf"),
+    ],
+)
+def test_a_body_of_another_type_is_415_naming_the_types_taken(app, client, body, ctype):
+    resp = client.post("/v1/appeals", data=body, content_type=ctype)
+    problem = assert_problem(resp, 415, "unsupported-media-type")
+    assert problem["accepted"] == ACCEPTED
+    assert all(t in problem["detail"] for t in ACCEPTED)
+    assert resp.headers["Accept-Post"] == ", ".join(ACCEPTED)
+    assert _stored(app) == 0
+
+
+def test_a_form_with_its_fields_is_still_read(client):
+    resp = client.post(
+        "/v1/appeals",
+        data={"denial": LUMBAR_DENIAL, "chart": LUMBAR_CHART},
+        content_type=URLENCODED,
+    )
+    assert resp.status_code == 201 and resp.get_json()["status"] == "released"
+
+
+def test_necessity_letters_take_json_only(app, client):
+    resp = client.post("/v1/necessity-letters", data="payer=x", content_type=URLENCODED)
+    problem = assert_problem(resp, 415, "unsupported-media-type")
+    assert problem["accepted"] == ["application/json"]
+    assert _stored(app) == 0
 
 
 def test_unknown_routes_and_methods_and_drafts(client):

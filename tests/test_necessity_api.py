@@ -52,6 +52,7 @@ def test_letter_is_stored_and_released(lmn_client):
 
 
 def test_schema_error_is_problem_json_without_the_input(lmn_client):
+    store = lmn_client.application.extensions["overturn"].store()
     bad = {**body(), "signer": {"name": "Helen Park"}}  # no NPI
     resp = lmn_client.post("/v1/necessity-letters", json=bad)
     assert resp.status_code == 422
@@ -59,7 +60,8 @@ def test_schema_error_is_problem_json_without_the_input(lmn_client):
     problem = resp.get_json()
     assert "signer.npi" in problem["locations"]
     assert "Ana Reyes" not in resp.get_data(as_text=True)
-    assert problem["draft_id"]  # the input was kept before it was refused
+    # refused before drafting: nothing was kept
+    assert "draft_id" not in problem and store.count() == 0
 
 
 def test_cli_letter_exits_2_on_bad_input(tmp_path, capsys, monkeypatch):

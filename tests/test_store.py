@@ -156,3 +156,68 @@ def test_concurrent_writes_from_threads(store: Store) -> None:
         t.join()
     assert len(set(ids)) == 40
     assert len(store.list_recent(limit=100)) == 40
+
+
+def _held(store: Store, payer: str, ready: bool, patient: str = "Dana Whitfield") -> str:
+    draft_id = store.save_input("appeal", INPUT)
+    summary = {"patient": patient, "service": "72148", "reference": None, "ready": ready}
+    store.save_result(draft_id, "held", "{}", payer=payer, summary=summary)
+    return draft_id
+
+
+def test_list_filters_by_status_readiness_and_payer(store: Store) -> None:
+    ready = _held(store, "Acme", True)
+    needs = _held(store, "Acme", False)
+    other = _held(store, "Northwind", True)
+    failed = store.save_input("appeal", INPUT)
+    store.mark_failed(failed, "internal")
+
+    def ids(**filters) -> set[str]:
+        return {r["id"] for r in store.list_recent(**filters)}
+
+    assert ids() == {ready, needs, other, failed}
+    assert ids(statuses=("held",), ready=True) == {ready, other}
+    assert ids(statuses=("held",), ready=False) == {needs}
+    assert ids(payer="Acme") == {ready, needs}
+    assert ids(statuses=("failed",)) == {failed}
+    assert store.payers() == ["Acme", "Northwind"]
+
+
+def test_the_summary_is_sealed_and_opened_for_the_list(store: Store) -> None:
+    draft_id = _held(store, "Acme", True, patient="Dana Whitfield")
+    with store.engine.connect() as conn:
+        raw = conn.exec_driver_sql("SELECT summary_json FROM drafts").scalar()
+    assert "Dana" not in raw
+    (row,) = store.list_recent()
+    assert row["summary"]["patient"] == "Dana Whitfield" and row["ready"] is True
+    assert "ready" not in row["summary"]  # kept in its own column, not sealed
+    store.update_result(draft_id, "{}", status="released")
+    assert store.list_recent()[0]["summary"]["patient"] == "Dana Whitfield"  # kept on edit
+
+
+def test_dismiss_takes_only_a_failed_attempt_and_erases_it(store: Store) -> None:
+    from service.errors import Conflict
+
+    held = _held(store, "Acme", False)
+    with pytest.raises(Conflict):
+        store.dismiss(held)
+    failed = store.save_input("appeal", INPUT)
+    store.mark_failed(failed, "internal")
+    store.dismiss(failed)
+    assert [r["id"] for r in store.list_recent()] == [held]
+    assert store.audit_trail(failed)[-1]["event"] == "dismissed"
+    with pytest.raises(NotFound):
+        store.get(failed)
+
+
+def test_a_database_from_before_summaries_gains_the_columns(db_url: str) -> None:
+    old = Store(db_url)
+    draft_id = old.save_input("appeal", INPUT)
+    with old.engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE drafts DROP COLUMN summary_json")
+        conn.exec_driver_sql("ALTER TABLE drafts DROP COLUMN ready")
+    old.close()
+    again = Store(db_url)
+    (row,) = again.list_recent()
+    assert row["id"] == draft_id and row["summary"] is None and row["ready"] is None
+    again.close()

@@ -11,7 +11,7 @@ import re
 import pytest
 from support import denial_letter, web_client
 
-from service.errors import BadInput, SchemaError
+from service.errors import BadInput, IndexUnavailable, SchemaError
 from service.models import DraftStatus, Span
 from service.web.present import highlight, problem_anchor
 
@@ -104,10 +104,22 @@ def test_failed_request_keeps_what_was_typed(app, wclient) -> None:
     page = resp.get_data(as_text=True)
     assert resp.status_code == 400
     assert "notes typed by hand" in page and 'role="alert"' in page
+    assert _store(app).count() == 0  # an empty paste is refused before it is kept
+
+
+def test_a_draft_whose_drafting_failed_reopens_with_its_input(app, wclient, monkeypatch) -> None:
+    import service.pipelines.appeal as appeals
+
+    def boom(*a, **k):
+        raise IndexUnavailable("The policy index is unavailable.")
+
+    monkeypatch.setattr(appeals, "draft_case", boom)
+    resp = _post(wclient, "/", {"denial": denial_letter("jawjoint-mri"), "chart": "typed notes"})
+    assert resp.status_code == 503
     (row,) = _store(app).list_recent()
     assert row["status"] == "failed"
     # Reopening the failed draft shows its input again.
-    assert "notes typed by hand" in wclient.get(f"/drafts/{row['id']}").get_data(as_text=True)
+    assert "typed notes" in wclient.get(f"/drafts/{row['id']}").get_data(as_text=True)
 
 
 def test_pdf_upload_is_refused_by_name(wclient) -> None:
@@ -222,6 +234,7 @@ def test_drafts_list_is_sorted_by_urgency(app, wclient) -> None:
         draft_id = store.save_input("appeal", {"denial": "x"})
         store.save_result(draft_id, status, "{}", payer=payer, deadline=deadline)
     page = wclient.get("/drafts").get_data(as_text=True)
+    page = page[page.index("<table") :]  # the payer filter lists them too, by name
     order = [page.index(p) for p in ("Soon Co", "Late Co", "Open Co", "Done Co")]
     assert order == sorted(order)
     assert re.search(r"Soon Co.*?>7<", page, re.S)  # 2026-11-22 -> 2026-11-29
@@ -238,7 +251,13 @@ def test_highlight_cuts_overlapping_spans_without_losing_text() -> None:
 
 def test_problem_anchor_points_at_the_box_to_fix() -> None:
     assert problem_anchor("points[2].text") == "edit-points-2-text"
-    assert problem_anchor("signer.npi") == "report"
+    assert problem_anchor("signer.npi") == "checks"  # from the chart: nothing on the page fixes it
+    assert problem_anchor("identifiers.Member ID") == "f-member_id"
+    assert problem_anchor("identifiers.Date of denial") == "f-denial_date"
+    assert problem_anchor("recipient") == "f-payer"
+    assert problem_anchor("criteria.SC1") == "crit-SC1"
+    assert problem_anchor("signer.npi", "necessity") == "f-signer_npi"
+    assert problem_anchor("points[0].text", "necessity") == "checks"  # an LMN is not edited
 
 
 def test_revise_refuses_unknown_and_empty_fields(app, wclient, settings) -> None:
@@ -255,3 +274,62 @@ def test_revise_refuses_unknown_and_empty_fields(app, wclient, settings) -> None
     edited = revise(result, {"closing": "Thank you."}, settings=settings, chart=chart)
     assert edited.letter.closing == "Thank you." and "Thank you." in edited.text
     assert any("closing" in n for n in edited.provenance.notes)
+
+
+def test_identity_fields_show_the_value_the_letter_uses_and_its_source(app, wclient) -> None:
+    draft_id = _start(wclient)
+    result = _result(app, draft_id)
+    assert result.denial.patient_name is None  # the denial letter does not name the patient
+    page = wclient.get(f"/drafts/{draft_id}").get_data(as_text=True)
+    assert re.search(r'id="f-patient_name"[^>]*value="Jordan Avery"', page)
+    assert re.search(r'id="f-member_id"[^>]*value="AIM55102"', page)
+    assert page.count("from the chart") >= 2
+    # Saving the form as shown is not a correction of those fields.
+    resp = _post(wclient, f"/drafts/{draft_id}/denial", _fields_form(wclient, draft_id))
+    assert resp.headers["Location"].endswith("#done-read")
+    shown = wclient.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Patient name" not in shown[shown.index('id="done-read"') :][:300]
+
+
+def test_confirmations_name_fields_in_words_beside_their_button(app, wclient) -> None:
+    draft_id = _start(wclient)
+    form = {**_fields_form(wclient, draft_id), "payer": "Anthem Blue Cross", "member_id": "X99"}
+    resp = _post(wclient, f"/drafts/{draft_id}/denial", form)
+    page = wclient.get(resp.headers["Location"]).get_data(as_text=True)
+    done = re.search(r'id="done-read".*?</div>', page, re.S).group(0)
+    assert "Corrected: Payer, Member ID. The letter was drafted again." in done
+    assert "member_id" not in done
+    # it sits in the corrections form, just before its button, not at the top of the page
+    form_html = page[
+        page.index('class="fields"') : page.index("</form>", page.index('class="fields"'))
+    ]
+    assert 'id="done-read"' in form_html
+    assert page.index('id="done-read"') > page.index('id="read-h"')
+
+
+def test_check_messages_use_field_names_and_1_based_points(app, wclient) -> None:
+    draft_id = _start(wclient)
+    _post(wclient, f"/drafts/{draft_id}/denial", {**_fields_form(wclient, draft_id), **FIXES})
+    new_id = _post(wclient, f"/drafts/{draft_id}/notes", {"notes": NOTE}).headers["Location"]
+    new_id = new_id.split("/drafts/")[1].split("#")[0]
+    result = _result(app, new_id)
+    assert len(result.letter.points) >= 2
+    second = result.letter.points[1].text
+    _post(wclient, f"/drafts/{new_id}/letter", {"points[1].text": second + " Also CPT 70553."})
+    page = wclient.get(f"/drafts/{new_id}").get_data(as_text=True)
+    checks = page[page.index('id="checks"') :]
+    assert re.search(r'<a href="#edit-points-1-text">Point 2</a>', checks)
+    assert "points[" not in checks and "identifiers." not in checks and "signer." not in checks
+    assert "Needs information" in page
+
+
+def test_a_passing_draft_is_ready_to_release_not_held(app, wclient) -> None:
+    draft_id = _start(wclient)
+    _post(wclient, f"/drafts/{draft_id}/denial", {**_fields_form(wclient, draft_id), **FIXES})
+    new_id = _post(wclient, f"/drafts/{draft_id}/notes", {"notes": NOTE}).headers["Location"]
+    new_id = new_id.split("/drafts/")[1].split("#")[0]
+    page = wclient.get(f"/drafts/{new_id}").get_data(as_text=True)
+    assert "Ready to release" in page and ">held<" not in page
+    assert _store(app).get(new_id)["status"] == "held"  # a person still has to release it
+    _post(wclient, f"/drafts/{new_id}/release", {})
+    assert "Released" in wclient.get(f"/drafts/{new_id}").get_data(as_text=True)

@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from flask import Blueprint, jsonify
 
-from flask import Blueprint, jsonify, request
-from werkzeug.exceptions import BadRequest
-
+from service.api.inputs import json_object
 from service.api.stored import created
-from service.errors import EmptyInput, InvalidJSON, SchemaError
 from service.intake.necessity import parse_request
 from service.pipelines.necessity import check_readiness, submit_necessity
 from service.resources import current
 
 bp = Blueprint("necessity", __name__)
-
-
-def _body() -> dict[str, Any]:
-    if not request.get_data(cache=True).strip():
-        raise EmptyInput("The request body is empty.", field="body")
-    try:
-        body = request.get_json(force=True, silent=False)
-    except BadRequest as err:
-        raise InvalidJSON("The request body is not valid JSON.", field="body") from err
-    if not isinstance(body, dict):
-        raise SchemaError("The JSON body must be an object.", field="body")
-    return body
 
 
 @bp.post("/v1/necessity-letters/readiness")
@@ -37,7 +22,7 @@ def readiness():
     """
     res = current()
     report = check_readiness(
-        parse_request(_body()), settings=res.settings, retriever=res.retriever()
+        parse_request(json_object()), settings=res.settings, retriever=res.retriever()
     )
     return jsonify(report.model_dump(mode="json"))
 
@@ -51,6 +36,6 @@ def create_letter():
     purpose, letter_kind}. The input is stored before drafting, so it survives any failure.
     201 with the result (status released or held); 4xx problem+json for unusable input.
     """
-    result = submit_necessity(_body(), current())
+    result = submit_necessity(json_object(), current())
     assert result.draft_id is not None
     return created(result.draft_id, result.model_dump(mode="json"))

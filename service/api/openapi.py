@@ -57,23 +57,24 @@ BODIES: dict[str, tuple[dict[str, Any] | None, dict[str, str | None]]] = {
             "application/json": {"schema": {"$ref": "#/components/schemas/AppealRequest"}},
             "text/plain": {"schema": {"type": "string"}},
             "multipart/form-data": {"schema": {"type": "object"}},
+            "application/x-www-form-urlencoded": {"schema": {"type": "object"}},
         },
-        {"201": "AppealResult", "400": None, "413": None, "422": None},
+        {"201": "AppealResult", "400": None, "413": None, "415": None, "422": None},
     ),
     "denials.parse_denial": (
         {
             "application/json": {"schema": {"$ref": "#/components/schemas/AppealRequest"}},
             "text/plain": {"schema": {"type": "string"}},
         },
-        {"200": None, "400": None, "413": None, "422": None},
+        {"200": None, "400": None, "413": None, "415": None, "422": None},
     ),
     "necessity.create_letter": (
         {"application/json": {"schema": {"$ref": "#/components/schemas/NecessityRequest"}}},
-        {"201": "NecessityResult", "400": None, "422": None},
+        {"201": "NecessityResult", "400": None, "415": None, "422": None},
     ),
     "necessity.readiness": (
         {"application/json": {"schema": {"$ref": "#/components/schemas/NecessityRequest"}}},
-        {"200": "ReadinessReport", "400": None, "422": None},
+        {"200": "ReadinessReport", "400": None, "415": None, "422": None},
     ),
     "policies.add_policies": (
         {

@@ -28,6 +28,9 @@ def _overturn_error(err: OverturnError) -> Response:
     response = problem(err.status, err.slug, err.title, err.detail, **fields)
     if err.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="overturn"'
+    accepted = err.fields.get("accepted")
+    if err.status == 415 and isinstance(accepted, list):
+        response.headers["Accept-Post"] = ", ".join(str(t) for t in accepted)
     return response
 
 

@@ -53,7 +53,8 @@ def _diagnoses(request: NecessityRequest) -> list[DiagnosisCode]:
     for i, dx in enumerate(request.diagnosis_codes):
         if not is_valid_icd10(dx.code):
             raise InvalidCode(
-                "diagnosis code is not an ICD-10-CM code", field=f"diagnosis_codes[{i}].code"
+                f"Diagnosis code {i + 1} is not an ICD-10-CM code.",
+                field=f"diagnosis_codes[{i}].code",
             )
         code = normalize_icd10(dx.code)
         out.append(DiagnosisCode(code=code, description=dx.description or icd10_description(code)))
@@ -74,7 +75,10 @@ def _chart(data: Any, request: NecessityRequest, settings: Settings) -> Chart:
     chart = parse_chart(data if data else None)
     s, p = request.signer, request.patient
     if not npi_is_valid(s.npi.strip()):
-        raise InvalidCode("signer.npi is not a valid NPI", field="signer.npi")
+        raise InvalidCode(
+            "The signer's NPI is not a valid NPI (10 digits with a valid check digit).",
+            field="signer.npi",
+        )
     # The signing provider is the treating provider the letter speaks for.
     provider = Provider(
         name=s.name,
@@ -99,9 +103,9 @@ def build_case(request: NecessityRequest, settings: Settings) -> NecessityCase:
     code = svc.code.strip().upper()
     system = _code_system(code, svc.code_system)
     if system is CodeSystem.OTHER:
-        raise InvalidCode("service.code is not a CPT or HCPCS code", field="service.code")
+        raise InvalidCode("The service code is not a CPT or HCPCS code.", field="service.code")
     if not request.patient.name:
-        raise BadInput("patient.name is required for a letter", field="patient.name")
+        raise BadInput("The patient's name is needed for a letter.", field="patient.name")
     payer_name, payer_id = _payer(request.payer)
     chart = _chart(request.chart, request, settings)
     denial = Denial(

@@ -48,6 +48,22 @@ def read_chart(data: Any, settings: Settings) -> Chart:
     raise BadInput("chart must be pasted notes, a JSON object, or omitted", field="chart")
 
 
+def read_inputs(
+    denial_in: Any,
+    chart_in: Any,
+    settings: Settings,
+    corrections: dict[str, Any] | None = None,
+    *,
+    today: dt.date | None = None,
+) -> tuple[Denial, Chart]:
+    """The parsers' reading of both inputs with the corrections applied: no model, no network.
+
+    Everything that refuses a request as unreadable happens here, so a face can read a request
+    before it stores anything and keep only requests it could read."""
+    denial = apply_corrections(read_denial(denial_in, settings, today), corrections)
+    return denial, read_chart(chart_in, settings)
+
+
 def read_case(
     denial_in: Any,
     chart_in: Any,
@@ -62,8 +78,7 @@ def read_case(
 
     The parsers' values and the user's corrections always win over the model's.
     """
-    denial = apply_corrections(read_denial(denial_in, settings, today), corrections)
-    chart = read_chart(chart_in, settings)
+    denial, chart = read_inputs(denial_in, chart_in, settings, corrections, today=today)
     notes: list[str] = []
     usage: dict[str, float] = {}
     if llm is not None:

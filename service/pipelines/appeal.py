@@ -17,7 +17,7 @@ from service.drafting.composer import COMPOSER_VERSION, ComposeInput
 from service.drafting.model import DRAFTER_VERSION
 from service.errors import SchemaError
 from service.evidence.match import build_evidence_map
-from service.intake.request import read_case
+from service.intake.request import read_case, read_inputs
 from service.intake.text import check_sizes
 from service.llm import budget
 from service.llm.adapter import LLM
@@ -35,6 +35,7 @@ from service.policies.select import Retriever, cited_ids, select_policy
 from service.release import gate, provenance, total_usage
 from service.render import render_text
 from service.resources import Resources, model_for, today_for
+from service.summary import summarize
 from service.triage import triage
 from service.validate import validate
 
@@ -234,16 +235,43 @@ def _no_letter(case: AppealCase, notes: list[str]) -> AppealResult:
     )
 
 
-def submit_appeal(payload: dict[str, Any], res: Resources) -> tuple[AppealResult, Any]:
-    """The faces' entry: keep the input, draft (with an LMN when one is asked for), store.
+def check_request(payload: dict[str, Any], res: Resources) -> AppealCase:
+    """Read and check a request before anything is kept: a refused request leaves no draft.
+
+    Returns the parsers' case (no model, no triage yet); `submit_appeal` drafts from it."""
+    from service.pipelines.necessity import necessity_request
+
+    check_sizes(payload, max_bytes=res.settings.max_input_bytes)
+    if (payload.get("requester") or "practice") not in VOICES:
+        raise SchemaError("requester must be 'practice' or 'patient'.", field="requester")
+    if payload.get("llm_extract") is not None and not isinstance(payload["llm_extract"], bool):
+        raise SchemaError("llm_extract must be true or false.", field="llm_extract")
+    if payload.get("necessity") is not None:
+        necessity_request(payload["necessity"])
+    denial, chart = read_inputs(
+        payload.get("denial"),
+        payload.get("chart"),
+        res.settings,
+        payload.get("corrections"),
+        today=today_for(res.settings),
+    )
+    return AppealCase(denial=denial, chart=chart)
+
+
+def submit_appeal(
+    payload: dict[str, Any], res: Resources, *, hold: bool = False
+) -> tuple[AppealResult, Any]:
+    """The faces' entry: read the request, keep it, draft (with an LMN when asked), store.
 
     `payload` holds `denial`, and optionally `chart`, `corrections`, `llm_extract`,
-    `requester` and `necessity` (a letter-of-medical-necessity request to enclose).
+    `requester` and `necessity` (a letter-of-medical-necessity request to enclose). A request
+    that cannot be read is refused before it is kept; one kept and then failing is marked failed.
+    `hold` keeps a passing letter unreleased until a person releases it (the workspace).
     Returns the stored result and the enclosed letter's result (or None).
     """
     from service.pipelines.necessity import attach_requested
 
-    check_sizes(payload, max_bytes=res.settings.max_input_bytes)  # nothing kept when too large
+    parsed = check_request(payload, res)
     store = res.store()
     llm = res.model()
     with (
@@ -251,10 +279,9 @@ def submit_appeal(payload: dict[str, Any], res: Resources) -> tuple[AppealResult
         budget.window(res.settings.llm_budget),
     ):
         case = read_appeal_case(
-            payload.get("denial"),
-            payload.get("chart"),
+            parsed.denial,
+            parsed.chart,
             res.settings,
-            payload.get("corrections"),
             llm=llm,
             llm_extract=payload.get("llm_extract"),
         )
@@ -270,13 +297,15 @@ def submit_appeal(payload: dict[str, Any], res: Resources) -> tuple[AppealResult
             result, lmn = attach_requested(
                 case, result, payload["necessity"], settings=res.settings
             )
-    result = result.model_copy(update={"draft_id": draft_id})
+    status = DraftStatus.HELD if hold else result.status
+    result = result.model_copy(update={"draft_id": draft_id, "status": status})
     store.save_result(
         draft_id,
         result.status.value,
         result.model_dump_json(),
         payer=result.denial.payer,
         deadline=result.triage.deadline,
+        summary=summarize(result.denial, case.chart, ready=result.report.ok),
     )
     return result, lmn
 

@@ -37,6 +37,7 @@ from service.readiness import Assessment, assess
 from service.release import gate, provenance
 from service.render import phrase, render_text
 from service.resources import Resources, today_for
+from service.summary import summarize
 from service.validate.agreement import check_agreement
 from service.validate.necessity import validate_necessity
 
@@ -60,7 +61,14 @@ def draft_necessity(
     request: NecessityRequest, *, settings: Settings, retriever: Retriever | None
 ) -> NecessityResult:
     """Draft one letter of medical necessity. Bad input raises; a weak letter is held."""
-    assessment = assess_request(build_case(request, settings), retriever, today_for(settings))
+    return draft_from_case(build_case(request, settings), settings=settings, retriever=retriever)
+
+
+def draft_from_case(
+    case: NecessityCase, *, settings: Settings, retriever: Retriever | None
+) -> NecessityResult:
+    """Policies → evidence → readiness → the letter, for a request already read."""
+    assessment = assess_request(case, retriever, today_for(settings))
     degraded = [DEGRADED_NOTE] if getattr(retriever, "degraded", False) else []
     return letter_for(
         assessment,
@@ -101,19 +109,28 @@ def letter_for(
     )
 
 
-def submit_necessity(body: dict[str, Any], res: Resources) -> NecessityResult:
-    """The faces' entry: keep the request, draft the letter, store the result."""
+def submit_necessity(
+    body: dict[str, Any], res: Resources, *, hold: bool = False
+) -> NecessityResult:
+    """The faces' entry: read the request, keep it, draft the letter, store the result.
+
+    A request that cannot be read (schema, codes, NPI, chart) is refused before it is kept.
+    `hold` keeps a passing letter unreleased until a person releases it (the workspace)."""
     from service.intake.necessity import parse_request
 
     check_sizes(body, max_bytes=res.settings.max_input_bytes)  # nothing kept when too large
+    case = build_case(parse_request(body), res.settings)
     store = res.store()
     with store.keeping("necessity", body) as draft_id:
-        result = draft_necessity(
-            parse_request(body), settings=res.settings, retriever=res.draft_retriever()
-        )
-    result = result.model_copy(update={"draft_id": draft_id})
+        result = draft_from_case(case, settings=res.settings, retriever=res.draft_retriever())
+    status = DraftStatus.HELD if hold else result.status
+    result = result.model_copy(update={"draft_id": draft_id, "status": status})
     store.save_result(
-        draft_id, result.status.value, result.model_dump_json(), payer=result.readiness.payer_id
+        draft_id,
+        result.status.value,
+        result.model_dump_json(),
+        payer=case.denial.payer,  # the payer's name, as an appeal's row shows it
+        summary=summarize(case.denial, case.chart, ready=result.report.ok),
     )
     return result
 
@@ -173,6 +190,21 @@ def enclose_in_appeal(
     return appeal.model_copy(update={"letter": letter, "text": letter.text})
 
 
+def necessity_request(data: Any) -> NecessityRequest:
+    """An appeal request's `necessity` object as a request; SchemaError names the bad fields."""
+    if not isinstance(data, dict):
+        raise SchemaError(
+            "necessity must be an object (a necessity-letter request).", field="necessity"
+        )
+    try:
+        return NecessityRequest.model_validate(data)
+    except ValidationError as err:
+        where = sorted({".".join(str(x) for x in e["loc"]) for e in err.errors()})
+        raise SchemaError(
+            f"Invalid necessity request: {', '.join(where)}.", field="necessity", fields=where
+        ) from err
+
+
 def attach_requested(
     case: AppealCase, appeal: AppealResult, data: Any, *, settings: Settings
 ) -> tuple[AppealResult, NecessityResult]:
@@ -181,18 +213,7 @@ def attach_requested(
     When the two letters disagree, or the LMN is held, the appeal is held too: sending an
     appeal whose enclosed letter contradicts it, or lacks a criterion, would undercut both.
     """
-    if not isinstance(data, dict):
-        raise SchemaError(
-            "necessity must be an object (a necessity-letter request).", field="necessity"
-        )
-    try:
-        request = NecessityRequest.model_validate(data)
-    except ValidationError as err:
-        where = sorted({".".join(str(x) for x in e["loc"]) for e in err.errors()})
-        raise SchemaError(
-            f"Invalid necessity request: {', '.join(where)}.", field="necessity", fields=where
-        ) from err
-    lmn = attach_to_appeal(case, appeal, request, settings=settings)
+    lmn = attach_to_appeal(case, appeal, necessity_request(data), settings=settings)
     if lmn.status is DraftStatus.RELEASED and appeal.status is DraftStatus.RELEASED:
         return enclose_in_appeal(appeal, lmn, settings), lmn
     held = Problem(

@@ -15,6 +15,7 @@ from service.intake import codes
 from service.intake.text import parse_date
 from service.models import (
     Adjustment,
+    Chart,
     CodeSystem,
     Denial,
     DiagnosisCode,
@@ -203,9 +204,28 @@ def _kept_sources(old: Denial, new: Denial) -> dict[str, Any]:
     return kept
 
 
-def correct(denial: Denial, form: Form) -> tuple[Denial, list[str]]:
+def _from_chart(denial: Denial, chart: Chart | None, updates: dict[str, Any]) -> set[str]:
+    """Identity fields the denial left blank whose box still shows the chart's value (the page
+    fills them from the chart): leaving one as shown is not a correction."""
+    if chart is None:
+        return set()
+    shown = {
+        "patient_name": chart.patient.name,
+        "member_id": chart.patient.member_id,
+        "date_of_birth": chart.patient.date_of_birth,
+    }
+    return {
+        k
+        for k, v in shown.items()
+        if v is not None and getattr(denial, k) is None and updates.get(k) == v
+    }
+
+
+def correct(denial: Denial, form: Form, chart: Chart | None = None) -> tuple[Denial, list[str]]:
     """The denial with the form's corrections, and the names of the fields that changed."""
     updates = _updates(form, denial)
+    for name in _from_chart(denial, chart, updates):
+        del updates[name]
     changed = [k for k, v in updates.items() if getattr(denial, k) != v]
     if not changed:
         return denial, []

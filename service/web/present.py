@@ -7,8 +7,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from service.field_labels import label
 from service.intake.codes import carc_label, rarc_label
-from service.models import AppealResult, Chart, ChartFact, EvidenceStatus, PolicyPassage
+from service.models import (
+    AppealResult,
+    Chart,
+    ChartFact,
+    EvidenceStatus,
+    NecessityResult,
+    PolicyPassage,
+    ReadinessReport,
+    ValidationReport,
+)
 from service.triage import days_left
 
 
@@ -117,7 +127,134 @@ def urgency(deadline: str | dt.date | None, today: dt.date) -> dict[str, Any]:
     return {"deadline": day, "days_left": left, "level": level}
 
 
-def problem_anchor(where: str) -> str:
-    """The id of the letter box a validator problem points at, or the report itself."""
-    m = re.match(r"^(opening|closing|subject|points\[\d+\]\.(?:text|heading))", where)
-    return "edit-" + slug(m.group(1)) if m else "report"
+# Which box of the page fixes what a check reports: identifier lines of the letter by their
+# wording-table key (templates/partials/common.yaml), other parts by path.
+_IDENTIFIER_BOX = {
+    "patient": "patient_name",
+    "member_id": "member_id",
+    "medicare_number": "member_id",
+    "date_of_birth": "date_of_birth",
+    "claim_number": "claim_number",
+    "reference_number": "reference_number",
+    "date_of_denial": "denial_date",
+    "date_of_service": "dates_of_service",
+    "service": "service_lines-0-code",
+    "diagnosis": "diagnosis_codes",
+    "plan": "payer",
+    "requested_service": "service_code",
+    "billing_codes": "service_code",
+    "quantity_and_frequency": "quantity",
+    "duration_requested": "duration",
+    "purpose": "purpose",
+}
+_LETTER_BOX = re.compile(r"^(opening|closing|subject|points\[\d+\]\.(?:text|heading))")
+
+
+def _identifier_key(label: str) -> str | None:
+    from service.render.wording import words
+
+    return next((k for k, v in words("common")["labels"].items() if v == label), None)
+
+
+def problem_anchor(where: str, kind: str = "appeal") -> str:
+    """The id of the box a validator problem points at, or the checks themselves."""
+    m = _LETTER_BOX.match(where)
+    if m and kind == "appeal":  # only an appeal's wording is edited on the page
+        return "edit-" + slug(m.group(1))
+    if where.startswith("criteria."):
+        return "crit-" + slug(where.split(".", 1)[1])
+    box: str | None = None
+    if where.startswith("identifiers."):
+        box = _IDENTIFIER_BOX.get(_identifier_key(where.split(".", 1)[1]) or "")
+    elif where == "recipient":
+        box = "payer"
+    elif kind == "necessity":
+        from service.web.lmn import box_for
+
+        box = box_for(where)
+    return "f-" + box if box else "checks"
+
+
+@dataclass
+class ProblemRow:
+    label: str  # the field as a biller names it: "Point 2", "Signer's NPI"
+    anchor: str
+    message: str
+    severity: str
+
+
+def problem_rows(
+    report: ValidationReport, kind: str, criteria: dict[str, str] | None = None
+) -> list[ProblemRow]:
+    """The check's problems, errors first, each named and linked to the box that fixes it.
+
+    `criteria` names criterion ids as the page shows them ("Policy criterion: Coverage
+    criteria > 2"), where a passage id would mean nothing to a biller."""
+    names = {f"criteria.{k}": v for k, v in (criteria or {}).items()}
+    ordered = sorted(report.problems, key=lambda p: p.severity != "error")
+    return [
+        ProblemRow(
+            names.get(p.where) or label(p.where),
+            problem_anchor(p.where, kind),
+            p.message,
+            p.severity,
+        )
+        for p in ordered
+    ]
+
+
+def flag_rows(readiness: ReadinessReport) -> list[ProblemRow]:
+    """A readiness report's flags, named as the page names fields and criteria."""
+    names = {f"criteria.{c.id}": f"Policy criterion: {c.section}" for c in readiness.criteria}
+    return [
+        ProblemRow(
+            names.get(f.where) or label(f.where),
+            problem_anchor(f.where, "necessity"),
+            f.message + (f" Perhaps: {', '.join(f.suggestions)}." if f.suggestions else ""),
+            "warning",
+        )
+        for f in readiness.flags
+    ]
+
+
+def criterion_names(result: AppealResult | NecessityResult) -> dict[str, str]:
+    """Criterion id -> how the page names it: a stated criterion by its id, a policy criterion by
+    its section."""
+    if isinstance(result, NecessityResult):
+        return {c.id: f"Policy criterion: {c.section}" for c in result.readiness.criteria}
+    sections = {p.id: p.section for p in result.passages}
+    out = {}
+    for link in result.evidence.links:
+        c = link.criterion
+        section = sections.get(c.passage_id or "")
+        out[c.id] = f"Policy criterion: {section}" if section else f"Stated criterion {c.id}"
+    return out
+
+
+@dataclass
+class Identity:
+    box: str  # the form box
+    value: str  # what the letter uses
+    source: str  # "denial", "request", "chart" or "" (found nowhere)
+
+
+def _shown(value: Any) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else (value or "")
+
+
+def identity(first: Any, chart: Chart, origin: str) -> dict[str, Identity]:
+    """Patient name, member ID and date of birth as the letter uses them: the denial's (or the
+    request's) value, else the chart's, and where each came from."""
+    out = {}
+    for box, attr in (
+        ("patient_name", "name"),
+        ("member_id", "member_id"),
+        ("date_of_birth", "date_of_birth"),
+    ):
+        own = getattr(first, box if origin == "denial" else attr, None)
+        from_chart = getattr(chart.patient, attr)
+        if own:
+            out[box] = Identity(box, _shown(own), origin)
+        else:
+            out[box] = Identity(box, _shown(from_chart), "chart" if from_chart else "")
+    return out

@@ -7,6 +7,7 @@ problem's HTTP status, so nothing typed is lost.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -22,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
 from service.errors import OverturnError
+from service.field_labels import label, labels
 from service.resources import current
 from service.web import pages, present, workflow
 from service.web.corrections import correct
@@ -40,7 +42,8 @@ _LETTER_FIELD = re.compile(r"^(subject|opening|closing|points\[\d+\]\.(?:heading
 def _helpers() -> dict[str, object]:
     return {
         "anchor": present.anchor,
-        "problem_anchor": present.problem_anchor,
+        "field_label": label,
+        "flag_rows": present.flag_rows,
         "source_keys": present.source_keys,
         "slug": present.slug,
     }
@@ -81,47 +84,71 @@ def submit() -> BaseResponse | tuple[str, int]:
 
 @bp.get("/drafts")
 def drafts() -> str:
-    """Recent drafts, most urgent first."""
-    return pages.drafts_page(show_all=request.args.get("all") == "1")
+    """The worklist: most urgent first, filtered by state and payer."""
+    args = request.args
+    return pages.drafts_page(
+        state=args.get("state") or None,
+        payer=args.get("payer") or None,
+        show_failed=args.get("failed") == "1",
+        show_all=args.get("all") == "1",
+    )
 
 
 @bp.get("/drafts/<draft_id>")
 def draft(draft_id: str) -> str:
-    """One draft; a draft whose drafting failed reopens the paste form with its input."""
+    """One draft; a draft whose drafting failed reopens its form with its input."""
     d = workflow.load(draft_id)
-    if d.result is None:
-        return pages.paste_page(d.input, failed=d.record)
-    return pages.draft_page(d)
+    if d.result is not None:
+        return pages.draft_page(d)
+    if d.kind == "necessity":
+        from service.web.lmn import values_of
+
+        return pages.necessity_form_page(values_of(d.input), failed=d.record)
+    return pages.paste_page(d.input, failed=d.record)
 
 
-def _loaded(draft_id: str) -> workflow.Draft:
+@bp.post("/drafts/<draft_id>/dismiss")
+def dismiss(draft_id: str) -> BaseResponse:
+    """Take a failed attempt off the list (audited); back to the list as it was filtered."""
+    workflow.dismiss(draft_id)
+    flash("Dismissed the failed attempt; its input was erased.", "list")
+    keep: dict[str, Any] = {
+        k: v for k, v in request.form.items() if k in ("state", "payer", "failed", "all") and v
+    }
+    return redirect(url_for("web.drafts", **keep, _anchor="done-list"), 303)
+
+
+def loaded(draft_id: str, kind: str | None = "appeal") -> workflow.Draft:
+    """A draft with a result, of the kind the route works on (None: either kind)."""
     d = workflow.load(draft_id)
     if d.result is None:
         abort(409, "This draft has no result to work on; open it to try again.")
+    if kind is not None and d.kind != kind:
+        name = workflow.KIND_NAMES[d.kind].lower()
+        abort(409, f"This draft is a {name}; this action does not apply to it.")
     return d
 
 
-def _back(draft_id: str, section: str) -> BaseResponse:
-    return redirect(url_for("web.draft", draft_id=draft_id, _anchor=section), 303)
+def back(draft_id: str, section: str) -> BaseResponse:
+    """Back to the draft, scrolled to the confirmation beside the button just pressed."""
+    return redirect(url_for("web.draft", draft_id=draft_id, _anchor="done-" + section), 303)
 
 
 @bp.post("/drafts/<draft_id>/denial")
 def correct_denial(draft_id: str) -> BaseResponse | tuple[str, int]:
     """Apply corrections to what was understood and draft the letter again."""
-    d = _loaded(draft_id)
-    assert d.result is not None
+    d = loaded(draft_id)
     try:
-        denial, changed = correct(d.result.denial, request.form)
+        denial, changed = correct(d.appeal.denial, request.form, workflow.chart_of(d))
         if changed:
             workflow.redraft(d, denial, changed)
     except OverturnError as err:
-        return pages.draft_page(d, request.form, err, "understood"), err.status
-    flash(
-        f"Corrected: {', '.join(changed)}. The letter was drafted again."
-        if changed
-        else "Nothing was changed."
-    )
-    return _back(draft_id, "understood")
+        return pages.draft_page(d, request.form, err, "read"), err.status
+    if changed:
+        flash(f"Corrected: {', '.join(labels(changed))}. The letter was drafted again.", "read")
+    else:
+        flash("Nothing was changed.", "read")
+    return back(draft_id, "read")
 
 
 @bp.post("/drafts/<draft_id>/letter")
@@ -129,55 +156,61 @@ def save_letter(draft_id: str) -> BaseResponse | tuple[str, int]:
     """Save edits to the letter's wording and check it again."""
     from service.pipelines.revise import revise
 
-    d = _loaded(draft_id)
-    assert d.result is not None
+    d = loaded(draft_id)
     edits = {k: v for k, v in request.form.items() if _LETTER_FIELD.match(k)}
+    chart = workflow.chart_of(d)
     try:
-        result = revise(d.result, edits, settings=current().settings, chart=workflow.chart_of(d))
+        result = revise(d.appeal, edits, settings=current().settings, chart=chart)
     except OverturnError as err:
         return pages.draft_page(d, request.form, err, "letter"), err.status
-    result = workflow.save(draft_id, result)
+    result = workflow.save(draft_id, result, chart)
     current().store().audit(draft_id, "letter_edited", {"ok": result.report.ok})
     flash(
-        "Saved. The check passes: the letter can be released."
+        "Saved. The check passes: the letter is ready to release."
         if result.report.ok
-        else "Saved. The check found problems; fix them before release."
+        else "Saved. The check found problems; they are listed under Checks.",
+        "letter",
     )
-    return _back(draft_id, "letter")
+    return back(draft_id, "letter")
 
 
 @bp.post("/drafts/<draft_id>/notes")
 def add_notes(draft_id: str) -> BaseResponse | tuple[str, int]:
     """Append chart notes and draft again, as a new draft that replaces this one."""
-    d = _loaded(draft_id)
+    d = loaded(draft_id)
     try:
         new_id = workflow.add_notes(d, request.form.get("notes", ""))
     except OverturnError as err:
         return pages.draft_page(d, request.form, err, "notes"), err.status
-    flash("Chart note added; the evidence and the letter were drafted again.")
-    return _back(new_id, "evidence")
+    flash("Chart note added; the evidence and the letter were drafted again.", "notes")
+    return back(new_id, "notes")
 
 
 @bp.post("/drafts/<draft_id>/release")
 def release(draft_id: str) -> BaseResponse | tuple[str, int]:
-    """Release the letter, only when its check passes (the button is disabled otherwise)."""
-    d = _loaded(draft_id)
+    """Release an appeal, only when its check passes (the button is disabled otherwise)."""
+    return release_draft(loaded(draft_id))
+
+
+def release_draft(d: workflow.Draft) -> BaseResponse | tuple[str, int]:
+    """Release a draft whose kind the route checked; the confirmation beside the downloads."""
     try:
         workflow.release(d)
     except OverturnError as err:
-        return pages.draft_page(d, None, err, "letter"), 409
-    flash("Released. Download the letter below.")
-    return _back(draft_id, "letter")
+        return pages.draft_page(d, None, err, "checks"), 409
+    flash("Released. Download the letter below.", "checks")
+    return back(d.id, "checks")
 
 
 @bp.get("/drafts/<draft_id>/letter.<fmt>")
 def download(draft_id: str, fmt: str) -> Response:
     """The released letter as a file; held letters are not handed out."""
-    d = _loaded(draft_id)
+    d = loaded(draft_id, kind=None)
     assert d.result is not None
     if d.result.status.value != "released":
         abort(409, "Release the letter before downloading it.")
-    name = f"appeal-{draft_id[:8]}.{fmt}"
+    stem = "appeal" if d.kind == "appeal" else "letter-of-medical-necessity"
+    name = f"{stem}-{draft_id[:8]}.{fmt}"
     if fmt == "txt":
         body, mimetype = d.result.text.encode("utf-8"), "text/plain; charset=utf-8"
     elif fmt in pages.EXPORT_FORMATS and d.result.letter is not None:

@@ -41,10 +41,13 @@
     }
   }
 
-  // A draft page means the paste went through: its kept copy is no longer needed.
+  // A draft page means the paste (or the LMN request) went through: its kept copy is no
+  // longer needed.
   function clearPaste() {
     var ls = store();
-    if (ls && document.querySelector("[data-clear-paste]")) ls.removeItem(PREFIX + "paste");
+    if (!ls || !document.querySelector("[data-clear-paste]")) return;
+    ls.removeItem(PREFIX + "paste");
+    ls.removeItem(PREFIX + "necessity");
   }
 
   // Light up a field's source in the pasted letter while the field has focus.
@@ -68,9 +71,10 @@
     });
   }
 
-  // Move focus to a problem so screen readers and keyboards land on it.
+  // Move focus to a problem so screen readers and keyboards land on it; else to the
+  // confirmation of what was just done, in the middle of the screen beside its button.
   function focusProblem() {
-    var p = document.getElementById("problem");
+    var p = document.getElementById("problem") || document.querySelector("[data-confirmation]");
     if (p) { p.scrollIntoView({ block: "center" }); p.focus({ preventScroll: true }); }
   }
 
