@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 
 from service.intake.codes import PLACEHOLDER_RE, find_icd10
+from service.intake.dates import DATE_RE, RANGE_RE, parse_date
 from service.intake.denial_prose import Draft
 from service.intake.labels import Labelled
-from service.intake.text import DATE_RE, RANGE_RE, parse_date
 from service.intake.x12_text import Remittance
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*(?: [A-Z0-9][A-Z0-9-]*)*")

@@ -19,6 +19,7 @@ from service import errors
 from service.intake import codes
 from service.intake.appeal_rights import network_status, read_appeal_rights
 from service.intake.codes import PLACEHOLDER_RE
+from service.intake.dates import DATE_RE, RANGE_RE, parse_date
 from service.intake.denial_criteria import find_enumeration
 from service.intake.denial_fields import (
     column_values,
@@ -47,7 +48,7 @@ from service.intake.layout import (
 )
 from service.intake.parties import read_parties
 from service.intake.payers import identify_plan_type, resolve_payer
-from service.intake.text import DATE_RE, RANGE_RE, parse_date, prose_sentences, segments
+from service.intake.text import prose_sentences, segments
 from service.intake.x12_text import read_remittance
 from service.models import (
     Adjustment,

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from service.intake.text import DATE_RE, parse_date
+from service.intake.dates import DATE_RE, parse_date
 
 _DATA = Path(__file__).with_name("data") / "policy_labels.yaml"
 _LCD_ID = re.compile(r"\b(?:LCD\s*(?:ID)?\s*[:#]?\s*)?(?P<id>L\d{5})\b")
