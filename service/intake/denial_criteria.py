@@ -88,7 +88,7 @@ def _heading_above(text: str, pos: int) -> str:
 
 
 def _intro_before(text: str, pos: int) -> str:
-    before = text[max(0, pos - 300) : pos]
+    before = text[max(0, pos - 300) : pos].rstrip()  # a blank line may part it from its list
     cut = max(before.rfind(". "), before.rfind("\n\n"), before.rfind(".\n"))
     return " ".join(before[cut + 1 :].split())
 
@@ -193,8 +193,8 @@ def semicolon_lists(text: str, sentences: list[tuple[int, int]]) -> list[Enumera
         if len(semis) < 2:
             continue
         lead = _lead_end(s, semis[0])
-        if lead < 0:
-            continue
+        if lead < 0 or any(_LINE_ITEM.match(line) for line in s[lead:].split("\n")):
+            continue  # items that start lines with a marker are a line list (line_lists)
         bounds = [lead, *[x + 1 for x in semis], len(s)]
         spans = []
         for x, y in zip(bounds, bounds[1:], strict=False):

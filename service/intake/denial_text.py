@@ -46,6 +46,7 @@ from service.intake.layout import (
     is_ocr_damaged,
     reflow,
 )
+from service.intake.pages import page_order
 from service.intake.parties import read_parties
 from service.intake.payers import identify_plan_type, resolve_payer
 from service.intake.text import prose_sentences, segments
@@ -69,7 +70,9 @@ def parse_denial_text(text: str, today: dt.date | None = None) -> Denial:
     """Extract a Denial, with source spans, from pasted denial, EOB or remittance text."""
     if not text.strip():
         raise errors.EmptyInput("The denial is empty.", field="denial")
-    view = reflow(text)
+    pages = page_order(text)
+    view = reflow(pages.text)
+    view.parent = pages
     work = fix_inner_digits(fix_dates(view.text))
     if is_ocr_damaged(work):
         work = fix_word_digits(work)
