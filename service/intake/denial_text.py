@@ -29,12 +29,12 @@ from service.intake.denial_fields import (
     take_remittance,
 )
 from service.intake.denial_prose import (
-    DENIAL_WORDS,
     Draft,
     criterion,
     denial_reason,
     drug_lines,
     guideline,
+    is_denial,
     prose_criteria,
 )
 from service.intake.labels import Labelled, labelled_values
@@ -94,7 +94,7 @@ def parse_denial_text(text: str, today: dt.date | None = None) -> Denial:
     segs = segments(work)
     criteria = _stated_criteria(d, sentences, segs)
     denial_reason(d, segs)
-    if not (adjustments or remarks or DENIAL_WORDS.search(d.folded)):
+    if not (adjustments or remarks or is_denial(d.folded)):
         raise errors.NotADenial("The text does not read as a denial, EOB or coverage notice.")
     appeal = read_appeal_rights(work, sentences, d.sources)
     _parties(d, values, appeal.address)
