@@ -14,15 +14,10 @@ from service.intake.codes import PLACEHOLDER_RE, find_icd10
 from service.intake.dates import DATE_RE, RANGE_RE, parse_date
 from service.intake.denial_prose import Draft
 from service.intake.labels import Labelled
+from service.intake.names import person_name
 from service.intake.x12_text import Remittance
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*(?: [A-Z0-9][A-Z0-9-]*)*")
-_NAME = re.compile(r"[A-Z][A-Za-z'.-]+(?:,?\s[A-Z][A-Za-z'.-]*){1,3}")
-_HONORIFIC = re.compile(r"^(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+")
-_CREDENTIAL = re.compile(
-    r",?\s+(?:MD|DO|NP|PA|PA-C|PT|DPT|OT|RN|APRN|FNP|DNP|DDS|DMD|DPM|PhD|PsyD|LCSW|SLP|CCC-SLP"
-    r"|FACC|FACS|FACP)\b\.?(?=,|\s|$).*$"
-)
 _REDACTED = re.compile(r"^[\s\[]*(?:X{2,}|\*{2,}|█)|^XX/", re.I)
 _ID_FIELDS = ("member_id", "claim_number", "reference_number")
 _DATE_FIELDS = ("date_of_birth", "dates_of_service", "denial_date")
@@ -70,20 +65,10 @@ def _dates(d: Draft, field: str, value: str, start: int) -> None:
     d.put(field, day, start + lead, start + lead + m.end())
 
 
-def _person(value: str) -> str | None:
-    value = _HONORIFIC.sub("", value.strip())
-    value = re.split(r"\s*\(", value)[0]
-    value = _CREDENTIAL.sub("", value)
-    m = _NAME.match(value)
-    if m and (m.end() == len(value) or not value[m.end()].isalnum()):
-        return m.group().rstrip(",. ")
-    return None
-
-
 def _provider(value: str) -> str | None:
     """A rendering provider: a person without credentials, or an organisation as printed."""
     value = re.split(r"\s+\(|\s+-\s+", value.strip())[0].strip(" ,.")
-    person = _person(value)
+    person = person_name(value)
     org = (
         value
         if re.search(
@@ -105,7 +90,7 @@ def take_labelled(d: Draft, v: Labelled) -> None:
         if field not in ("other", "service", "payer", "plan_name"):
             d.warn(f"redacted field: {field}")
         return
-    if field == "patient_name" and (name := _person(value)):
+    if field == "patient_name" and (name := person_name(value)):
         d.put(field, name, start, start + len(name))
     elif field in _ID_FIELDS:
         _identifier(d, field, value, start)
