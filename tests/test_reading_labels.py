@@ -28,6 +28,7 @@ def _fields(text: str) -> dict[str, str]:
         ("Document Control Number (DCN): 2514800339172", "claim_number", "2514800339172"),
         ("Subject: Your request - Ref# TRK-2510-66021", "reference_number", "TRK-2510-66021"),
         ("Planned date: 06/20/2025", "dates_of_service", "06/20/2025"),
+        ("RE:  Patient: Marguerite Osei (spouse)", "patient_name", "Marguerite Osei (spouse)"),
     ],
 )
 def test_a_listed_label_reads_whatever_stands_around_it(line, field, value):

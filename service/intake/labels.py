@@ -27,7 +27,8 @@ _EMPHASIS = r"(?:\*\*|__)?"
 _CELL_START = r"(?:^|\||(?<=\S) {2,}|\t)[ \t]*(?:[-*\u2022][ \t]+)?" + _EMPHASIS
 _OTHER_TONGUE = r"(?:[^:/\n|*]{1,40}?/[ \t]*)?"  # "Fecha / Date:", "Claimant / patient:"
 _ABBREVIATION = r"(?:[ \t]*\([A-Za-z.]{2,8}\))?"  # "Document Control Number (DCN):"
-_SEP = r"\.?[ \t]*(?:#[ \t]*:?|:|\.{3,})" + _EMPHASIS + r"[ \t]*"
+# The separator leaves the spaces after it, so a second label in the same line still starts a cell.
+_SEP = r"\.?[ \t]*(?:#[ \t]*:?|:|\.{3,})" + _EMPHASIS
 _HASH_SEP = r"\.?[ \t]*#[ \t]*:?[ \t]*"
 _VALUE_END = re.compile(r" {3,}|\t|[ \t]*\||[ \t]*(?:\n|$)")
 _ID_FIELDS = ("member_id", "claim_number", "reference_number")
@@ -136,7 +137,9 @@ def classify(label: str) -> str | None:
     return None
 
 
-def _cell_value(text: str, start: int, label_re: re.Pattern[str]) -> str:
+def _cell_value(text: str, start: int, label_re: re.Pattern[str]) -> tuple[int, str]:
+    """(start, value) of the value after a label ending at `start`."""
+    start += len(text[start:]) - len(text[start:].lstrip(" \t"))
     end_m = _VALUE_END.search(text, start)
     end = end_m.start() if end_m else len(text)
     nxt = label_re.search(text, start, end)
@@ -144,16 +147,16 @@ def _cell_value(text: str, start: int, label_re: re.Pattern[str]) -> str:
         end = nxt.start()
     value = text[start:end].rstrip(" \t")
     if _label_only_re().match(value):
-        return ""  # "Date of Birth: Requesting Provider:": labels without their values
-    return value
+        return start, ""  # "Date of Birth: Requesting Provider:": labels without their values
+    return start, value
 
 
 def _found(text: str, pattern: re.Pattern[str]) -> list[Labelled]:
     out = []
     for m in pattern.finditer(text):
-        value = _cell_value(text, m.end(), _label_re())
+        start, value = _cell_value(text, m.end(), _label_re())
         label = " ".join(m.group(m.lastgroup or 0).split())
-        out.append(Labelled(family_of(m), label, value, m.end(), m.end() + len(value)))
+        out.append(Labelled(family_of(m), label, value, start, start + len(value)))
     return out
 
 
@@ -181,8 +184,8 @@ def _unlisted(text: str, taken: list[Labelled]) -> list[Labelled]:
         fam = classify(label) if len(label.split()) <= 7 else None
         if fam is None or any(m.start() <= v.start <= m.end() for v in taken):
             continue
-        value = _cell_value(text, m.end(), _label_re())
-        out.append(Labelled(fam, label.strip(), value, m.end(), m.end() + len(value)))
+        start, value = _cell_value(text, m.end(), _label_re())
+        out.append(Labelled(fam, label.strip(), value, start, start + len(value)))
     return out
 
 
