@@ -28,6 +28,17 @@ def _redacted(value: str) -> bool:
     return bool(PLACEHOLDER_RE.match(value.strip()) or _REDACTED.search(value))
 
 
+# OCR reads 0 as O and 1 as l or I; in a group of an identifier that is otherwise digits,
+# those letters are the digits ("WVH-2O4-77l8" is WVH-204-7718).
+_OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "|": "1"})
+_DIGIT_GROUP = re.compile(r"(?<![A-Za-z])(?=[\dOolI|]*\d[\dOolI|]*\d)[\dOolI|]+(?![A-Za-z])")
+
+
+def id_digits(token: str) -> str:
+    """An identifier with OCR's letter-for-digit confusions undone inside its digit groups."""
+    return _DIGIT_GROUP.sub(lambda m: m.group().translate(_OCR_DIGITS), token)
+
+
 def _identifier(d: Draft, field: str, value: str, start: int) -> None:
     m = _ID.match(value)
     if not m:
@@ -37,7 +48,7 @@ def _identifier(d: Draft, field: str, value: str, start: int) -> None:
         return
     if field == "reference_number" and len(token.replace(" ", "")) < 6:
         return
-    d.put(field, token, start, start + len(token))
+    d.put(field, id_digits(token), start, start + len(token))
 
 
 def _dates(d: Draft, field: str, value: str, start: int) -> None:
