@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from service.intake.denial_fields import id_digits
+from service.intake.denial_text import parse_denial_text
 
 
 @pytest.mark.parametrize(
@@ -18,3 +19,23 @@ from service.intake.denial_fields import id_digits
 )
 def test_ocr_letters_inside_an_identifiers_digit_groups_are_digits(printed, read):
     assert id_digits(printed) == read
+
+
+ALTERNATIVE = """\
+Fernhollow Health Plan
+Member ID: FHP-7720-118
+
+Your doctor asked us to approve a lumbar fusion (CPT 22612) for your back pain. We cannot
+approve it. Physical therapy (97110) for twelve more weeks is covered instead, and we can
+help you find a therapist. The records do not show that therapy was tried.
+"""
+
+
+def test_a_code_named_only_as_an_alternative_is_not_the_service():
+    d = parse_denial_text(ALTERNATIVE)
+    assert d.service_codes == ["22612"]
+
+
+def test_codes_in_prose_alone_are_all_the_service_when_none_is_said_to_be():
+    d = parse_denial_text(ALTERNATIVE.replace("Your doctor asked us to approve", "About"))
+    assert sorted(d.service_codes) == ["22612", "97110"]

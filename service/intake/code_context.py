@@ -5,7 +5,8 @@ A CPT- or HCPCS-shaped number is read as a code only in a code context: after a 
 segment, or next to its own description ("97110 therapeutic exercise", "knee MRI (73721)").
 ZIP codes, street and suite numbers, PO boxes, phone and fax numbers, claim and member numbers,
 contract numbers, amounts and dates are never codes, whatever their shape. A HCPCS Level II
-code must also be in the CMS code list unless the text labels it as a code.
+code must also be in the CMS code list unless the text labels it as a code; dental (CDT)
+D codes, which that list leaves out, need only their code context.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from functools import cache
 from pathlib import Path
 
 _DATA = Path(__file__).with_name("data")
-CODE_TOKEN = r"(?:\d{5}|\d{4}[FTU]|[ABCEGHJKLMPQRSTUV]\d{4})"
+CODE_TOKEN = r"(?:\d{5}|\d{4}[FTU]|[ABCDEGHJKLMPQRSTUV]\d{4})"
 PROC_RE = re.compile(
     rf"(?<![\w$.,/#-])(?P<code>{CODE_TOKEN})"
     r"(?:-(?P<mods>[A-Z0-9]{2}(?:-[A-Z0-9]{2}){0,3}))?(?![\w/]|[.,]\d|-\d)"
@@ -131,7 +132,8 @@ def find_procedure_codes(text: str) -> list[tuple[re.Match[str], tuple[int, int]
         strong = how in ("label", "segment") or (
             how == "described" and _SERVICE_LINE.match(text[ls:le])
         )
-        if hcpcs and not strong and not is_known_hcpcs(m["code"]):
+        dental = m["code"][0] == "D"  # CDT codes: licensed, so not in CMS's public list
+        if hcpcs and not strong and not dental and not is_known_hcpcs(m["code"]):
             continue  # a letter and four digits that the code list does not know
         out.append((m, _description(text, m.end(), text[m.end() : le])))
     return out

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from service import errors
 from service.intake import codes
 from service.intake.appeal_rights import network_status, read_appeal_rights
+from service.intake.code_subject import named_in_passing
 from service.intake.codes import PLACEHOLDER_RE
 from service.intake.dates import DATE_RE, RANGE_RE, parse_date
 from service.intake.denial_criteria import find_enumeration
@@ -87,10 +88,10 @@ def parse_denial_text(text: str, today: dt.date | None = None) -> Denial:
     take_remittance(d, read_remittance(work))
     letter_date(d)
     patient_from_letter(d)
-    lines = _service_lines(d)
+    sentences = prose_sentences(work)
+    lines = _service_lines(d, [(v.start, v.end) for v in values], sentences)
     diagnoses = _diagnoses(d)
     adjustments, remarks = _adjustments(d), _remarks(d)
-    sentences = prose_sentences(work)
     segs = segments(work)
     criteria = _stated_criteria(d, sentences, segs)
     denial_reason(d, segs)
@@ -217,11 +218,15 @@ def _span_range_dates(d: Draft, sentences: list[tuple[int, int]]) -> None:
 # ---- codes ----------------------------------------------------------------------------------
 
 
-def _service_lines(d: Draft) -> list[ServiceLine]:
+def _service_lines(
+    d: Draft, fields: list[tuple[int, int]], sentences: list[tuple[int, int]]
+) -> list[ServiceLine]:
     lines: list[ServiceLine] = []
     seen: set[tuple[str, tuple[str, ...]]] = set()
-    for hit, desc in codes.find_procedure_codes(d.text):
-        if d.is_used(hit.start, hit.end):
+    found = codes.find_procedure_codes(d.text)
+    passing = named_in_passing(d.text, [(h.code, h.start) for h, _ in found], fields, sentences)
+    for hit, desc in found:
+        if d.is_used(hit.start, hit.end) or hit.code in passing:
             continue
         if (hit.code, hit.extra) in seen:
             _date_on_line(d, hit.start)  # the same service on another date
