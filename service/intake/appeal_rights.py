@@ -23,6 +23,8 @@ _DAYS = re.compile(
     r"|\b(?:you\s+have|allows?\s+you)\s+(?P<m>\d{1,3})\s+(?:calendar\s+)?days\b",
     re.I,
 )
+# A sentence that speaks of the request the one before it named ("Your request must ...").
+_ANAPHOR = re.compile(r"(?i)(?:your|the|this|such\s+a)\s+(?:request|appeal)\b|it\b")
 _PHONE = r"(?<!\d)(?:1[\s.-]*)?\(?\d{3}\)?[\s.-]*\d{3}[\s.-]*\d{4}(?!\d)"
 _FAX = re.compile(r"\bfax\b[^\d\n]{0,30}?(?P<v>" + _PHONE + ")", re.I)
 _CITY_LINE = re.compile(r"^[A-Za-z .'-]+,?\s+[A-Z]{2}\s+\d{5}(?:-\d{4})?$")
@@ -48,11 +50,24 @@ def notice(key: str) -> re.Pattern[str]:
 
 
 def filing_deadline(text: str, segs: list[tuple[int, int]]) -> tuple[int, int, int] | None:
-    """(days, start, end) of the notice's own time to file an appeal, or None."""
-    for a, b in segs:
+    """(days, start, end) of the notice's own time to file an appeal, or None.
+
+    The window's sentence names the act of filing, or follows one that does in the same
+    paragraph ("You may ask us to reconsider it. Your request must reach us within 180 days")."""
+    for k, (a, b) in enumerate(segs):
         s = text[a:b]
         m = _DAYS.search(s)
-        if not m or not notice("filing").search(s) or notice("not_filing").search(s):
+        if not m or notice("not_filing").search(s):
+            continue
+        prev = segs[k - 1] if k else None
+        same_paragraph = prev is not None and "\n\n" not in text[prev[1] : a]
+        led = (
+            same_paragraph
+            and prev is not None
+            and _ANAPHOR.match(s)
+            and notice("filing").search(text[prev[0] : prev[1]])
+        )
+        if not notice("filing").search(s) and not led:
             continue
         group = "n" if m["n"] else "m"
         return int(m[group]), a + m.start(group), a + m.end(group)

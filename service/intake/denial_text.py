@@ -183,6 +183,7 @@ def _parties(d: Draft, values: list[Labelled], address: str | None) -> None:
         plan_type, pspan = identify_plan_type(d.text, payer_id)
         if (
             plan_type is PlanType.UNKNOWN
+            and pspan is None  # words that say it is no health plan keep it unknown
             and found_name
             and payer_id not in ("medicare", "medicaid")
         ):
