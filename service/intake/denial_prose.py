@@ -237,10 +237,16 @@ def prose_criteria(d: Draft, segs: list[tuple[int, int]]) -> list[tuple[int, int
     return [(a, b) for a, b in spans]
 
 
-def criterion(d: Draft, i: int, a: int, b: int) -> StatedCriterion:
-    """The i-th stated criterion at text[a:b], its span recorded in the draft."""
+# A form's checkbox cells beside a criterion ("[X] Met   [ ] Not met") are not its words.
+_CHECKBOX = re.compile(r"\[[ xX✓✔]?\]|[☐☑☒]")
+
+
+def criterion(d: Draft, i: int, a: int, b: int, words: str | None = None) -> StatedCriterion:
+    """The i-th stated criterion at text[a:b] (its `words` when the span holds other cells
+    too), its span recorded in the draft."""
     d.sources[f"stated_criteria[{i}]"] = Span(start=a, end=b)
-    return StatedCriterion(id=f"SC{i + 1}", text=_clean(d.text[a:b]), span=Span(start=a, end=b))
+    text = _clean(_CHECKBOX.sub(" ", words or d.text[a:b]))
+    return StatedCriterion(id=f"SC{i + 1}", text=text, span=Span(start=a, end=b))
 
 
 _BECAUSE = _keywords(r"^.*?\b(?:won't|will\s+not|does\s+not|cannot|can't)\s+pay\b.*?\bbecause\s+")

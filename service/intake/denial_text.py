@@ -147,7 +147,10 @@ def _stated_criteria(
     else:
         spans = prose_criteria(d, segs)
         d.values["criteria_logic"] = "all" if len(spans) > 1 else None
-    return [criterion(d, i, a, b) for i, (a, b) in enumerate(spans)]
+    texts = found.texts if found and found.texts else [None] * len(spans)
+    return [
+        criterion(d, i, a, b, t) for i, ((a, b), t) in enumerate(zip(spans, texts, strict=True))
+    ]
 
 
 # A plan's product name printed with its kind: "Aetna Medicare Rx Saver (PDP)".

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 _GAP = re.compile(r"\S(?: {3,}|\t+)(?=\S)")
 _MIN_RIGHT = 28  # a right column starts this far in; nearer is a gap inside a sentence
+# A header underline of two or more dashed runs marks a table, whose rows read across.
+_TABLE_RULE = re.compile(r"^[ \t]*[-=_]{3,}(?:[ \t]+[-=_]{3,})+[ \t]*$")
 _ALIGN = 3  # right cells of one block start within this many characters of each other
 
 
@@ -71,7 +73,8 @@ def _blocks(lines: list[str]) -> list[tuple[int, int, int]]:
         while j < len(lines) and lines[j].strip():
             j += 1
         starts = [s for s in map(_right_start, lines[i:j]) if s is not None]
-        if len(starts) >= 2:
+        table = any(_TABLE_RULE.match(line) for line in lines[i:j])
+        if len(starts) >= 2 and not table:  # a table's rows read across: not two columns
             col = sorted(starts)[len(starts) // 2]
             if sum(abs(s - col) <= _ALIGN for s in starts) >= 2:
                 out.append((i, j, col))
