@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from service.intake.addresses import blocks, inline_after, trimmed
 from service.models import AppealInstructions, Span
 
 _DATA = Path(__file__).with_name("data") / "notice_phrases.yaml"
@@ -27,11 +28,14 @@ _DAYS = re.compile(
 _ANAPHOR = re.compile(r"(?i)(?:your|the|this|such\s+a)\s+(?:request|appeal)\b|it\b")
 _PHONE = r"(?<!\d)(?:1[\s.-]*)?\(?\d{3}\)?[\s.-]*\d{3}[\s.-]*\d{4}(?!\d)"
 _FAX = re.compile(r"\bfax\b[^\d\n]{0,30}?(?P<v>" + _PHONE + ")", re.I)
-_CITY_LINE = re.compile(r"^[A-Za-z .'-]+,?\s+[A-Z]{2}\s+\d{5}(?:-\d{4})?$")
-_ADDRESS_PART = re.compile(
-    r"^(?:P\s*[O0]\.?\s*Box\b|\d+\s+\w|Attn\b|Suite\b|[A-Z][\w&'.,-]*(?:\s+[\w&'.,:-]+){0,8})"
+# "(402) 555-0133 (appeals fax)": the label after the number.
+_FAX_AFTER = re.compile(r"(?P<v>" + _PHONE + r")[ \t]*\((?:[^()\n]*\s)?fax\)", re.I)
+# A fax labelled for appeals, before or after its number ("Appeals fax 1-312-555-0163").
+_FAX_FOR_APPEALS = re.compile(
+    r"\bappeals?\s+fax\b[^\d\n]{0,20}?(?P<v>" + _PHONE + r")"
+    r"|(?P<w>" + _PHONE + r")[ \t]*\((?:[^()\n]*\s)?appeals?\s+fax\)",
+    re.I,
 )
-_MAX_ADDRESS_LINES = 5
 
 
 @cache
@@ -74,52 +78,35 @@ def filing_deadline(text: str, segs: list[tuple[int, int]]) -> tuple[int, int, i
     return None
 
 
-def _blocks(text: str) -> list[tuple[int, int, list[tuple[int, int]]]]:
-    """Postal address blocks: up to five short lines ending in a 'City, ST 12345' line."""
-    lines: list[tuple[int, int]] = []
-    pos = 0
-    for line in text.split("\n"):
-        lines.append((pos, pos + len(line)))
-        pos += len(line) + 1
-    out = []
-    for i, (a, b) in enumerate(lines):
-        if not _CITY_LINE.match(text[a:b].strip()):
-            continue
-        parts = [(a, b)]
-        for j in range(i - 1, max(i - _MAX_ADDRESS_LINES, -1), -1):
-            s = text[lines[j][0] : lines[j][1]].strip()
-            if not s or s.endswith((":", ".")) or len(s) > 60 or not _ADDRESS_PART.match(s):
-                break
-            if re.search(r"\bto\s*:?\s*$|\bwrite\s+to\b", s, re.I):
-                break
-            parts.insert(0, lines[j])
-        out.append((parts[0][0], b, parts))
-    return out
-
-
-def _trimmed(text: str, a: int, b: int) -> tuple[int, int]:
-    seg = text[a:b]
-    return a + len(seg) - len(seg.lstrip()), a + len(seg.rstrip())
-
-
 def appeal_address(text: str) -> tuple[str, Span, int] | None:
-    """(one-line address, span, end) of the block the notice says to send an appeal to."""
-    for start, end, parts in _blocks(text):
+    """(one-line address, span, end) the notice says to send an appeal to: a block of lines
+    after the words that lead to it, else a run-on address right after them."""
+    for start, end, parts in blocks(text):
         lead = " ".join(text[max(0, start - 200) : start].split())  # wrapped at any width
         if len(parts) < 2 or not notice("send_to").search(lead):
             continue
         if notice("not_appeal_address").search(lead[-150:]):
             continue
-        pieces = [text[x:y].strip(" ,") for x, y in (_trimmed(text, *p) for p in parts)]
-        a, _ = _trimmed(text, *parts[0])
+        pieces = [text[x:y].strip(" ,") for x, y in (trimmed(text, *p) for p in parts)]
+        a, _ = trimmed(text, *parts[0])
         return ", ".join(pieces), Span(start=a, end=end), end
+    for cue in notice("send_to").finditer(text):
+        lead = " ".join(text[max(0, cue.start() - 150) : cue.end()].split())
+        found = None if notice("not_appeal_address").search(lead) else inline_after(text, cue.end())
+        if found:
+            return found[0], Span(start=found[1], end=found[2]), found[2]
     return None
 
 
 def appeal_fax(text: str, after: int | None) -> tuple[str, Span] | None:
-    """The fax number given with the appeals address, else one in an appeal sentence."""
+    """The fax number labelled for appeals, else the one given with the appeals address, else
+    one in an appeal sentence."""
+    labelled = _FAX_FOR_APPEALS.search(text)
+    if labelled:
+        g = "v" if labelled["v"] else "w"
+        return labelled[g], Span(start=labelled.start(g), end=labelled.end(g))
     if after is not None:
-        m = _FAX.search(text, after, after + 200)
+        m = _FAX.search(text, after, after + 200) or _FAX_AFTER.search(text, after, after + 250)
         if m:
             return m["v"], Span(start=m.start("v"), end=m.end("v"))
     for m in _FAX.finditer(text):
