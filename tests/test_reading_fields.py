@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from service.intake.appeal_rights import network_status
 from service.intake.denial_fields import id_digits
 from service.intake.denial_text import parse_denial_text
 
@@ -39,3 +40,19 @@ def test_a_code_named_only_as_an_alternative_is_not_the_service():
 def test_codes_in_prose_alone_are_all_the_service_when_none_is_said_to_be():
     d = parse_denial_text(ALTERNATIVE.replace("Your doctor asked us to approve", "About"))
     assert sorted(d.service_codes) == ["22612", "97110"]
+
+
+@pytest.mark.parametrize(
+    ("text", "labelled", "status"),
+    [
+        ("The ambulance supplier is a network provider and may not bill you.", None, "in"),
+        ("Because the provider is a Preferred provider, you owe only your copay.", None, "in"),
+        ("The provider is not a network provider.", None, "out"),
+        ("You saw an out-of-network provider.", None, "out"),
+        ("REMITTANCE ADVICE", "PARTICIPATING", "in"),
+        ("Claim detail", "Corbel PPO network dentist", "in"),
+        ("Claim detail", "NON-PARTICIPATING", "out"),
+    ],
+)
+def test_where_the_provider_stands_with_the_network(text, labelled, status):
+    assert network_status(text, labelled) == status

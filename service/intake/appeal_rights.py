@@ -139,8 +139,16 @@ def format_phone(raw: str) -> str:
     return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
 
 
-def network_status(text: str) -> str | None:
-    """'in' or 'out' when the notice says where the provider stands with the network."""
+_STATUS_IN = re.compile(r"(?i)^\W*(?:participating|par|in|preferred|contracted)\b")
+
+
+def network_status(text: str, labelled: str | None = None) -> str | None:
+    """'in' or 'out' when the notice says where the provider stands with the network; a
+    labelled status ("Payee status: PARTICIPATING") says it first."""
+    if labelled:
+        said = network_status(labelled)
+        if said or _STATUS_IN.match(labelled):
+            return said or "in"
     outs = [m.span() for m in notice("out_of_network").finditer(text)]
     # "not in the network" also holds "in the network": only mentions outside an "out" count
     ins = [

@@ -100,7 +100,8 @@ def parse_denial_text(text: str, today: dt.date | None = None) -> Denial:
     appeal = read_appeal_rights(work, sentences, d.sources)
     _parties(d, values, appeal.address)
     _span_range_dates(d, sentences)
-    d.values["network"] = network_status(work)
+    status = next((v.value for v in values if v.field == "network" and v.value.strip()), None)
+    d.values["network"] = network_status(work, status)
     guideline(d)
     if PLACEHOLDER_RE.search(text) or _REDACTED.search(text):
         d.warn("redacted placeholders in the text were not read as values")
