@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from service.intake.appeal_rights import network_status
@@ -56,3 +58,16 @@ def test_codes_in_prose_alone_are_all_the_service_when_none_is_said_to_be():
 )
 def test_where_the_provider_stands_with_the_network(text, labelled, status):
     assert network_status(text, labelled) == status
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Sent: Tue 10/21/2025 4:12 PM",
+        "Fecha / Date: 21 de octubre de 2025 / October 21, 2025",
+        "Date of this notice: 21st of October, 2025",
+    ],
+)
+def test_the_notice_date_after_a_weekday_or_the_same_date_in_another_language(line):
+    d = parse_denial_text(f"{line}\nFernhollow Health Plan\nThe claim is denied.\n")
+    assert d.denial_date == dt.date(2025, 10, 21)

@@ -65,15 +65,27 @@ def _dates(d: Draft, field: str, value: str, start: int) -> None:
             if day:
                 d.add_date_of_service(day, start + pos, start + pos + len(raw))
         return
-    m = DATE_RE.match(value.strip())
+    m = _first_date(value)
     day = parse_date(m.group(), d.today) if m else None
     if not m or not day:
         return
-    lead = len(value) - len(value.lstrip())
     if field == "date_of_birth" and d.today and day > d.today:
         d.warn("date of birth is in the future; ignored")
         return
-    d.put(field, day, start + lead, start + lead + m.end())
+    d.put(field, day, start + m.start(), start + m.end())
+
+
+# Words before a date in its field: a weekday ("Tue 10/21/2025"), the same date in another
+# language before a slash ("3 de octubre de 2025 / October 3, 2025").
+_DATE_LEAD = re.compile(r"[^\d/]{0,12}|[^/\n]{0,40}/\s*")
+
+
+def _first_date(value: str) -> re.Match[str] | None:
+    """The field's date: at its start, or after a weekday or the date in another language."""
+    for m in DATE_RE.finditer(value):
+        if _DATE_LEAD.fullmatch(value[: m.start()]):
+            return m
+    return None
 
 
 def _provider(value: str) -> str | None:
