@@ -101,7 +101,12 @@ def _provider(value: str) -> str | None:
         )
         else None
     )
+    if org:
+        org = _PLACE.sub("", org)  # "..., Bethesda, MD": where it is, not its name
     return org or person
+
+
+_PLACE = re.compile(r",\s*[A-Z][A-Za-z .'-]+,\s*[A-Z]{2}$")
 
 
 def take_labelled(d: Draft, v: Labelled) -> None:
@@ -179,32 +184,6 @@ def letter_date(d: Draft) -> None:
             if day:
                 d.put("denial_date", day, m.start(), m.end())
                 return
-
-
-_DEAR = re.compile(r"^\s*Dear\s+(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+(?P<last>[A-Z][\w'-]+)", re.M)
-_NAME_LINE = re.compile(
-    r"^[ \t]*(?:(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+)?(?P<n>[A-Z][a-z'.-]+(?:\s[A-Z][\w'.-]*){1,3})[ \t]*$",
-    re.M,
-)
-
-
-def patient_from_letter(d: Draft) -> None:
-    """A letter to the patient names them: the addressee line the salutation agrees with, or
-    the name printed alone just above the member id."""
-    if "patient_name" in d.values:
-        return
-    dear = _DEAR.search(d.text)
-    for m in _NAME_LINE.finditer(d.text[: dear.start() if dear else 1500]):
-        name = m["n"]
-        nxt = d.text[m.end() : m.end() + 120].lstrip("\n")
-        if dear and name.split()[-1] == dear["last"]:
-            d.put("patient_name", name, m.start("n"), m.end("n"))
-            return
-        if not dear and re.match(
-            r"(?i)[^\n]*\b(?:member|id|medicare)\b[^\n]*(?:id|number)\s*[:#]", nxt
-        ):
-            d.put("patient_name", name, m.start("n"), m.end("n"))
-            return
 
 
 _ID_TOKEN = re.compile(r"(?<![\w\[/-])(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,24}(?![\w\]/])")

@@ -20,12 +20,11 @@ from service.intake import codes
 from service.intake.appeal_rights import network_status, read_appeal_rights
 from service.intake.code_subject import named_in_passing
 from service.intake.codes import PLACEHOLDER_RE
-from service.intake.dates import DATE_RE, RANGE_RE, parse_date
+from service.intake.dates import DATE_RE, parse_date
 from service.intake.denial_criteria import find_enumeration
 from service.intake.denial_fields import (
     column_values,
     letter_date,
-    patient_from_letter,
     take_labelled,
     take_remittance,
 )
@@ -47,6 +46,7 @@ from service.intake.layout import (
     is_ocr_damaged,
     reflow,
 )
+from service.intake.letter_sentences import patient_from_letter, service_from_sentences
 from service.intake.pages import page_order
 from service.intake.parties import read_parties
 from service.intake.payers import identify_plan_type, resolve_payer
@@ -99,7 +99,7 @@ def parse_denial_text(text: str, today: dt.date | None = None) -> Denial:
         raise errors.NotADenial("The text does not read as a denial, EOB or coverage notice.")
     appeal = read_appeal_rights(work, sentences, d.sources)
     _parties(d, values, appeal.address)
-    _span_range_dates(d, sentences)
+    service_from_sentences(d, sentences)
     status = next((v.value for v in values if v.field == "network" and v.value.strip()), None)
     d.values["network"] = network_status(work, status)
     guideline(d)
@@ -203,21 +203,6 @@ def _parties(d: Draft, values: list[Labelled], address: str | None) -> None:
             d.put("payer", "Medicare", m.start(), m.end())
     if "employer_group" in d.values and d.values["plan_type"] is PlanType.COMMERCIAL:
         d.values["plan_type"] = PlanType.ERISA  # an employer's group plan
-
-
-def _span_range_dates(d: Draft, sentences: list[tuple[int, int]]) -> None:
-    """A service's requested span ('... (T1019) from 07/14/2025 through 01/13/2026')."""
-    if d.values.get("dates_of_service"):
-        return
-    for a, b in sentences:
-        s = d.text[a:b]
-        r = RANGE_RE.search(s)
-        if r and codes.find_procedure_codes(s) and re.search(r"\bfrom\s*$", s[: r.start()]):
-            for part in ("a", "b"):
-                day = parse_date(r[part], d.today)
-                if day:
-                    d.add_date_of_service(day, a + r.start(part), a + r.end(part))
-            return
 
 
 # ---- codes ----------------------------------------------------------------------------------
