@@ -15,9 +15,18 @@ from service.intake.dates import DATE_RE, RANGE_RE, parse_date
 from service.intake.denial_prose import Draft
 from service.intake.names import CREDENTIALS
 
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 _DEAR = re.compile(r"^\s*Dear\s+(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+(?P<last>[A-Z][\w'-]+)", re.M)
 # "Dear Priyanka Raghunathan,": the whole name, no title, no credential.
 _DEAR_FULL = re.compile(r"^\s*Dear\s+(?P<n>[A-Z][\w'’-]+(?:\s[A-Z][\w'’.-]*){1,3})\s*[,:]", re.M)
+# "Dear Valued Member,", "Dear Health Care Provider,": a role, not a name.
+_ROLES = _words(
+    "member members customer provider providers patient valued subscriber enrollee beneficiary "
+    "sir madam colleague colleagues friend physician doctor team office health care"
+)
 _STREET = re.compile(r"^[ \t]*\d+[A-Z]?\s+(?:[NSEW]\.?\s+)?[A-Z0-9][\w.' -]*$")
 _CITY = re.compile(r"^[ \t]*[A-Za-z .'-]+,?\s+[A-Z]{2}\s+\d{5}(?:-\d{4})?[ \t]*$")
 _NAME_LINE = re.compile(
@@ -45,7 +54,8 @@ def patient_from_letter(d: Draft) -> None:
             d.put("patient_name", name, m.start("n"), m.end("n"))
             return
     full = _DEAR_FULL.search(d.text)
-    if full and not any(w.upper().strip(".") in CREDENTIALS for w in full["n"].split()):
+    words = full["n"].split() if full else []
+    if full and not any(w.upper().strip(".") in CREDENTIALS or w.lower() in _ROLES for w in words):
         d.put("patient_name", full["n"], full.start("n"), full.end("n"))
         return
     _addressee(d)
