@@ -21,7 +21,8 @@ DENIED = "\n\nWe will not pay for the knee arthroscopy (29881). It was not medic
             "Odile Ferrante\n2291 Portage Trail\nCuyahoga Falls, OH 44223\n\nDear Member,",
             "Odile Ferrante",
         ),
-        ("Dear Dr. Odile Ferrante,", None),  # a letter to a doctor names no patient this way
+        ("Dear Dr. Odile Ferrante,", None),
+        ("Dear Valued Member,", None),  # a letter to a doctor names no patient this way
     ],
 )
 def test_the_patient_from_the_salutation_or_the_addressee_block(head, patient):

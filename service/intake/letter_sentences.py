@@ -15,6 +15,7 @@ from service.intake.dates import DATE_RE, RANGE_RE, parse_date
 from service.intake.denial_prose import Draft
 from service.intake.names import CREDENTIALS
 
+
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
