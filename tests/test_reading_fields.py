@@ -71,3 +71,15 @@ def test_where_the_provider_stands_with_the_network(text, labelled, status):
 def test_the_notice_date_after_a_weekday_or_the_same_date_in_another_language(line):
     d = parse_denial_text(f"{line}\nFernhollow Health Plan\nThe claim is denied.\n")
     assert d.denial_date == dt.date(2025, 10, 21)
+
+
+def test_codes_under_a_code_column_header_however_the_row_spaces_its_cells():
+    text = (
+        "FERNHOLLOW HEALTH PLAN   REMITTANCE ADVICE\n"
+        "LN REV  HCPCS  UNITS DOS       BILLED   PAID    ADJ\n"
+        "01 0450 99284  1     10/14/25  960.00   484.18  CO-45\n"
+        "02 0636 Q9967  80    10/14/25  320.00   0.00    CO-50\n"
+    )
+    d = parse_denial_text(text)
+    assert d.service_codes == ["99284", "Q9967"]  # not the revenue codes 0450 / 0636
+    assert d.dates_of_service == [dt.date(2025, 10, 14)]

@@ -120,11 +120,36 @@ _SERVICE_LINE = re.compile(
 )
 
 
+# A table's header row naming a code column ("LN REV  HCPCS  UNITS DOS ..."): the cell under
+# it in each row is a code, however the row spaces its cells.
+_CODE_HEAD = re.compile(
+    r"(?im)^(?=(?:.*?\S(?:\s+|\|)){2}).*?(?<![\w/-])(?P<h>HCPCS|CPT(?:/HCPCS)?|proc(?:edure)?"
+    r"(?:\s+code)?|code)(?![\w/-])"
+)
+
+
+def column_codes(text: str) -> set[int]:
+    """Starts of the code-shaped cells under a code column's header, row by row."""
+    out: set[int] = set()
+    for head in _CODE_HEAD.finditer(text):
+        col = head.start("h") - head.start()
+        pos = head.end() + len(text[head.end() :].split("\n", 1)[0]) + 1
+        for line in text[pos:].split("\n"):
+            if not line.strip():
+                break
+            cell = PROC_RE.search(line, max(col - 2, 0))
+            if cell and abs(cell.start() - col) <= 2:
+                out.add(pos + cell.start())
+            pos += len(line) + 1
+    return out
+
+
 def find_procedure_codes(text: str) -> list[tuple[re.Match[str], tuple[int, int] | None]]:
     """CPT/HCPCS codes used as codes, each with the span of a description that follows it."""
     out = []
+    columns = column_codes(text)
     for m in PROC_RE.finditer(text):
-        how = context(text, m)
+        how = context(text, m) or ("cell" if m.start() in columns else None)
         if how is None:
             continue
         hcpcs = m["code"][0].isalpha()
