@@ -18,6 +18,7 @@ from service.intake.denial_text import parse_denial_text
         ("KX 0I17 4420 9", "KX 0117 4420 9"),
         ("PO-1234", "PO-1234"),  # letters that are letters stay
         ("A1B2", "A1B2"),
+        ("4RT6-YU7-IO88", "4RT6-YU7-IO88"),  # letters at a group's edge may be letters
     ],
 )
 def test_ocr_letters_inside_an_identifiers_digit_groups_are_digits(printed, read):
@@ -50,6 +51,7 @@ def test_codes_in_prose_alone_are_all_the_service_when_none_is_said_to_be():
         ("The ambulance supplier is a network provider and may not bill you.", None, "in"),
         ("Because the provider is a Preferred provider, you owe only your copay.", None, "in"),
         ("The provider is not a network provider.", None, "out"),
+        ("CO-242: services not provided by network providers.", None, "out"),
         ("You saw an out-of-network provider.", None, "out"),
         ("REMITTANCE ADVICE", "PARTICIPATING", "in"),
         ("Claim detail", "Corbel PPO network dentist", "in"),

@@ -28,15 +28,15 @@ def _redacted(value: str) -> bool:
     return bool(PLACEHOLDER_RE.match(value.strip()) or _REDACTED.search(value))
 
 
-# OCR reads 0 as O and 1 as l or I; in a group of an identifier that is otherwise digits,
-# those letters are the digits ("WVH-2O4-77l8" is WVH-204-7718).
+# OCR reads 0 as O and 1 as l or I; between two digits of an identifier those letters are the
+# digits ("WVH-2O4-77l8" is WVH-204-7718). At a group's edge they may be letters ("IO88").
 _OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "|": "1"})
-_DIGIT_GROUP = re.compile(r"(?<![A-Za-z])(?=[\dOolI|]*\d[\dOolI|]*\d)[\dOolI|]+(?![A-Za-z])")
+_BETWEEN_DIGITS = re.compile(r"(?<=\d)[OolI|]+(?=\d)")
 
 
 def id_digits(token: str) -> str:
-    """An identifier with OCR's letter-for-digit confusions undone inside its digit groups."""
-    return _DIGIT_GROUP.sub(lambda m: m.group().translate(_OCR_DIGITS), token)
+    """An identifier with OCR's letter-for-digit confusions between its digits undone."""
+    return _BETWEEN_DIGITS.sub(lambda m: m.group().translate(_OCR_DIGITS), token)
 
 
 def _identifier(d: Draft, field: str, value: str, start: int) -> None:
