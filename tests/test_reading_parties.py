@@ -4,7 +4,7 @@ letter's own sentences; and the appeal window the notice itself sets."""
 from __future__ import annotations
 
 from service.intake.denial_text import parse_denial_text
-from service.intake.parties import _display
+from service.intake.parties import display_name
 from service.models import PlanType
 
 VENDOR = """\
@@ -74,5 +74,5 @@ def test_a_name_in_capitals_takes_the_letters_own_mixed_case_word_by_word():
         "Health Plan.",
         "KestrelPrairie is here to help.",
     )
-    assert _display("KESTRELPRAIRIE MEDICAID", text) == "KestrelPrairie Medicaid"
-    assert _display("KESTRELPRAIRIE MEDICAID", text.upper()) == "KESTRELPRAIRIE MEDICAID"
+    assert display_name("KESTRELPRAIRIE MEDICAID", text) == "KestrelPrairie Medicaid"
+    assert display_name("KESTRELPRAIRIE MEDICAID", text.upper()) == "KESTRELPRAIRIE MEDICAID"

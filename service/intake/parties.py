@@ -113,7 +113,7 @@ def _word_display(word: str, text: str) -> str | None:
     return None
 
 
-def _display(name: str, text: str) -> str:
+def display_name(name: str, text: str) -> str:
     """A name printed in capitals takes the mixed-case form the letter uses elsewhere: the
     whole name's, else each word's (capitalised where the letter has none; acronyms kept)."""
     if not name.isupper():
@@ -213,7 +213,7 @@ def _vendor_and_plan(
         vendor = head  # the letterhead's fuller name ("..., LLC")
     vendor = vendor or head
     if vendor and vendor[0].lower() != plan[0].lower():
-        out.reviewer, out.reviewer_span = _display(vendor[0], text), _span(vendor[1], vendor[0])
+        out.reviewer, out.reviewer_span = display_name(vendor[0], text), _span(vendor[1], vendor[0])
     return plan
 
 
@@ -243,7 +243,7 @@ def read_parties(
     if entry and entry[1].start == 0 and not out.payer:
         out.payer = entry[0].name  # a directory payer keeps its own name ("Anthem Blue Cross")
     if found:
-        out.payer = out.payer or _display(found[0], text)
+        out.payer = out.payer or display_name(found[0], text)
         out.payer_span = _span(found[1], found[0])
     if vendor and not out.reviewer:
         out.reviewer, out.reviewer_span = vendor[0].name, vendor[1]
