@@ -93,3 +93,52 @@ def test_numbered_capital_headings_and_decimal_items():
         "Replacement of a lift. The recipient meets the criteria in 2.1.",
     ]
     assert "E0630" in doc.codes and "95026" not in doc.codes
+
+
+HTML = """<!DOCTYPE html><html><head><title>Knee Bracing | Policies</title></head><body>
+<header><p>Fernhollow Health &ndash; Policy Library</p></header>
+<h1>Knee Bracing</h1>
+<table><tr><th>Policy number</th><td>FH-DME-0101</td></tr>
+<tr><th>Effective date</th><td>May 1, 2026</td></tr></table>
+<h2>Policy</h2>
+<h3>Indications for Coverage</h3>
+<ol>
+  <li>A custom brace when <em>all</em> of the following are met:
+    <ol type="a">
+      <li>ligament instability on examination; and</li>
+      <li>failure of an off-the-shelf brace, shown by:
+        <ol type="i"><li>a fitting note; and</li><li>a follow-up note.</li></ol>
+      </li>
+    </ol>
+  </li>
+  <li>Replacement (L1843) when the brace no longer fits.</li>
+</ol>
+<h2>Coding</h2>
+<table><tr><th>Code</th><th>Type</th></tr><tr><td>L1843</td><td>HCPCS</td></tr>
+<tr><td>M23.51</td><td>ICD-10-CM</td></tr></table>
+</body></html>"""
+
+
+def test_an_html_page_with_a_label_table_nested_lists_and_a_code_table():
+    doc = read_document(HTML.encode(), "policy.html")
+    assert (doc.payer, doc.policy_id, doc.title) == (
+        "Fernhollow Health",
+        "FH-DME-0101",
+        "Knee Bracing",
+    )
+    assert str(doc.effective_date) == "2026-05-01"
+    assert doc.criteria_heading == "Indications for Coverage"
+    assert [item.as_key() for item in doc.criteria] == [
+        {
+            "text": "A custom brace when all of the following are met:",
+            "items": [
+                "ligament instability on examination",
+                {
+                    "text": "failure of an off-the-shelf brace, shown by:",
+                    "items": ["a fitting note", "a follow-up note."],
+                },
+            ],
+        },
+        "Replacement (L1843) when the brace no longer fits.",
+    ]
+    assert set(doc.codes) == {"L1843", "M23.51"}

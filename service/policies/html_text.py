@@ -36,8 +36,10 @@ class _HtmlText(HTMLParser):
         self._skip = 0
         self._in_title = False
         self._heading = 0
-        self._lists: list[list] = []  # [tag, next number] per open list
+        self._lists: list[list] = []  # [tag, next number, numbering type] per open list
         self._prefix = ""  # the marker of the list item being read, until its first line
+        self._row: list[tuple[str, str]] | None = None  # the table row's cells so far
+        self._cell = ""  # the tag of the cell being read (td or th)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in SKIPPED_TAGS:
@@ -52,16 +54,37 @@ class _HtmlText(HTMLParser):
         elif tag in ("ol", "ul"):
             self._flush()
             start = dict(attrs).get("start") or "1"
-            self._lists.append([tag, int(start) if start.isdigit() else 1])
+            kind = dict(attrs).get("type") or ("1" if not self._lists else "a")
+            self._lists.append([tag, int(start) if start.isdigit() else 1, kind])
         elif tag == "li":
             self._flush()
             self._prefix = self._marker()
         elif tag == "br":
             self._flush()
+        elif tag == "tr":
+            self._flush()
+            self._row = []
         elif tag in ("td", "th"):
-            self._buffer.append(" ")
+            self._end_cell()
+            self._cell = tag
         elif tag in BLOCK_TAGS:
             self._flush(blank=not self._lists)
+
+    def _end_cell(self) -> None:
+        if self._row is not None and self._cell:
+            self._row.append((self._cell, _squash("".join(self._buffer))))
+            self._buffer.clear()
+        self._cell = ""
+
+    def _end_row(self) -> None:
+        """A row of a label and its value reads "Label: value"; any other, its cells by " | "."""
+        self._end_cell()
+        row, self._row = self._row or [], None
+        cells = [text for _, text in row]
+        if len(row) == 2 and row[0][0] == "th" and row[1][0] == "td":
+            self.blocks.append(("line", 0, f"{cells[0]}: {cells[1]}"))
+        elif any(cells):
+            self.blocks.append(("line", 0, " | ".join(cells)))
 
     def handle_endtag(self, tag: str) -> None:
         if tag in SKIPPED_TAGS:
@@ -81,6 +104,10 @@ class _HtmlText(HTMLParser):
                 self.blocks.append(("line", 0, ""))
         elif tag == "li":
             self._flush()
+        elif tag == "tr" and self._row is not None:
+            self._end_row()
+        elif tag in ("td", "th"):
+            self._end_cell()
         elif tag in BLOCK_TAGS:
             self._flush(blank=not self._lists)
 
@@ -106,15 +133,12 @@ class _HtmlText(HTMLParser):
         if not self._lists:
             return ""
         depth = len(self._lists) - 1
-        tag, number = self._lists[-1]
+        tag, number, kind = self._lists[-1]
         self._lists[-1][1] += 1
         if tag == "ul":
             return "   " * depth + "- "
-        if depth == 0:
-            return f"{number}. "
-        # sub-items are lettered and indented, as in the corpus, so they stay with the criterion
-        letter = chr(ord("a") + (number - 1) % 26)
-        return "   " * depth + f"{letter}. "
+        # sub-items are indented, as in the corpus, so they stay with their criterion
+        return "   " * depth + f"{_numbering(number, kind)}. "
 
     def _flush(self, blank: bool = False) -> None:
         text = _squash("".join(self._buffer))
@@ -129,6 +153,20 @@ class _HtmlText(HTMLParser):
             self.blocks.append(("line", 0, line))
         if blank:
             self.blocks.append(("line", 0, ""))
+
+
+_ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii")
+
+
+def _numbering(number: int, kind: str) -> str:
+    """An <ol> item's number in its list's type: 1, a, A, i or I."""
+    if kind in ("i", "I") and number <= len(_ROMAN):
+        roman = _ROMAN[number - 1]
+        return roman.upper() if kind == "I" else roman
+    if kind in ("a", "A"):
+        letter = chr(ord("a") + (number - 1) % 26)
+        return letter.upper() if kind == "A" else letter
+    return str(number)
 
 
 def _squash(text: str) -> str:
