@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from service import errors
 from service.intake import codes
@@ -44,10 +44,9 @@ from service.intake.layout import (
     fix_word_digits,
     fold,
     is_ocr_damaged,
-    reflow,
 )
 from service.intake.letter_sentences import patient_from_letter, service_from_sentences
-from service.intake.pages import page_order
+from service.intake.pages import reading_order
 from service.intake.parties import read_parties
 from service.intake.payers import identify_plan_type, resolve_payer
 from service.intake.text import prose_sentences, segments
@@ -71,9 +70,7 @@ def parse_denial_text(text: str, today: dt.date | None = None) -> Denial:
     """Extract a Denial, with source spans, from pasted denial, EOB or remittance text."""
     if not text.strip():
         raise errors.EmptyInput("The denial is empty.", field="denial")
-    pages = page_order(text)
-    view = reflow(pages.text)
-    view.parent = pages
+    view = reading_order(text)
     work = fix_inner_digits(fix_dates(view.text))
     if is_ocr_damaged(work):
         work = fix_word_digits(work)
@@ -100,8 +97,7 @@ def parse_denial_text(text: str, today: dt.date | None = None) -> Denial:
     appeal = read_appeal_rights(work, sentences, d.sources)
     _parties(d, values, appeal.address)
     service_from_sentences(d, sentences)
-    status = next((v.value for v in values if v.field == "network" and v.value.strip()), None)
-    d.values["network"] = network_status(work, status)
+    d.values["network"] = network_status(work, next(_said(values, "network"), None))
     guideline(d)
     if PLACEHOLDER_RE.search(text) or _REDACTED.search(text):
         d.warn("redacted placeholders in the text were not read as values")
@@ -120,6 +116,11 @@ def parse_denial_text(text: str, today: dt.date | None = None) -> Denial:
         warnings=d.warnings,
     )
     return _to_original(denial, view.orig, text)
+
+
+def _said(values: list[Labelled], field: str) -> Iterator[str]:
+    """The non-empty values labelled as one field, in order."""
+    return (v.value for v in values if v.field == field and v.value.strip())
 
 
 def _to_original(denial: Denial, orig: Callable[[int], int], text: str) -> Denial:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from service.intake.layout import View, build_view
+from service.intake.layout import View, build_view, reflow
 
 _PAGE_MARK = re.compile(r"(?i)(?:^|\s{2,}|\|)\s*(?:page\s+\d+(?:\s+of\s+\d+)?|-\s*\d+\s*-)\s*$")
 _RULE = re.compile(r"^\s*[-_=*~\u2500\u2501]{8,}\s*$")
@@ -118,3 +118,11 @@ def _rejoin_hyphens(text: str, body: list[list]) -> None:
             cur[1] = cur[0] + len(line) - 1
             cur[2] = ""
             nxt[0] += len(following) - len(head)
+
+
+def reading_order(text: str) -> View:
+    """The text as a reader reads it: across page breaks, then two-column blocks unfolded."""
+    pages = page_order(text)
+    view = reflow(pages.text)
+    view.parent = pages
+    return view
