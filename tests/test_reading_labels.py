@@ -29,6 +29,8 @@ def _fields(text: str) -> dict[str, str]:
         ("Subject: Your request - Ref# TRK-2510-66021", "reference_number", "TRK-2510-66021"),
         ("Planned date: 06/20/2025", "dates_of_service", "06/20/2025"),
         ("RE:  Patient: Marguerite Osei (spouse)", "patient_name", "Marguerite Osei (spouse)"),
+        ("| Member ID # | SCH-0041-7721 |", "member_id", "SCH-0041-7721"),  # the next cell
+        ("| Claim Ref. | 26-0105-4471 |", "claim_number", "26-0105-4471"),
     ],
 )
 def test_a_listed_label_reads_whatever_stands_around_it(line, field, value):

@@ -99,3 +99,18 @@ def test_the_first_column_of_a_criteria_table_lists_one_criterion_a_row():
         ],
         "all",
     )
+
+
+def test_capital_letters_mark_items_on_their_own_lines():
+    got = _criteria(
+        "The guideline requires the following:\nA. Pain for at least 6 months;\n"
+        "B. Failure of 3 months of treatment; and\nC. X-rays showing joint damage.\n"
+    )
+    assert got == (
+        [
+            "Pain for at least 6 months",
+            "Failure of 3 months of treatment",
+            "X-rays showing joint damage.",
+        ],
+        "all",
+    )

@@ -76,3 +76,8 @@ def test_a_name_in_capitals_takes_the_letters_own_mixed_case_word_by_word():
     )
     assert display_name("KESTRELPRAIRIE MEDICAID", text) == "KestrelPrairie Medicaid"
     assert display_name("KESTRELPRAIRIE MEDICAID", text.upper()) == "KESTRELPRAIRIE MEDICAID"
+
+
+def test_a_window_written_in_words_and_figures():
+    text = VENDOR.replace("within\n120 days", "within\none hundred twenty (120) days")
+    assert parse_denial_text(text).appeal_instructions.deadline_days == 120

@@ -19,11 +19,15 @@ from service.intake.addresses import blocks, inline_after, trimmed
 from service.models import AppealInstructions, Span
 
 _DATA = Path(__file__).with_name("data") / "notice_phrases.yaml"
+# "within 60 days", "you have 180 calendar days", and the legal "within sixty (60) days".
+_NUMBER = r"(?:[a-z-]+\s+){{0,3}}\(?(?P<{g}>\d{{1,3}})\)?"
 _DAYS = re.compile(
-    r"\b(?:within|no\s+later\s+than|in)\s+(?P<n>\d{1,3})\s+(?:calendar\s+|business\s+)?days\b"
-    r"|\b(?:you\s+have|allows?\s+you)\s+(?P<m>\d{1,3})\s+(?:calendar\s+)?days\b",
+    r"\b(?:within|no\s+later\s+than|in)\s+" + _NUMBER.format(g="n")
+    + r"\s+(?:calendar\s+|business\s+)?days\b"
+    r"|\b(?:you\s+have|allows?\s+you)\s+" + _NUMBER.format(g="m")
+    + r"\s+(?:calendar\s+)?days\b",
     re.I,
-)
+)  # fmt: skip
 # A sentence that speaks of the request the one before it named ("Your request must ...").
 _ANAPHOR = re.compile(r"(?i)(?:your|the|this|such\s+a)\s+(?:request|appeal)\b|it\b")
 _PHONE = r"(?<!\d)(?:1[\s.-]*)?\(?\d{3}\)?[\s.-]*\d{3}[\s.-]*\d{4}(?!\d)"

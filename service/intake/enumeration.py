@@ -15,7 +15,7 @@ from service.intake.appeal_rights import notice
 
 # Bullets as letters print them, numbers and letters with a stop or a bracket, roman numerals.
 BULLETS = "•*·▪◦o\\-–—›»▸►‣⁃○●■➢➤"
-MARK = rf"(?:[{BULLETS}]|\(?\d{{1,2}}[.)]|\(?[a-z][.)]|\(?[ivx]{{1,4}}[.)])"
+MARK = rf"(?:[{BULLETS}]|\(?\d{{1,2}}[.)]|\(?[A-Za-z][.)]|\(?[ivx]{{1,4}}[.)])"
 LINE_ITEM = re.compile(rf"^(?P<ind>[ \t]*)(?P<m>{MARK})[ \t]+(?=\S)")
 JOINER = re.compile(r"(?:[;,]\s*(?:and|or)|\s+(?:and|or)|[;,:])\s*$", re.I)
 _HEADING = re.compile(r"^[^a-z]{3,80}$")

@@ -28,7 +28,8 @@ _CELL_START = r"(?:^|\||(?<=\S) {2,}|\t)[ \t]*(?:[-*\u2022][ \t]+)?" + _EMPHASIS
 _OTHER_TONGUE = r"(?:[^:/\n|*]{1,40}?/[ \t]*)?"  # "Fecha / Date:", "Claimant / patient:"
 _ABBREVIATION = r"(?:[ \t]*\([A-Za-z.]{2,8}\))?"  # "Document Control Number (DCN):"
 # The separator leaves the spaces after it, so a second label in the same line still starts a cell.
-_SEP = r"\.?[ \t]*(?:#[ \t]*:?|:|\.{3,})" + _EMPHASIS
+# ...or a table cell's own end: "| Member ID | ABC123 |" (the value is the next cell).
+_SEP = r"\.?[ \t]*(?:(?:#[ \t]*:?|:|\.{3,})" + _EMPHASIS + r"|(?=\|))"
 _HASH_SEP = r"\.?[ \t]*#[ \t]*:?[ \t]*"
 _VALUE_END = re.compile(r" {3,}|\t|[ \t]*\||[ \t]*(?:\n|$)")
 _ID_FIELDS = ("member_id", "claim_number", "reference_number")
@@ -140,6 +141,9 @@ def classify(label: str) -> str | None:
 def _cell_value(text: str, start: int, label_re: re.Pattern[str]) -> tuple[int, str]:
     """(start, value) of the value after a label ending at `start`."""
     start += len(text[start:]) - len(text[start:].lstrip(" \t"))
+    if text.startswith("|", start):  # the label filled its cell: the value is the next one
+        start += 1
+        start += len(text[start:]) - len(text[start:].lstrip(" \t"))
     end_m = _VALUE_END.search(text, start)
     end = end_m.start() if end_m else len(text)
     nxt = label_re.search(text, start, end)
