@@ -28,8 +28,11 @@ _CELL_START = r"(?:^|\||(?<=\S) {2,}|\t)[ \t]*(?:[-*\u2022][ \t]+)?" + _EMPHASIS
 _OTHER_TONGUE = r"(?:[^:/\n|*]{1,40}?/[ \t]*)?"  # "Fecha / Date:", "Claimant / patient:"
 _ABBREVIATION = r"(?:[ \t]*\([A-Za-z.]{2,8}\))?"  # "Document Control Number (DCN):"
 # The separator leaves the spaces after it, so a second label in the same line still starts a cell.
-# ...or a table cell's own end: "| Member ID | ABC123 |" (the value is the next cell).
-_SEP = r"\.?[ \t]*(?:(?:#[ \t]*:?|:|\.{3,})" + _EMPHASIS + r"|(?=\|))"
+# ...or a cell's own end: "| Member ID | ABC123 |" and a form's "Member Number     MQH 55"
+# (the value is the next cell).
+_SEP = (
+    r"\.?[ \t]*(?:(?:#[ \t]*:?|:|\.{3,})" + _EMPHASIS + r"|(?=\|)|(?<=\w)(?=(?: {2,}|\t)[^\s|:]))"
+)
 _HASH_SEP = r"\.?[ \t]*#[ \t]*:?[ \t]*"
 _VALUE_END = re.compile(r" {3,}|\t|[ \t]*\||[ \t]*(?:\n|$)")
 _ID_FIELDS = ("member_id", "claim_number", "reference_number")
