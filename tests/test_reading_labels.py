@@ -31,6 +31,7 @@ def _fields(text: str) -> dict[str, str]:
         ("RE:  Patient: Marguerite Osei (spouse)", "patient_name", "Marguerite Osei (spouse)"),
         ("| Member ID # | SCH-0041-7721 |", "member_id", "SCH-0041-7721"),  # the next cell
         ("| Claim Ref. | 26-0105-4471 |", "claim_number", "26-0105-4471"),
+        ("Member Number     MQH 55 0192 7      Group  0044", "member_id", "MQH 55 0192 7"),
     ],
 )
 def test_a_listed_label_reads_whatever_stands_around_it(line, field, value):
