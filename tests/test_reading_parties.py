@@ -81,3 +81,16 @@ def test_a_name_in_capitals_takes_the_letters_own_mixed_case_word_by_word():
 def test_a_window_written_in_words_and_figures():
     text = VENDOR.replace("within\n120 days", "within\none hundred twenty (120) days")
     assert parse_denial_text(text).appeal_instructions.deadline_days == 120
+
+
+def test_the_plan_from_the_sign_off_and_a_fax_given_as_faxing():
+    text = (
+        "March 9, 2026\n\nRe: Prior authorization request, case 2026-PA-88104\n\n"
+        "The request for lumbar ablation (CPT 64635) is denied. The provider may request a\n"
+        "reconsideration within 60 days of this letter by faxing\n(505) 555-0199.\n\n"
+        "Sincerely,\n\nUtilization Review Nurse\nBluevine Mesa Health Plan\n"
+    )
+    d = parse_denial_text(text)
+    assert d.payer == "Bluevine Mesa Health Plan"
+    assert d.appeal_instructions.fax == "505-555-0199"
+    assert d.appeal_instructions.phone is None  # a fax number is no phone number

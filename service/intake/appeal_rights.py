@@ -31,7 +31,7 @@ _DAYS = re.compile(
 # A sentence that speaks of the request the one before it named ("Your request must ...").
 _ANAPHOR = re.compile(r"(?i)(?:your|the|this|such\s+a)\s+(?:request|appeal)\b|it\b")
 _PHONE = r"(?<!\d)(?:1[\s.-]*)?\(?\d{3}\)?[\s.-]*\d{3}[\s.-]*\d{4}(?!\d)"
-_FAX = re.compile(r"\bfax\b[^\d\n]{0,30}?(?P<v>" + _PHONE + ")", re.I)
+_FAX = re.compile(r"\bfax(?:ing)?\b(?:[^\d\n]|\n(?![ \t]*\n)){0,30}?(?P<v>" + _PHONE + ")", re.I)
 # "(402) 555-0133 (appeals fax)": the label after the number.
 _FAX_AFTER = re.compile(r"(?P<v>" + _PHONE + r")[ \t]*\((?:[^()\n]*\s)?fax\)", re.I)
 # A fax labelled for appeals, before or after its number ("Appeals fax 1-312-555-0163").
@@ -121,6 +121,7 @@ def appeal_fax(text: str, after: int | None) -> tuple[str, Span] | None:
 
 
 _PHONE_RE = re.compile(_PHONE)
+_NOT_VOICE = re.compile(r"(?i)\b(?:fax(?:ing)?|tty|tdd)\b\W*$")
 
 
 def _appeal_phone(text: str, segs: list[tuple[int, int]]) -> tuple[str, Span] | None:
@@ -130,7 +131,9 @@ def _appeal_phone(text: str, segs: list[tuple[int, int]]) -> tuple[str, Span] | 
         if not notice("filing").search(s):
             continue
         for m in _PHONE_RE.finditer(s):
-            if not re.search(r"(?i)\b(?:fax|tty|tdd)\b\W*$", s[max(0, m.start() - 20) : m.start()]):
+            if not re.search(
+                r"(?i)\b(?:fax(?:ing)?|tty|tdd)\b\W*$", s[max(0, m.start() - 20) : m.start()]
+            ):
                 return m.group(), Span(start=a + m.start(), end=a + m.end())
     return None
 

@@ -238,6 +238,7 @@ def read_parties(
         found = head
     if not found and address and _is_org(address[0]) and not head:
         found = address
+    found = found or _signed_off_by(text)
     found = found or _from_directory(text, out)
     entry = payers.find_in_directory(found[0], "payer") if found else None
     if entry and entry[1].start == 0 and not out.payer:
@@ -250,6 +251,23 @@ def read_parties(
     if emp := _employer(text, values):
         out.employer, out.employer_span = emp[0], _span(emp[1], emp[0])
     return out
+
+
+_CLOSING = re.compile(
+    r"(?im)^[ \t]*(?:sincerely|regards|respectfully|best\s+regards|thank\s+you)\b[^\n]*$"
+)
+
+
+def _signed_off_by(text: str) -> tuple[str, int] | None:
+    """The organisation a letter signs off with (a line or a few under "Sincerely,")."""
+    for close in _CLOSING.finditer(text):
+        pos = close.end()
+        for line in text[pos:].split("\n")[:6]:
+            name = _clean(line)
+            if _ORG_RE.fullmatch(name) and _is_org(name):
+                return name, pos + line.find(name.split()[0])
+            pos += len(line) + 1
+    return None
 
 
 def _from_directory(text: str, out: Parties) -> tuple[str, int] | None:
