@@ -32,6 +32,7 @@ def _fields(text: str) -> dict[str, str]:
         ("| Member ID # | SCH-0041-7721 |", "member_id", "SCH-0041-7721"),  # the next cell
         ("| Claim Ref. | 26-0105-4471 |", "claim_number", "26-0105-4471"),
         ("Member Number     MQH 55 0192 7      Group  0044", "member_id", "MQH 55 0192 7"),
+        ("Re: Request for Lourdes Abeyta (ID: BVM-30281-04), case 9", "member_id", "BVM-30281-04"),
     ],
 )
 def test_a_listed_label_reads_whatever_stands_around_it(line, field, value):

@@ -24,7 +24,8 @@ _DATA = Path(__file__).with_name("data") / "labels.yaml"
 # OCR confuses these letters; a label letter matches any of its look-alikes.
 _LOOKALIKE = {"l": "[l1I|i]", "i": "[il1|!]", "o": "[o0]", "m": "(?:m|rn)", "s": "[s5]"}
 _EMPHASIS = r"(?:\*\*|__)?"
-_CELL_START = r"(?:^|\||(?<=\S) {2,}|\t)[ \t]*(?:[-*\u2022][ \t]+)?" + _EMPHASIS
+# A field starts a line, a table cell, a column after a wide gap, or a bracket "(ID: ...)".
+_CELL_START = r"(?:^|\||\(|(?<=\S) {2,}|\t)[ \t]*(?:[-*\u2022][ \t]+)?" + _EMPHASIS
 _OTHER_TONGUE = r"(?:[^:/\n|*]{1,40}?/[ \t]*)?"  # "Fecha / Date:", "Claimant / patient:"
 _ABBREVIATION = r"(?:[ \t]*\([A-Za-z.]{2,8}\))?"  # "Document Control Number (DCN):"
 # The separator leaves the spaces after it, so a second label in the same line still starts a cell.
@@ -162,6 +163,8 @@ def _found(text: str, pattern: re.Pattern[str]) -> list[Labelled]:
     out = []
     for m in pattern.finditer(text):
         start, value = _cell_value(text, m.end(), _label_re())
+        if text.startswith("(", m.start()):  # "(ID: BVM-30281-04)": the value ends with it
+            value = value.split(")")[0].rstrip()
         label = " ".join(m.group(m.lastgroup or 0).split())
         out.append(Labelled(family_of(m), label, value, start, start + len(value)))
     return out
