@@ -142,3 +142,32 @@ def test_an_html_page_with_a_label_table_nested_lists_and_a_code_table():
         "Replacement (L1843) when the brace no longer fits.",
     ]
     assert set(doc.codes) == {"L1843", "M23.51"}
+
+
+MARKDOWN = """\
+# Lumbar Spinal Fusion — Medical Policy MP-1187
+
+**Harborview Valley Health Plan**
+
+| Field | Value |
+|---|---|
+| Policy number | MP-1187 |
+| Effective date | 2026-02-01 |
+
+## Medical Necessity Criteria
+Lumbar fusion is medically necessary when any of the following is met:
+
+1. Spondylolisthesis grade II or higher
+2. Tumor or infection requiring stabilization
+"""
+
+
+def test_a_markdown_policy_with_its_metadata_in_a_table_and_its_payer_in_bold():
+    doc = read_document(MARKDOWN.encode(), "policy.md")
+    assert (doc.payer, doc.policy_id, doc.title) == (
+        "Harborview Valley Health Plan",
+        "MP-1187",
+        "Lumbar Spinal Fusion",
+    )
+    assert str(doc.effective_date) == "2026-02-01"
+    assert len(doc.criteria) == 2

@@ -139,7 +139,7 @@ def letterhead_org(text: str) -> tuple[str, int] | None:
     pos = 0
     for line in text.split("\n"):
         start, pos = pos, pos + len(line) + 1
-        cell = re.split(r" {3,}|\t", line.strip())[0]
+        cell = re.split(r" {3,}|\t", line.strip())[0].strip("*_ ")  # Markdown emphasis
         if not cell or _SKIP_LINE.search(cell):
             continue
         seen += 1

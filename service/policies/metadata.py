@@ -45,17 +45,24 @@ def _labels() -> dict[str, re.Pattern[str]]:
 
 
 # Several labelled values on one line ("Policy number: LH-9 · Effective: ... · Updated: ..."):
-# each cell is read as a line of its own (same length, so offsets hold). A wide gap right
-# after a label is the label's own spacing, not a new cell.
+# each cell is read as a line of its own. A wide gap right after a label is the label's own
+# spacing, not a new cell.
 _CELL_GAP = re.compile(r"[ \t]+[·•|][ \t]+| {3,}|\t")
 
 
 def _cells(body: str) -> str:
     lines = []
     for line in body.split("\n"):
-        table_row = line.lstrip().startswith("|")  # a Markdown table keeps its rows
-        lines.append(line if table_row else _split_cells(line))
+        pair = _PAIR_ROW.match(line)
+        if pair:  # "| Policy number | MP-1187 |": a label and its value
+            lines.append(f"{pair['k']}: {pair['v']}")
+        else:
+            table_row = line.lstrip().startswith("|")  # other Markdown rows keep their cells
+            lines.append(line if table_row else _split_cells(line))
     return "\n".join(lines)
+
+
+_PAIR_ROW = re.compile(r"^\s*\|\s*(?P<k>[^|]+?)\s*\|\s*(?P<v>[^|]+?)\s*\|\s*$")
 
 
 def _split_cells(line: str) -> str:
@@ -117,7 +124,10 @@ def _h1_title(body: str, policy_id: str | None) -> str | None:
     if h1:
         title = _TITLE_NOISE.sub("", h1["t"])
         if policy_id:
-            title = re.sub(rf"\b(?:LCD|NCD|Policy)?\s*{re.escape(policy_id)}\b", "", title)
+            named = r"(?:(?:Medical|Clinical|Coverage|Payment)\s+)?(?:LCD|NCD|Policy|Guideline)"
+            title = re.sub(
+                rf"\b(?:{named})?\s*(?:#|No\.?|Number)?\s*{re.escape(policy_id)}\b", "", title
+            )
         title = re.sub(r"^\s*[-—–:]\s*|\s*[-—–:]\s*$", "", title.strip()).strip(" -—–:")
         return title or None
     return None
