@@ -85,3 +85,12 @@ def test_codes_under_a_code_column_header_however_the_row_spaces_its_cells():
     d = parse_denial_text(text)
     assert d.service_codes == ["99284", "Q9967"]  # not the revenue codes 0450 / 0636
     assert d.dates_of_service == [dt.date(2025, 10, 14)]
+
+
+def test_codes_after_a_procedure_codes_label_and_requested_dates():
+    d = parse_denial_text(
+        "Fernhollow Health Plan\nProcedure Code(s): 97110, 97140\n"
+        "Dates requested: 11/10/2025 - 01/09/2026\nThe request is not approved.\n"
+    )
+    assert d.service_codes == ["97110", "97140"]
+    assert d.dates_of_service == [dt.date(2025, 11, 10), dt.date(2026, 1, 9)]

@@ -114,3 +114,17 @@ def test_capital_letters_mark_items_on_their_own_lines():
         ],
         "all",
     )
+
+
+def test_one_criterion_a_line_under_a_lead_in_line():
+    got = _criteria(
+        "Criteria not met:\nDocumented functional improvement since therapy began\n"
+        "Objective measures taken at the last progress visit\n\nYou may appeal.\n"
+    )
+    assert got == (
+        [
+            "Documented functional improvement since therapy began",
+            "Objective measures taken at the last progress visit",
+        ],
+        "all",
+    )

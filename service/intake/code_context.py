@@ -27,7 +27,7 @@ _LIST_BEFORE = re.compile(rf"(?:{CODE_TOKEN}(?:-\w\w)*\s*(?:,|;|\band\b|\bor\b|\
 # bare number after it ("Service: 11530", a ZIP) is not a code without a description.
 _CODE_LABEL = re.compile(
     r"(?:\b(?:CPT|HCPCS|CPT/HCPCS)(?:\s+codes?)?|\b(?:procedure|billing|service|proc)\s+codes?"
-    r"|\bcodes?)"
+    r"|\bcodes?)(?:\(s\))?"
     r"\s*(?:#|no\.?|:)?\s*\(?\s*$",
     re.I,
 )

@@ -1,4 +1,5 @@
-"""Criteria listed without markers: a comma series after a lead-in, and a table's first column.
+"""Criteria listed without markers: a comma series after a lead-in, a table's first column, and
+one criterion a line under a lead-in line ("Criteria not met:").
 
 "You need A, B, C, and D." and "which means that A, B, and C" list their criteria as a
 series of three or more joined by commas with "and" or "or" before the last; "we need to see
@@ -106,4 +107,35 @@ def table_column(text: str) -> list[Enumeration]:
         if len(rows) >= 2 and acceptable(text, head.start(), intro, texts):
             items = [trim_item(text, x, y) for x, y in rows]
             out.append(Enumeration(items, logic_of(intro, texts), head.start(), texts))
+    return out
+
+
+# "Criteria not met:" and then one criterion a line, with no markers, up to a blank line.
+_LEAD_LINE = re.compile(r"^[ \t]*(?P<intro>[A-Z][^\n:]{3,80}):[ \t]*$", re.M)
+_MAX_LINE = 110
+
+
+def plain_lines(text: str) -> list[Enumeration]:
+    """Items one a line under a lead-in line ending in a colon, none with a marker or label."""
+    out = []
+    for lead in _LEAD_LINE.finditer(text):
+        intro = lead["intro"]
+        if not (CUE.search(intro) or re.search(r"(?i)\bnot\s+met\b", intro)):
+            continue
+        items: list[list[int]] = []
+        pos = lead.end() + 1
+        for line in text[pos:].split("\n"):
+            s = line.strip()
+            if not s or len(s) > _MAX_LINE or LINE_ITEM.match(line) or s.endswith(":"):
+                break
+            start = pos + line.find(s)
+            if s[0].islower() and items:
+                items[-1][1] = start + len(s)  # a wrapped line of the item before
+            else:
+                items.append([start, start + len(s)])
+            pos += len(line) + 1
+        texts = [text[a:b] for a, b in items]
+        if len(items) >= 2 and acceptable(text, lead.start(), intro, texts):
+            spans = [trim_item(text, a, b) for a, b in items]
+            out.append(Enumeration(spans, logic_of(intro, texts), lead.start()))
     return out
