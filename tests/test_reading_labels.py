@@ -44,6 +44,7 @@ def test_a_listed_label_reads_whatever_stands_around_it(line, field, value):
     [
         ("Dentist who will perform the treatment", "rendering_provider"),
         ("Proposed surgery date", "dates_of_service"),
+        ("Date performed", "dates_of_service"),
         ("date of your eye exam and lens fitting", "dates_of_service"),
         ("the number we gave this claim", "claim_number"),
         ("your member number", "member_id"),
