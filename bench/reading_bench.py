@@ -1,6 +1,7 @@
 """Reading benchmark: how well the parsers read denials, charts and policies they were not tuned on.
 
     .venv/bin/python bench/reading_bench.py evals/reading/cases [more folders] [--detail] [--json]
+        [--glob 'b2-*'] [--exclude 'b2-*']
 
 Prints, per folder: field accuracy (expected values read exactly) and nulls not invented,
 criteria-split accuracy, codes invented per letter, payer/reviewer/employer, chart clinician and
@@ -26,13 +27,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folders", nargs="+", type=Path)
     parser.add_argument("--detail", action="store_true", help="list each miss (not for sealed)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--glob", default="*", help="only cases whose file name matches (b2-*)")
+    parser.add_argument("--exclude", help="leave out cases whose file name matches (b2-*)")
     args = parser.parse_args(argv)
     results = {}
     for folder in args.folders:
         if args.detail and folder.resolve().name == "sealed":
             print("--detail is refused for sealed cases: report aggregates only", file=sys.stderr)
             return 2
-        score = score_folder(folder)
+        score = score_folder(folder, args.glob, args.exclude)
         results[str(folder)] = summary(score)
         if args.detail:
             results[str(folder)]["misses"] = score.misses

@@ -1,9 +1,12 @@
-"""The same denial written five other ways reads the same.
+"""The same denial written nine other ways reads the same.
 
 Each base letter below is the team's own; the rewrites are made by code: labels renamed to
 their synonyms, header fields reordered, the text wrapped at a narrow width, OCR's 0/O and
-1/l confusions put into the prose, and the whole letter in capitals. The extraction (ids,
-dates, codes, parties, criteria and their logic, deadline) must not change.
+1/l confusions put into the prose, the whole letter in capitals, dates in other forms ("6th
+of May, 2025", "2025.05.20", "Aug-21-25"), identifiers with their label after the value,
+a page break (footer, letterhead, running header) inside the criteria, and the patient
+printed surname first. The extraction (ids, dates, codes, parties, criteria and their logic,
+deadline) must not change.
 """
 
 from __future__ import annotations
@@ -134,12 +137,77 @@ def upper(text: str) -> str:
     return text.upper()
 
 
+_MONTHS = "January February March April May June July August September October November December"
+
+
+def other_dates(text: str) -> str:
+    """Every MM/DD/YYYY date written another way: day first in words, ISO with dots, or
+    Mon-DD-YY, in turn."""
+    forms = [
+        lambda d, m, y: f"{d}{_ordinal(d)} of {_MONTHS.split()[m - 1]}, {y}",
+        lambda d, m, y: f"{y}.{m:02d}.{d:02d}",
+        lambda d, m, y: f"{_MONTHS.split()[m - 1][:3]}-{d:02d}-{y % 100:02d}",
+    ]
+    count = iter(range(100))
+
+    def rewrite(m: re.Match[str]) -> str:
+        form = forms[next(count) % len(forms)]
+        return form(int(m[2]), int(m[1]), int(m[3]))
+
+    return re.sub(r"\b(\d{2})/(\d{2})/(\d{4})\b", rewrite, text)
+
+
+def _ordinal(day: int) -> str:
+    return "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+
+
+def labels_after(text: str) -> str:
+    """Identifier lines printed value first, label after in parentheses ('X (member ID)')."""
+    return re.sub(
+        r"(?m)^(Member ID|Claim number|Reference number): (\S+)$",
+        lambda m: f"  {m[2]} (your {m[1].lower()})",
+        text,
+    )
+
+
+def page_break(text: str) -> str:
+    """A page's footer, the letterhead again and a running header put inside the criteria."""
+    lines = text.split("\n")
+    at = next(i for i, line in enumerate(lines) if re.search(r"(?:^\s*-|\b1\))\s", line))
+    bullet = re.match(r"\s*-\s+", lines[at])
+    hang = bullet.end() if bullet else 0  # a wrapped bullet hangs under its text
+    lines[at : at + 1] = textwrap.wrap(lines[at], 60, subsequent_indent=" " * hang)
+    name = next(line.split(": ", 1)[1] for line in lines if line.startswith("Patient name:"))
+    furniture = [
+        "",
+        "FORM UM-17 (rev. 2024)                                              Page 1 of 2",
+        lines[0],
+        "",
+        f"{name} | continued | Page 2 of 2",
+        "",
+    ]
+    return "\n".join(lines[: at + 1] + furniture + lines[at + 1 :])
+
+
+def surname_first(text: str) -> str:
+    """The patient's name printed surname first in capitals ('QUENNEVILLE, MARISOL')."""
+    return re.sub(
+        r"(?m)^Patient name: (\w+) ([\w-]+)$",
+        lambda m: f"Patient name: {m[2].upper()}, {m[1].upper()}",
+        text,
+    )
+
+
 REWRITES = {
     "renamed": renamed,
     "reordered": reordered,
     "wrapped": wrapped,
     "ocr": ocr_noise,
     "upper": upper,
+    "dates": other_dates,
+    "labels_after": labels_after,
+    "page_break": page_break,
+    "surname_first": surname_first,
 }
 
 

@@ -37,9 +37,12 @@ _MARKER = re.compile(r"^\s*(?:\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]|[•*\-o·])\s
 _JOINER = re.compile(r"(?:[;,]\s*(?:and|or)|[;,.:])\s*$", re.I)
 
 
-def load_cases(folder: Path) -> list[dict]:
-    """Every case in the folder, in file-name order."""
-    return [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.yaml"))]
+def load_cases(folder: Path, pattern: str = "*", exclude: str | None = None) -> list[dict]:
+    """The cases in the folder whose file name matches the glob (and not `exclude`), by name."""
+    paths = sorted(folder.glob(f"{pattern.removesuffix('.yaml')}.yaml"))
+    if exclude:
+        paths = [p for p in paths if not p.match(f"{exclude.removesuffix('.yaml')}.yaml")]
+    return [yaml.safe_load(p.read_text(encoding="utf-8")) for p in paths]
 
 
 def norm_text(text: Any) -> str:
@@ -322,10 +325,10 @@ def score_case(score: SetScore, case: dict) -> None:
         )
 
 
-def score_folder(folder: Path) -> SetScore:
-    """The measures over every case in a folder."""
+def score_folder(folder: Path, pattern: str = "*", exclude: str | None = None) -> SetScore:
+    """The measures over the cases in a folder (all, or those a file-name glob selects)."""
     score = SetScore()
-    for case in load_cases(folder):
+    for case in load_cases(folder, pattern, exclude):
         score_case(score, case)
     return score
 

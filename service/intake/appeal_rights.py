@@ -15,21 +15,31 @@ from pathlib import Path
 
 import yaml
 
+from service.intake.addresses import blocks, inline_after, trimmed
 from service.models import AppealInstructions, Span
 
 _DATA = Path(__file__).with_name("data") / "notice_phrases.yaml"
+# "within 60 days", "you have 180 calendar days", and the legal "within sixty (60) days".
+_NUMBER = r"(?:[a-z-]+\s+){{0,3}}\(?(?P<{g}>\d{{1,3}})\)?"
 _DAYS = re.compile(
-    r"\b(?:within|no\s+later\s+than|in)\s+(?P<n>\d{1,3})\s+(?:calendar\s+|business\s+)?days\b"
-    r"|\b(?:you\s+have|allows?\s+you)\s+(?P<m>\d{1,3})\s+(?:calendar\s+)?days\b",
+    r"\b(?:within|no\s+later\s+than|in)\s+" + _NUMBER.format(g="n")
+    + r"\s+(?:calendar\s+|business\s+)?days\b"
+    r"|\b(?:you\s+have|allows?\s+you)\s+" + _NUMBER.format(g="m")
+    + r"\s+(?:calendar\s+)?days\b",
+    re.I,
+)  # fmt: skip
+# A sentence that speaks of the request the one before it named ("Your request must ...").
+_ANAPHOR = re.compile(r"(?i)(?:your|the|this|such\s+a)\s+(?:request|appeal)\b|it\b")
+_PHONE = r"(?<!\d)(?:1[\s.-]*)?\(?\d{3}\)?[\s.-]*\d{3}[\s.-]*\d{4}(?!\d)"
+_FAX = re.compile(r"\bfax(?:ing)?\b(?:[^\d\n]|\n(?![ \t]*\n)){0,30}?(?P<v>" + _PHONE + ")", re.I)
+# "(402) 555-0133 (appeals fax)": the label after the number.
+_FAX_AFTER = re.compile(r"(?P<v>" + _PHONE + r")[ \t]*\((?:[^()\n]*\s)?fax\)", re.I)
+# A fax labelled for appeals, before or after its number ("Appeals fax 1-312-555-0163").
+_FAX_FOR_APPEALS = re.compile(
+    r"\bappeals?\s+fax\b[^\d\n]{0,20}?(?P<v>" + _PHONE + r")"
+    r"|(?P<w>" + _PHONE + r")[ \t]*\((?:[^()\n]*\s)?appeals?\s+fax\)",
     re.I,
 )
-_PHONE = r"(?<!\d)(?:1[\s.-]*)?\(?\d{3}\)?[\s.-]*\d{3}[\s.-]*\d{4}(?!\d)"
-_FAX = re.compile(r"\bfax\b[^\d\n]{0,30}?(?P<v>" + _PHONE + ")", re.I)
-_CITY_LINE = re.compile(r"^[A-Za-z .'-]+,?\s+[A-Z]{2}\s+\d{5}(?:-\d{4})?$")
-_ADDRESS_PART = re.compile(
-    r"^(?:P\s*[O0]\.?\s*Box\b|\d+\s+\w|Attn\b|Suite\b|[A-Z][\w&'.,-]*(?:\s+[\w&'.,:-]+){0,8})"
-)
-_MAX_ADDRESS_LINES = 5
 
 
 @cache
@@ -48,63 +58,59 @@ def notice(key: str) -> re.Pattern[str]:
 
 
 def filing_deadline(text: str, segs: list[tuple[int, int]]) -> tuple[int, int, int] | None:
-    """(days, start, end) of the notice's own time to file an appeal, or None."""
-    for a, b in segs:
+    """(days, start, end) of the notice's own time to file an appeal, or None.
+
+    The window's sentence names the act of filing, or follows one that does in the same
+    paragraph ("You may ask us to reconsider it. Your request must reach us within 180 days")."""
+    for k, (a, b) in enumerate(segs):
         s = text[a:b]
         m = _DAYS.search(s)
-        if not m or not notice("filing").search(s) or notice("not_filing").search(s):
+        if not m or notice("not_filing").search(s):
+            continue
+        prev = segs[k - 1] if k else None
+        same_paragraph = prev is not None and "\n\n" not in text[prev[1] : a]
+        led = (
+            same_paragraph
+            and prev is not None
+            and _ANAPHOR.match(s)
+            and notice("filing").search(text[prev[0] : prev[1]])
+        )
+        if not notice("filing").search(s) and not led:
             continue
         group = "n" if m["n"] else "m"
         return int(m[group]), a + m.start(group), a + m.end(group)
     return None
 
 
-def _blocks(text: str) -> list[tuple[int, int, list[tuple[int, int]]]]:
-    """Postal address blocks: up to five short lines ending in a 'City, ST 12345' line."""
-    lines: list[tuple[int, int]] = []
-    pos = 0
-    for line in text.split("\n"):
-        lines.append((pos, pos + len(line)))
-        pos += len(line) + 1
-    out = []
-    for i, (a, b) in enumerate(lines):
-        if not _CITY_LINE.match(text[a:b].strip()):
-            continue
-        parts = [(a, b)]
-        for j in range(i - 1, max(i - _MAX_ADDRESS_LINES, -1), -1):
-            s = text[lines[j][0] : lines[j][1]].strip()
-            if not s or s.endswith((":", ".")) or len(s) > 60 or not _ADDRESS_PART.match(s):
-                break
-            if re.search(r"\bto\s*:?\s*$|\bwrite\s+to\b", s, re.I):
-                break
-            parts.insert(0, lines[j])
-        out.append((parts[0][0], b, parts))
-    return out
-
-
-def _trimmed(text: str, a: int, b: int) -> tuple[int, int]:
-    seg = text[a:b]
-    return a + len(seg) - len(seg.lstrip()), a + len(seg.rstrip())
-
-
 def appeal_address(text: str) -> tuple[str, Span, int] | None:
-    """(one-line address, span, end) of the block the notice says to send an appeal to."""
-    for start, end, parts in _blocks(text):
+    """(one-line address, span, end) the notice says to send an appeal to: a block of lines
+    after the words that lead to it, else a run-on address right after them."""
+    for start, end, parts in blocks(text):
         lead = " ".join(text[max(0, start - 200) : start].split())  # wrapped at any width
         if len(parts) < 2 or not notice("send_to").search(lead):
             continue
         if notice("not_appeal_address").search(lead[-150:]):
             continue
-        pieces = [text[x:y].strip(" ,") for x, y in (_trimmed(text, *p) for p in parts)]
-        a, _ = _trimmed(text, *parts[0])
+        pieces = [text[x:y].strip(" ,") for x, y in (trimmed(text, *p) for p in parts)]
+        a, _ = trimmed(text, *parts[0])
         return ", ".join(pieces), Span(start=a, end=end), end
+    for cue in notice("send_to").finditer(text):
+        lead = " ".join(text[max(0, cue.start() - 150) : cue.end()].split())
+        found = None if notice("not_appeal_address").search(lead) else inline_after(text, cue.end())
+        if found:
+            return found[0], Span(start=found[1], end=found[2]), found[2]
     return None
 
 
 def appeal_fax(text: str, after: int | None) -> tuple[str, Span] | None:
-    """The fax number given with the appeals address, else one in an appeal sentence."""
+    """The fax number labelled for appeals, else the one given with the appeals address, else
+    one in an appeal sentence."""
+    labelled = _FAX_FOR_APPEALS.search(text)
+    if labelled:
+        g = "v" if labelled["v"] else "w"
+        return labelled[g], Span(start=labelled.start(g), end=labelled.end(g))
     if after is not None:
-        m = _FAX.search(text, after, after + 200)
+        m = _FAX.search(text, after, after + 200) or _FAX_AFTER.search(text, after, after + 250)
         if m:
             return m["v"], Span(start=m.start("v"), end=m.end("v"))
     for m in _FAX.finditer(text):
@@ -115,6 +121,7 @@ def appeal_fax(text: str, after: int | None) -> tuple[str, Span] | None:
 
 
 _PHONE_RE = re.compile(_PHONE)
+_NOT_VOICE = re.compile(r"(?i)\b(?:fax(?:ing)?|tty|tdd)\b\W*$")
 
 
 def _appeal_phone(text: str, segs: list[tuple[int, int]]) -> tuple[str, Span] | None:
@@ -124,7 +131,9 @@ def _appeal_phone(text: str, segs: list[tuple[int, int]]) -> tuple[str, Span] | 
         if not notice("filing").search(s):
             continue
         for m in _PHONE_RE.finditer(s):
-            if not re.search(r"(?i)\b(?:fax|tty|tdd)\b\W*$", s[max(0, m.start() - 20) : m.start()]):
+            if not re.search(
+                r"(?i)\b(?:fax(?:ing)?|tty|tdd)\b\W*$", s[max(0, m.start() - 20) : m.start()]
+            ):
                 return m.group(), Span(start=a + m.start(), end=a + m.end())
     return None
 
@@ -137,8 +146,16 @@ def format_phone(raw: str) -> str:
     return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
 
 
-def network_status(text: str) -> str | None:
-    """'in' or 'out' when the notice says where the provider stands with the network."""
+_STATUS_IN = re.compile(r"(?i)^\W*(?:participating|par|in|preferred|contracted)\b")
+
+
+def network_status(text: str, labelled: str | None = None) -> str | None:
+    """'in' or 'out' when the notice says where the provider stands with the network; a
+    labelled status ("Payee status: PARTICIPATING") says it first."""
+    if labelled:
+        said = network_status(labelled)
+        if said or _STATUS_IN.match(labelled):
+            return said or "in"
     outs = [m.span() for m in notice("out_of_network").finditer(text)]
     # "not in the network" also holds "in the network": only mentions outside an "out" count
     ins = [

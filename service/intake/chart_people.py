@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
 from service.intake.chart_dates import find_dates
+from service.intake.dates import DATE_RE, parse_date
 from service.intake.labels import labelled_values
+from service.intake.names import last_first, person_name
 from service.models import Person, Provider
 
 
@@ -57,8 +60,9 @@ _SIGNED_RE = re.compile(
 _LABELED_RE = re.compile(
     r"(?i)^\s*(?:(?P<kind>treating|rendering|attending|ordering|performing|consulting"
     r"|servicing|prescribing)\s+)?(?:provider|physician|dentist|surgeon|therapist|clinician"
-    r"|doctor|practitioner|prescriber|author)(?:\s+name)?\s*:\s*(?P<rest>.+)$"
-    r"|^\s*(?P<kind2>attending|ordering\s+md|treating\s+md)\s*:\s*(?P<rest2>.+)$"
+    r"|doctor|practitioner|prescriber|author)(?:\s+(?:name|of\s+record))?\s*:\s*(?P<rest>.+)$"
+    r"|^\s*(?P<kind2>attending|ordering\s+md|treating\s+md)(?:\s+(?:physician|of\s+record))?"
+    r"\s*:\s*(?P<rest2>.+)$"
 )
 # People named with a role that never signs for the patient's own clinician.
 _OTHER_PERSON_RE = re.compile(
@@ -75,7 +79,7 @@ _DR_ONLY_RE = re.compile(
 )
 _NPI_RE = re.compile(r"(?i)\bNPI\b\s*(?:#|number|no\.?)?\s*[:#]?\s*(?P<npi>\d{9,11})\b")
 _PHONE_RE = re.compile(
-    r"(?i)\b(?P<label>phone|tel|telephone|ph|office|p|fax|fx|f)\b\.?\s*[:#]?\s*"
+    r"(?i)\b(?P<label>phone|tel|telephone|ph|office|p|t|fax|fx|f|facsimile)\b\.?\s*[:#]?\s*"
     r"(?P<num>\(?\d{3}\)?[\s.\-]*\d{3}[\s.\-]*\d{4}(?:\s*(?:x|ext\.?)\s*\d+)?)"
 )
 _STREET_RE = re.compile(
@@ -92,7 +96,11 @@ _ORG_RE = re.compile(
 _ORG_END_RE = re.compile(
     r"(?i)\b(?:surgery|clinic|associates|dentistry|dental|center|centre|group|llc|pc|p\.c\.|pllc"
     r"|inc\.?|orthopa?edics|physical therapy|hospital|health|practice|partners|specialists"
-    r"|medicine|rehabilitation|rehab)\b"
+    r"|medicine|rehabilitation|rehab|physicians|surgeons|healthcare|care|cardiology|dermatology"
+    r"|endocrinology|gastroenterology|neurology|oncology|hematology|nephrology|pulmonology"
+    r"|pulmonary|rheumatology|urology|ophthalmology|optometry|otolaryngology|psychiatry"
+    r"|pediatrics|obstetrics|gynecology|radiology|imaging|podiatry|chiropractic|metabolism"
+    r"|allergy|immunology)\b"
 )
 
 
@@ -193,7 +201,7 @@ def provider_line(line: str, people: People) -> bool:
     raw_rest = m.group("rest") if m.re is not _LABELED_RE else (m.group("rest") or m.group("rest2"))
     rest = _NPI_RE.sub("", raw_rest)
     rest = re.split(r"(?i)\s+(?:on|at)\s+\d|\s+\d{1,2}/\d{1,2}/\d{2,4}|\s+\(", rest)[0]
-    rest = re.sub(r"\s{2,}", ", ", rest.strip())
+    rest = re.sub(r"\s{2,}", ", ", last_first(rest.strip()))  # "ROE, JANE MD": Jane Roe, MD
     name, creds, others = _name_and_creds(rest)
     bare = m.re in (_BARE_SIG_RE, _DR_ONLY_RE)
     if name is None and not _NPI_RE.search(line):
@@ -215,7 +223,7 @@ def provider_line(line: str, people: People) -> bool:
 
 def _phones(line: str, into: _Candidate) -> None:
     for p in _PHONE_RE.finditer(line):
-        slot = "fax" if p.group("label").lower() in ("fax", "fx", "f") else "phone"
+        slot = "fax" if p.group("label").lower() in ("fax", "fx", "f", "facsimile") else "phone"
         setattr(into, slot, getattr(into, slot) or p.group("num").strip())
 
 
@@ -261,21 +269,38 @@ def block_line(line: str, people: People) -> bool:
 
 
 _IDENTITY_FIELDS = ("patient_name", "member_id", "date_of_birth")
+# A letter's subject line names its patient ("Re: Valentina Iordache, born 22 May 1990").
+_REGARDING = re.compile(r"(?i)^\s*(?:re|regarding)\s*:\s*(?P<v>.+)$")
+_BORN = re.compile(rf"(?i)\s*(?:born\s+(?:on\s+)?)?(?P<d>{DATE_RE.pattern})")
+_BORN_IN_LINE = re.compile(rf"(?i)\bborn\s+(?:on\s+)?{DATE_RE.pattern}")
 _ID_VALUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*(?: [A-Z0-9][A-Z0-9-]*)*")
 
 
+def _birth_date(value: str) -> dt.date | None:
+    """The date a DOB field or a 'born ...' phrase starts with, in any common form."""
+    m = _BORN.match(value)
+    return parse_date(m["d"]) if m else None
+
+
 def _labelled_identity(line: str, people: People) -> bool:
-    """Identity read by the shared label families ("Health plan member ID:", "Born:")."""
+    """Identity read by the shared label families ("Health plan member ID:", "Pt:", "Born:"),
+    and a letter's "Re:" line naming its patient ("Re: Jane Roe, born 22 May 1990")."""
+    p = people.patient
     found = [v for v in labelled_values(line) if v.field in _IDENTITY_FIELDS]
     for v in found:
         value = v.value.strip()
         if v.field == "member_id" and (m := _ID_VALUE.match(value)) and re.search(r"\d", m[0]):
-            people.patient.member_id = people.patient.member_id or m.group()
+            p.member_id = p.member_id or m.group()
         elif v.field == "date_of_birth":
-            dates = find_dates(value)
-            if dates and dates[0].start <= 2 and not dates[0].month_only:
-                people.patient.date_of_birth = people.patient.date_of_birth or dates[0].first
-    return bool(found) and bool(re.match(r"(?i)^\s*(?:[\w' ]{0,30}):", line))
+            p.date_of_birth = p.date_of_birth or _birth_date(value)
+        elif v.field == "patient_name":
+            p.name = p.name or person_name(value)
+    regarding = _REGARDING.match(line)
+    if regarding:
+        p.name = p.name or person_name(regarding["v"])
+    if born := _BORN_IN_LINE.search(line):
+        p.date_of_birth = p.date_of_birth or _birth_date(born.group())
+    return (bool(found) or bool(regarding)) and bool(re.match(r"(?i)^\s*(?:[\w' ]{0,30}):", line))
 
 
 def identity_line(line: str, people: People) -> bool:

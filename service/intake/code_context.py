@@ -5,7 +5,8 @@ A CPT- or HCPCS-shaped number is read as a code only in a code context: after a 
 segment, or next to its own description ("97110 therapeutic exercise", "knee MRI (73721)").
 ZIP codes, street and suite numbers, PO boxes, phone and fax numbers, claim and member numbers,
 contract numbers, amounts and dates are never codes, whatever their shape. A HCPCS Level II
-code must also be in the CMS code list unless the text labels it as a code.
+code must also be in the CMS code list unless the text labels it as a code; dental (CDT)
+D codes, which that list leaves out, need only their code context.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from functools import cache
 from pathlib import Path
 
 _DATA = Path(__file__).with_name("data")
-CODE_TOKEN = r"(?:\d{5}|\d{4}[FTU]|[ABCEGHJKLMPQRSTUV]\d{4})"
+CODE_TOKEN = r"(?:\d{5}|\d{4}[FTU]|[ABCDEGHJKLMPQRSTUV]\d{4})"
 PROC_RE = re.compile(
     rf"(?<![\w$.,/#-])(?P<code>{CODE_TOKEN})"
     r"(?:-(?P<mods>[A-Z0-9]{2}(?:-[A-Z0-9]{2}){0,3}))?(?![\w/]|[.,]\d|-\d)"
@@ -26,7 +27,7 @@ _LIST_BEFORE = re.compile(rf"(?:{CODE_TOKEN}(?:-\w\w)*\s*(?:,|;|\band\b|\bor\b|\
 # bare number after it ("Service: 11530", a ZIP) is not a code without a description.
 _CODE_LABEL = re.compile(
     r"(?:\b(?:CPT|HCPCS|CPT/HCPCS)(?:\s+codes?)?|\b(?:procedure|billing|service|proc)\s+codes?"
-    r"|\bcodes?)"
+    r"|\bcodes?)(?:\(s\))?"
     r"\s*(?:#|no\.?|:)?\s*\(?\s*$",
     re.I,
 )
@@ -119,11 +120,36 @@ _SERVICE_LINE = re.compile(
 )
 
 
+# A table's header row naming a code column ("LN REV  HCPCS  UNITS DOS ..."): the cell under
+# it in each row is a code, however the row spaces its cells.
+_CODE_HEAD = re.compile(
+    r"(?im)^(?=(?:.*?\S(?:\s+|\|)){2}).*?(?<![\w/-])(?P<h>HCPCS|CPT(?:/HCPCS)?|proc(?:edure)?"
+    r"(?:\s+code)?|code)(?![\w/-])"
+)
+
+
+def column_codes(text: str) -> set[int]:
+    """Starts of the code-shaped cells under a code column's header, row by row."""
+    out: set[int] = set()
+    for head in _CODE_HEAD.finditer(text):
+        col = head.start("h") - head.start()
+        pos = head.end() + len(text[head.end() :].split("\n", 1)[0]) + 1
+        for line in text[pos:].split("\n"):
+            if not line.strip():
+                break
+            cell = PROC_RE.search(line, max(col - 2, 0))
+            if cell and abs(cell.start() - col) <= 2:
+                out.add(pos + cell.start())
+            pos += len(line) + 1
+    return out
+
+
 def find_procedure_codes(text: str) -> list[tuple[re.Match[str], tuple[int, int] | None]]:
     """CPT/HCPCS codes used as codes, each with the span of a description that follows it."""
     out = []
+    columns = column_codes(text)
     for m in PROC_RE.finditer(text):
-        how = context(text, m)
+        how = context(text, m) or ("cell" if m.start() in columns else None)
         if how is None:
             continue
         hcpcs = m["code"][0].isalpha()
@@ -131,7 +157,8 @@ def find_procedure_codes(text: str) -> list[tuple[re.Match[str], tuple[int, int]
         strong = how in ("label", "segment") or (
             how == "described" and _SERVICE_LINE.match(text[ls:le])
         )
-        if hcpcs and not strong and not is_known_hcpcs(m["code"]):
+        dental = m["code"][0] == "D"  # CDT codes: licensed, so not in CMS's public list
+        if hcpcs and not strong and not dental and not is_known_hcpcs(m["code"]):
             continue  # a letter and four digits that the code list does not know
         out.append((m, _description(text, m.end(), text[m.end() : le])))
     return out

@@ -22,8 +22,9 @@ _DATA = Path(__file__).with_name("data")
 # A dotted or undotted ICD-10-CM shape: letter, digit, alphanumeric, then up to 4 more.
 _ICD_SHAPE = re.compile(r"^[A-Z][0-9][0-9A-Z](?:\.?[0-9A-Z]{1,4})?$")
 _CPT = re.compile(r"^(?:\d{5}|\d{4}[FTU])$")
-# HCPCS Level II: a letter (D, F, I, N, O, W-Z are unused or not medical) and 4 digits.
-_HCPCS = re.compile(r"^[ABCEGHJKLMPQRSTUV]\d{4}$")
+# HCPCS Level II: a letter (F, I, N, O, W-Z are unused or not medical) and 4 digits. D codes
+# are the dental (CDT) codes, which HCPCS Level II carries but CMS's public file leaves out.
+_HCPCS = re.compile(r"^[ABCDEGHJKLMPQRSTUV]\d{4}$")
 _RARC = re.compile(r"^(?:MA\d{1,3}|M\d{1,3}|N\d{1,3})$")
 _CARC = re.compile(r"^(?:\d{1,3}|[A-DPWY]\d{1,2})$")
 

@@ -11,94 +11,28 @@ A letter with no enumeration falls back to its criterion-like sentences (criteri
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from service.intake.appeal_rights import notice
-
-_MARK = r"(?:[•*·▪◦o\-–]|\(?\d{1,2}[.)]|\(?[a-z][.)]|\(?[ivx]{1,4}[.)])"
-_LINE_ITEM = re.compile(rf"^(?P<ind>[ \t]*)(?P<m>{_MARK})[ \t]+(?=\S)")
-_INLINE = re.compile(r"(?:(?<=\s)|^)(?P<m>\((?:\d{1,2}|[a-z]|[ivx]{1,4})\)|(?:\d{1,2}|[a-z])\))\s+")
-_JOINER = re.compile(r"(?:[;,]\s*(?:and|or)|\s+(?:and|or)|[;,:])\s*$", re.I)
-_HEADING = re.compile(r"^[^a-z]{3,80}$")
-_BOILER_HEADING = re.compile(
-    r"APPEAL|RIGHTS|HOW\s+TO|QUESTION|HELP|WHAT\s+IF|WHO\s+MAY|GRIEVANCE|HEARING|LANGUAGE"
-    r"|DISCRIMINAT|WHAT\s+HAPPENS|NOTES?\s+FOR|CODES?\s+MEAN",
-    re.I,
+from service.intake.enumeration import (
+    CUE,
+    LINE_ITEM,
+    ORDINAL_WORDS,
+    Enumeration,
+    acceptable,
+    intro_before,
+    is_boiler,
+    logic_of,
+    ordinal,
+    trim_item,
 )
-_ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"]
-_CUE = re.compile(
-    r"\b(?:following|these|criteria|when|if|unless|requires?|show|documents?|only|applies"
-    r"|at\s+least|must|covered|need)\b",
-    re.I,
+from service.intake.unmarked_lists import comma_series, plain_lines, table_column
+
+_INLINE = re.compile(
+    r"(?:(?<=\s)|^)(?P<m>\((?:\d{1,2}|[a-z]|[ivx]{1,4})\)|(?:\d{1,2}|[a-z])\)"
+    + "|(?i:"
+    + "|".join(ORDINAL_WORDS)
+    + "),)\\s+"
 )
-
-
-@dataclass
-class Enumeration:
-    """Criteria spans (in order) and how they combine."""
-
-    items: list[tuple[int, int]] = field(default_factory=list)
-    logic: str | None = None
-    start: int = 0
-
-
-def _ordinal(marker: str) -> tuple[str, int] | None:
-    """('digit'|'alpha'|'roman', position) of a list marker; None for bullets."""
-    core = marker.strip("().")
-    if core.isdigit():
-        return "digit", int(core)
-    if core in _ROMAN and core not in ("v", "x"):
-        return "roman", _ROMAN.index(core) + 1
-    if len(core) == 1 and core.isalpha() and core != "o":
-        return "alpha", ord(core.lower()) - ord("a") + 1
-    return None
-
-
-def _trim_item(text: str, a: int, b: int) -> tuple[int, int]:
-    seg = text[a:b]
-    seg = seg.rstrip()
-    while (cut := _JOINER.sub("", seg).rstrip()) != seg:
-        seg = cut
-    lead = len(seg) - len(seg.lstrip())
-    return a + lead, a + len(seg)
-
-
-def _logic(intro: str, items: list[str]) -> str | None:
-    """'all' or 'any' from the lead-in's words, else from the joiner before the last item."""
-    if len(items) < 2:
-        return None
-    if notice("any_of").search(intro):
-        return "any"
-    if notice("all_of").search(intro):
-        return "all"
-    joint = items[-2].strip()[-6:] + " " + items[-1].strip()[:4]
-    return "any" if re.search(r"\bor\b", joint, re.I) else "all"
-
-
-def _boiler(text: str) -> bool:
-    return bool(notice("boilerplate").search(text))
-
-
-def _heading_above(text: str, pos: int) -> str:
-    for line in reversed(text[:pos].split("\n")[-30:]):
-        s = line.strip()
-        if s and _HEADING.match(s) and any(c.isalpha() for c in s):
-            return s
-    return ""
-
-
-def _intro_before(text: str, pos: int) -> str:
-    before = text[max(0, pos - 300) : pos]
-    cut = max(before.rfind(". "), before.rfind("\n\n"), before.rfind(".\n"))
-    return " ".join(before[cut + 1 :].split())
-
-
-def _acceptable(text: str, start: int, intro: str, items: list[str]) -> bool:
-    if len(items) < 2 or _BOILER_HEADING.search(_heading_above(text, start)):
-        return False
-    if _boiler(intro) or any(_boiler(i) for i in items):
-        return False
-    return bool(_CUE.search(intro))
 
 
 def line_lists(text: str) -> list[Enumeration]:
@@ -109,14 +43,14 @@ def line_lists(text: str) -> list[Enumeration]:
         pos += len(line) + 1
     out, i = [], 0
     while i < len(lines):
-        m = _LINE_ITEM.match(lines[i][1])
+        m = LINE_ITEM.match(lines[i][1])
         if not m:
             i += 1
             continue
         indent = len(m["ind"])
         spans, j = [], i
         while j < len(lines):
-            mm = _LINE_ITEM.match(lines[j][1])
+            mm = LINE_ITEM.match(lines[j][1])
             if not mm or len(mm["ind"]) != indent:
                 break
             a = lines[j][0] + mm.end()
@@ -132,10 +66,10 @@ def line_lists(text: str) -> list[Enumeration]:
             spans.append((a, b))
         start = lines[i][0]
         texts = [text[a:b] for a, b in spans]
-        intro = _intro_before(text, start)
-        if _acceptable(text, start, intro, texts):
-            items = [_trim_item(text, a, b) for a, b in spans]
-            out.append(Enumeration(items, _logic(intro, texts), start))
+        intro = intro_before(text, start)
+        if acceptable(text, start, intro, texts):
+            items = [trim_item(text, a, b) for a, b in spans]
+            out.append(Enumeration(items, logic_of(intro, texts), start))
         i = max(j, i + 1)
     return out
 
@@ -143,12 +77,12 @@ def line_lists(text: str) -> list[Enumeration]:
 def _sequence(markers: list[re.Match[str]]) -> list[re.Match[str]]:
     """The longest run of markers counting 1, 2, 3 (or a, b, c; i, ii, iii) from the first."""
     for k, first in enumerate(markers):
-        o = _ordinal(first["m"])
+        o = ordinal(first["m"])
         if not o or o[1] != 1:
             continue
         run = [first]
         for m in markers[k + 1 :]:
-            n = _ordinal(m["m"])
+            n = ordinal(m["m"])
             if n and n[0] == o[0] and n[1] == len(run) + 1:
                 run.append(m)
         if len(run) >= 2:
@@ -170,9 +104,9 @@ def inline_lists(text: str, sentences: list[tuple[int, int]]) -> list[Enumeratio
 
         intro = " ".join(text[a : run[0].start()].split())
         texts = [text[x:y] for x, y in spans]
-        if _acceptable(text, a, intro, texts):
-            items = [_trim_item(text, x, y) for x, y in spans]
-            out.append(Enumeration(items, _logic(intro, texts), a))
+        if acceptable(text, a, intro, texts):
+            items = [trim_item(text, x, y) for x, y in spans]
+            out.append(Enumeration(items, logic_of(intro, texts), a))
     return out
 
 
@@ -193,8 +127,8 @@ def semicolon_lists(text: str, sentences: list[tuple[int, int]]) -> list[Enumera
         if len(semis) < 2:
             continue
         lead = _lead_end(s, semis[0])
-        if lead < 0:
-            continue
+        if lead < 0 or any(LINE_ITEM.match(line) for line in s[lead:].split("\n")):
+            continue  # items that start lines with a marker are a line list (line_lists)
         bounds = [lead, *[x + 1 for x in semis], len(s)]
         spans = []
         for x, y in zip(bounds, bounds[1:], strict=False):
@@ -203,13 +137,13 @@ def semicolon_lists(text: str, sentences: list[tuple[int, int]]) -> list[Enumera
             spans.append((a + x + skip, a + y))
         texts = [text[x:y] for x, y in spans]
         intro = s[:lead]
-        if _boiler(s) or not _CUE.search(intro):
+        if is_boiler(s) or not CUE.search(intro):
             continue
         joiner = re.search(r";\s*(or|and)\s", s[semis[-1] : semis[-1] + 8], re.I)
-        logic = _logic(intro, texts)
+        logic = logic_of(intro, texts)
         if joiner and not (notice("any_of").search(intro) or notice("all_of").search(intro)):
             logic = "any" if joiner.group(1).lower() == "or" else "all"
-        out.append(Enumeration([_trim_item(text, x, y) for x, y in spans], logic, a))
+        out.append(Enumeration([trim_item(text, x, y) for x, y in spans], logic, a))
     return out
 
 
@@ -221,8 +155,8 @@ def either_or(text: str, sentences: list[tuple[int, int]]) -> list[Enumeration]:
     out = []
     for a, b in sentences:
         m = _EITHER.search(text, a, b)
-        if m and not _boiler(text[a:b]) and _CUE.search(text[a : m.start()]):
-            items = [_trim_item(text, m.start(g), m.end(g)) for g in ("a", "b")]
+        if m and not is_boiler(text[a:b]) and CUE.search(text[a : m.start()]):
+            items = [trim_item(text, m.start(g), m.end(g)) for g in ("a", "b")]
             out.append(Enumeration(items, "any", a))
     return out
 
@@ -265,11 +199,12 @@ def _definition(text: str, a: int, b: int) -> tuple[tuple[str, str], tuple[int, 
         return None
     start = a + cut + (len(s[cut:]) - len(s[cut:].lstrip())) + m.start("c")
     key = (m["subj"].split()[-1].lower(), m["pred"].strip().lower())
-    return key, _trim_item(text, start, b)
+    return key, trim_item(text, start, b)
 
 
 def find_enumeration(text: str, sentences: list[tuple[int, int]]) -> Enumeration | None:
-    """The first enumeration of criteria in the letter, outside its boilerplate."""
+    """The first enumeration of criteria in the letter, outside its boilerplate; lists without
+    markers (a comma series, a table's first column) only when it has none with markers."""
     found = (
         line_lists(text)
         + inline_lists(text, sentences)
@@ -277,4 +212,5 @@ def find_enumeration(text: str, sentences: list[tuple[int, int]]) -> Enumeration
         + either_or(text, sentences)
         + parallel_definitions(text, sentences)
     )
+    found = found or table_column(text) + plain_lines(text) + comma_series(text, sentences)
     return min(found, key=lambda e: e.start) if found else None

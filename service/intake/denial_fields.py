@@ -11,18 +11,13 @@ from __future__ import annotations
 import re
 
 from service.intake.codes import PLACEHOLDER_RE, find_icd10
+from service.intake.dates import DATE_RE, RANGE_RE, parse_date
 from service.intake.denial_prose import Draft
 from service.intake.labels import Labelled
-from service.intake.text import DATE_RE, RANGE_RE, parse_date
+from service.intake.names import person_name
 from service.intake.x12_text import Remittance
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*(?: [A-Z0-9][A-Z0-9-]*)*")
-_NAME = re.compile(r"[A-Z][A-Za-z'.-]+(?:,?\s[A-Z][A-Za-z'.-]*){1,3}")
-_HONORIFIC = re.compile(r"^(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+")
-_CREDENTIAL = re.compile(
-    r",?\s+(?:MD|DO|NP|PA|PA-C|PT|DPT|OT|RN|APRN|FNP|DNP|DDS|DMD|DPM|PhD|PsyD|LCSW|SLP|CCC-SLP"
-    r"|FACC|FACS|FACP)\b\.?(?=,|\s|$).*$"
-)
 _REDACTED = re.compile(r"^[\s\[]*(?:X{2,}|\*{2,}|█)|^XX/", re.I)
 _ID_FIELDS = ("member_id", "claim_number", "reference_number")
 _DATE_FIELDS = ("date_of_birth", "dates_of_service", "denial_date")
@@ -31,6 +26,17 @@ _FAX_HEADER = re.compile(r"\bFAX\b.*\b(?:FROM|TO|P\.?\s*\d)", re.I)
 
 def _redacted(value: str) -> bool:
     return bool(PLACEHOLDER_RE.match(value.strip()) or _REDACTED.search(value))
+
+
+# OCR reads 0 as O and 1 as l or I; between two digits of an identifier those letters are the
+# digits ("WVH-2O4-77l8" is WVH-204-7718). At a group's edge they may be letters ("IO88").
+_OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "|": "1"})
+_BETWEEN_DIGITS = re.compile(r"(?<=\d)[OolI|]+(?=\d)")
+
+
+def id_digits(token: str) -> str:
+    """An identifier with OCR's letter-for-digit confusions between its digits undone."""
+    return _BETWEEN_DIGITS.sub(lambda m: m.group().translate(_OCR_DIGITS), token)
 
 
 def _identifier(d: Draft, field: str, value: str, start: int) -> None:
@@ -42,7 +48,7 @@ def _identifier(d: Draft, field: str, value: str, start: int) -> None:
         return
     if field == "reference_number" and len(token.replace(" ", "")) < 6:
         return
-    d.put(field, token, start, start + len(token))
+    d.put(field, id_digits(token), start, start + len(token))
 
 
 def _dates(d: Draft, field: str, value: str, start: int) -> None:
@@ -59,31 +65,33 @@ def _dates(d: Draft, field: str, value: str, start: int) -> None:
             if day:
                 d.add_date_of_service(day, start + pos, start + pos + len(raw))
         return
-    m = DATE_RE.match(value.strip())
+    m = _first_date(value)
     day = parse_date(m.group(), d.today) if m else None
     if not m or not day:
         return
-    lead = len(value) - len(value.lstrip())
     if field == "date_of_birth" and d.today and day > d.today:
         d.warn("date of birth is in the future; ignored")
         return
-    d.put(field, day, start + lead, start + lead + m.end())
+    d.put(field, day, start + m.start(), start + m.end())
 
 
-def _person(value: str) -> str | None:
-    value = _HONORIFIC.sub("", value.strip())
-    value = re.split(r"\s*\(", value)[0]
-    value = _CREDENTIAL.sub("", value)
-    m = _NAME.match(value)
-    if m and (m.end() == len(value) or not value[m.end()].isalnum()):
-        return m.group().rstrip(",. ")
+# Words before a date in its field: a weekday ("Tue 10/21/2025"), the same date in another
+# language before a slash ("3 de octubre de 2025 / October 3, 2025").
+_DATE_LEAD = re.compile(r"[^\d/]{0,12}|[^/\n]{0,40}/\s*")
+
+
+def _first_date(value: str) -> re.Match[str] | None:
+    """The field's date: at its start, or after a weekday or the date in another language."""
+    for m in DATE_RE.finditer(value):
+        if _DATE_LEAD.fullmatch(value[: m.start()]):
+            return m
     return None
 
 
 def _provider(value: str) -> str | None:
     """A rendering provider: a person without credentials, or an organisation as printed."""
     value = re.split(r"\s+\(|\s+-\s+", value.strip())[0].strip(" ,.")
-    person = _person(value)
+    person = person_name(value)
     org = (
         value
         if re.search(
@@ -93,7 +101,12 @@ def _provider(value: str) -> str | None:
         )
         else None
     )
+    if org:
+        org = _PLACE.sub("", org)  # "..., Bethesda, MD": where it is, not its name
     return org or person
+
+
+_PLACE = re.compile(r",\s*[A-Z][A-Za-z .'-]+,\s*[A-Z]{2}$")
 
 
 def take_labelled(d: Draft, v: Labelled) -> None:
@@ -105,7 +118,7 @@ def take_labelled(d: Draft, v: Labelled) -> None:
         if field not in ("other", "service", "payer", "plan_name"):
             d.warn(f"redacted field: {field}")
         return
-    if field == "patient_name" and (name := _person(value)):
+    if field == "patient_name" and (name := person_name(value)):
         d.put(field, name, start, start + len(name))
     elif field in _ID_FIELDS:
         _identifier(d, field, value, start)
@@ -171,32 +184,6 @@ def letter_date(d: Draft) -> None:
             if day:
                 d.put("denial_date", day, m.start(), m.end())
                 return
-
-
-_DEAR = re.compile(r"^\s*Dear\s+(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+(?P<last>[A-Z][\w'-]+)", re.M)
-_NAME_LINE = re.compile(
-    r"^[ \t]*(?:(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+)?(?P<n>[A-Z][a-z'.-]+(?:\s[A-Z][\w'.-]*){1,3})[ \t]*$",
-    re.M,
-)
-
-
-def patient_from_letter(d: Draft) -> None:
-    """A letter to the patient names them: the addressee line the salutation agrees with, or
-    the name printed alone just above the member id."""
-    if "patient_name" in d.values:
-        return
-    dear = _DEAR.search(d.text)
-    for m in _NAME_LINE.finditer(d.text[: dear.start() if dear else 1500]):
-        name = m["n"]
-        nxt = d.text[m.end() : m.end() + 120].lstrip("\n")
-        if dear and name.split()[-1] == dear["last"]:
-            d.put("patient_name", name, m.start("n"), m.end("n"))
-            return
-        if not dear and re.match(
-            r"(?i)[^\n]*\b(?:member|id|medicare)\b[^\n]*(?:id|number)\s*[:#]", nxt
-        ):
-            d.put("patient_name", name, m.start("n"), m.end("n"))
-            return
 
 
 _ID_TOKEN = re.compile(r"(?<![\w\[/-])(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,24}(?![\w\]/])")

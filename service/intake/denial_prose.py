@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import cache
 from typing import Any
 
 from service.intake.appeal_rights import notice
@@ -20,24 +21,23 @@ from service.intake.layout import fold as _fold
 from service.intake.layout import keywords as _keywords
 from service.models import CodeSystem, ServiceLine, Span, StatedCriterion
 
-DENIAL_WORDS = _keywords(
-    r"\bden(?:ied|ial|y)\b|\bnot\s+(?:been\s+)?approved\b|\bnot\s+medically\s+necessary\b"
-    r"|\bnot\s+(?:be\s+)?covered\b|\bnon-?covered\b|\bexcluded\b|\bexperimental\b"
-    r"|\binvestigational\b|\bnot\s+(?:included\s+)?on\s+our\s+list\b|\bformulary\b"
-    r"|\bnot\s+payable\b|\bunable\s+to\s+approve\b|\badverse\s+(?:benefit\s+)?determination\b"
-    r"|\bexplanation\s+of\s+benefits\b|\bremittance\b|\bcoverage\s+determination\b"
-    r"|\bdoes\s+not\s+pay\b|\bwill\s+not\s+pay\b|\bwon't\s+pay\b|\bcan(?:not|'t)\s+approve\b"
-    r"|\bdid\s+not\s+approve\b|\bsaid\s+no\b|\breduced\b|\bnot\s+able\s+to\s+pay\b",
-    re.I,
-)
-# Words that say this letter refuses something (narrower than _DENIAL_WORDS).
-_DENIED = _keywords(
-    r"\bden(?:ied|ial)\b|\bnot\s+(?:been\s+)?approved\b|\bnot\s+medically\s+necessary\b"
-    r"|\bnot\s+(?:be\s+)?covered\b|\bnon-?covered\b|\bexcluded\b|\bexperimental\b"
-    r"|\binvestigational\b|\bnot\s+(?:included\s+)?on\s+our\s+list\b|\bnot\s+payable\b"
-    r"|\bunable\s+to\s+approve\b|\b(?:does|will)\s+not\s+pay\b|\bnot\s+reasonable\s+and\s+necessary\b",
-    re.I,
-)
+
+@cache
+def _folded_family(key: str) -> re.Pattern[str]:
+    """A phrase family of data/notice_phrases.yaml, to run on OCR-folded text."""
+    return _keywords(notice(key).pattern)
+
+
+def is_denial(folded: str) -> bool:
+    """Whether the (folded) text says something was refused, reduced or not covered."""
+    return bool(_folded_family("denial_words").search(folded))
+
+
+def _denied(folded: str) -> bool:
+    """Words that say this letter refuses something (narrower than the denial words)."""
+    return bool(_folded_family("denied").search(folded))
+
+
 _REASON_LEAD = _keywords(
     r"\bbecause\b|\bdue\s+to\s+the\s+following\b|\breasons?(?:\(s\))?\s*:"
     r"|\bfor\s+the\s+following\s+reasons?\b|\bdenial\s+reason\b",
@@ -237,10 +237,16 @@ def prose_criteria(d: Draft, segs: list[tuple[int, int]]) -> list[tuple[int, int
     return [(a, b) for a, b in spans]
 
 
-def criterion(d: Draft, i: int, a: int, b: int) -> StatedCriterion:
-    """The i-th stated criterion at text[a:b], its span recorded in the draft."""
+# A form's checkbox cells beside a criterion ("[X] Met   [ ] Not met") are not its words.
+_CHECKBOX = re.compile(r"\[[ xX✓✔]?\]|[☐☑☒]")
+
+
+def criterion(d: Draft, i: int, a: int, b: int, words: str | None = None) -> StatedCriterion:
+    """The i-th stated criterion at text[a:b] (its `words` when the span holds other cells
+    too), its span recorded in the draft."""
     d.sources[f"stated_criteria[{i}]"] = Span(start=a, end=b)
-    return StatedCriterion(id=f"SC{i + 1}", text=_clean(d.text[a:b]), span=Span(start=a, end=b))
+    text = _clean(_CHECKBOX.sub(" ", words or d.text[a:b]))
+    return StatedCriterion(id=f"SC{i + 1}", text=text, span=Span(start=a, end=b))
 
 
 _BECAUSE = _keywords(r"^.*?\b(?:won't|will\s+not|does\s+not|cannot|can't)\s+pay\b.*?\bbecause\s+")
@@ -274,7 +280,7 @@ def denial_reason(d: Draft, segs: list[tuple[int, int]]) -> None:
         (
             i
             for i, (a, b) in enumerate(segs)
-            if _REASON_LEAD.search(d.folded[a:b]) and _DENIED.search(d.folded[a:b])
+            if _REASON_LEAD.search(d.folded[a:b]) and _denied(d.folded[a:b])
         ),
         None,
     )
@@ -283,7 +289,7 @@ def denial_reason(d: Draft, segs: list[tuple[int, int]]) -> None:
             (
                 i
                 for i, (a, b) in enumerate(segs)
-                if _DENIED.search(d.folded[a:b])
+                if _denied(d.folded[a:b])
                 and not _is_heading(d.text[a:b])
                 and not _REASON_STOP.search(d.folded[a:b])
             ),

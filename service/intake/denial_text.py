@@ -13,27 +13,28 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from service import errors
 from service.intake import codes
 from service.intake.appeal_rights import network_status, read_appeal_rights
+from service.intake.code_subject import named_in_passing
 from service.intake.codes import PLACEHOLDER_RE
+from service.intake.dates import DATE_RE, parse_date
 from service.intake.denial_criteria import find_enumeration
 from service.intake.denial_fields import (
     column_values,
     letter_date,
-    patient_from_letter,
     take_labelled,
     take_remittance,
 )
 from service.intake.denial_prose import (
-    DENIAL_WORDS,
     Draft,
     criterion,
     denial_reason,
     drug_lines,
     guideline,
+    is_denial,
     prose_criteria,
 )
 from service.intake.labels import Labelled, labelled_values
@@ -43,11 +44,12 @@ from service.intake.layout import (
     fix_word_digits,
     fold,
     is_ocr_damaged,
-    reflow,
 )
+from service.intake.letter_sentences import patient_from_letter, service_from_sentences
+from service.intake.pages import reading_order
 from service.intake.parties import read_parties
 from service.intake.payers import identify_plan_type, resolve_payer
-from service.intake.text import DATE_RE, RANGE_RE, parse_date, prose_sentences, segments
+from service.intake.text import prose_sentences, segments
 from service.intake.x12_text import read_remittance
 from service.models import (
     Adjustment,
@@ -68,7 +70,7 @@ def parse_denial_text(text: str, today: dt.date | None = None) -> Denial:
     """Extract a Denial, with source spans, from pasted denial, EOB or remittance text."""
     if not text.strip():
         raise errors.EmptyInput("The denial is empty.", field="denial")
-    view = reflow(text)
+    view = reading_order(text)
     work = fix_inner_digits(fix_dates(view.text))
     if is_ocr_damaged(work):
         work = fix_word_digits(work)
@@ -83,19 +85,19 @@ def parse_denial_text(text: str, today: dt.date | None = None) -> Denial:
     take_remittance(d, read_remittance(work))
     letter_date(d)
     patient_from_letter(d)
-    lines = _service_lines(d)
+    sentences = prose_sentences(work)
+    lines = _service_lines(d, [(v.start, v.end) for v in values], sentences)
     diagnoses = _diagnoses(d)
     adjustments, remarks = _adjustments(d), _remarks(d)
-    sentences = prose_sentences(work)
     segs = segments(work)
     criteria = _stated_criteria(d, sentences, segs)
     denial_reason(d, segs)
-    if not (adjustments or remarks or DENIAL_WORDS.search(d.folded)):
+    if not (adjustments or remarks or is_denial(d.folded)):
         raise errors.NotADenial("The text does not read as a denial, EOB or coverage notice.")
     appeal = read_appeal_rights(work, sentences, d.sources)
     _parties(d, values, appeal.address)
-    _span_range_dates(d, sentences)
-    d.values["network"] = network_status(work)
+    service_from_sentences(d, sentences)
+    d.values["network"] = network_status(work, next(_said(values, "network"), None))
     guideline(d)
     if PLACEHOLDER_RE.search(text) or _REDACTED.search(text):
         d.warn("redacted placeholders in the text were not read as values")
@@ -114,6 +116,11 @@ def parse_denial_text(text: str, today: dt.date | None = None) -> Denial:
         warnings=d.warnings,
     )
     return _to_original(denial, view.orig, text)
+
+
+def _said(values: list[Labelled], field: str) -> Iterator[str]:
+    """The non-empty values labelled as one field, in order."""
+    return (v.value for v in values if v.field == field and v.value.strip())
 
 
 def _to_original(denial: Denial, orig: Callable[[int], int], text: str) -> Denial:
@@ -142,7 +149,10 @@ def _stated_criteria(
     else:
         spans = prose_criteria(d, segs)
         d.values["criteria_logic"] = "all" if len(spans) > 1 else None
-    return [criterion(d, i, a, b) for i, (a, b) in enumerate(spans)]
+    texts = found.texts if found and found.texts else [None] * len(spans)
+    return [
+        criterion(d, i, a, b, t) for i, ((a, b), t) in enumerate(zip(spans, texts, strict=True))
+    ]
 
 
 # A plan's product name printed with its kind: "Aetna Medicare Rx Saver (PDP)".
@@ -178,6 +188,7 @@ def _parties(d: Draft, values: list[Labelled], address: str | None) -> None:
         plan_type, pspan = identify_plan_type(d.text, payer_id)
         if (
             plan_type is PlanType.UNKNOWN
+            and pspan is None  # words that say it is no health plan keep it unknown
             and found_name
             and payer_id not in ("medicare", "medicaid")
         ):
@@ -195,29 +206,18 @@ def _parties(d: Draft, values: list[Labelled], address: str | None) -> None:
         d.values["plan_type"] = PlanType.ERISA  # an employer's group plan
 
 
-def _span_range_dates(d: Draft, sentences: list[tuple[int, int]]) -> None:
-    """A service's requested span ('... (T1019) from 07/14/2025 through 01/13/2026')."""
-    if d.values.get("dates_of_service"):
-        return
-    for a, b in sentences:
-        s = d.text[a:b]
-        r = RANGE_RE.search(s)
-        if r and codes.find_procedure_codes(s) and re.search(r"\bfrom\s*$", s[: r.start()]):
-            for part in ("a", "b"):
-                day = parse_date(r[part], d.today)
-                if day:
-                    d.add_date_of_service(day, a + r.start(part), a + r.end(part))
-            return
-
-
 # ---- codes ----------------------------------------------------------------------------------
 
 
-def _service_lines(d: Draft) -> list[ServiceLine]:
+def _service_lines(
+    d: Draft, fields: list[tuple[int, int]], sentences: list[tuple[int, int]]
+) -> list[ServiceLine]:
     lines: list[ServiceLine] = []
     seen: set[tuple[str, tuple[str, ...]]] = set()
-    for hit, desc in codes.find_procedure_codes(d.text):
-        if d.is_used(hit.start, hit.end):
+    found = codes.find_procedure_codes(d.text)
+    passing = named_in_passing(d.text, [(h.code, h.start) for h, _ in found], fields, sentences)
+    for hit, desc in found:
+        if d.is_used(hit.start, hit.end) or hit.code in passing:
             continue
         if (hit.code, hit.extra) in seen:
             _date_on_line(d, hit.start)  # the same service on another date

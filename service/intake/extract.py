@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from service.errors import LLMError
 from service.intake import codes
-from service.intake.text import parse_date
+from service.intake.dates import parse_date
 from service.llm.adapter import LLM, LLMReply
 from service.llm.phi import Redactor
 from service.llm.prompts import load_prompt, render

@@ -14,23 +14,42 @@ from dataclasses import dataclass, field
 
 _GAP = re.compile(r"\S(?: {3,}|\t+)(?=\S)")
 _MIN_RIGHT = 28  # a right column starts this far in; nearer is a gap inside a sentence
+# A header underline of two or more dashed runs marks a table, whose rows read across.
+_TABLE_RULE = re.compile(r"^[ \t]*[-=_]{3,}(?:[ \t]+[-=_]{3,})+[ \t]*$")
 _ALIGN = 3  # right cells of one block start within this many characters of each other
 
 
 @dataclass
 class View:
-    """Reflowed text and, for each of its pieces, where the piece sits in the original."""
+    """Text rewritten from pieces of an original, and for each piece where it sits there."""
 
     text: str
     starts: list[int] = field(default_factory=list)  # piece starts in `text`
     origins: list[int] = field(default_factory=list)  # the same pieces' starts in the original
+    parent: View | None = None  # when the original is itself a view of the pasted text
 
     def orig(self, pos: int) -> int:
-        """The original offset of a position in the reflowed text."""
-        if not self.starts:
-            return pos
-        i = max(bisect_right(self.starts, pos) - 1, 0)
-        return self.origins[i] + pos - self.starts[i]
+        """The offset in the pasted text of a position in this text."""
+        if self.starts:
+            i = max(bisect_right(self.starts, pos) - 1, 0)
+            pos = self.origins[i] + pos - self.starts[i]
+        return self.parent.orig(pos) if self.parent else pos
+
+
+def build_view(source: str, pieces: list[tuple[int, int, str]]) -> View:
+    """The text made of source[a:b] pieces, each followed by its joiner ("\n", "" or "\n\n")."""
+    view = View("")
+    parts = []
+    pos = 0
+    for a, b, joiner in pieces:
+        view.starts.append(pos)
+        view.origins.append(a)
+        parts.append(source[a:b] + joiner)
+        pos += b - a + len(joiner)
+    view.text = "".join(parts)
+    if pieces and pieces[-1][2] == "\n":
+        view.text = view.text[:-1]
+    return view
 
 
 def _right_start(line: str) -> int | None:
@@ -54,7 +73,8 @@ def _blocks(lines: list[str]) -> list[tuple[int, int, int]]:
         while j < len(lines) and lines[j].strip():
             j += 1
         starts = [s for s in map(_right_start, lines[i:j]) if s is not None]
-        if len(starts) >= 2:
+        table = any(_TABLE_RULE.match(line) for line in lines[i:j])
+        if len(starts) >= 2 and not table:  # a table's rows read across: not two columns
             col = sorted(starts)[len(starts) // 2]
             if sum(abs(s - col) <= _ALIGN for s in starts) >= 2:
                 out.append((i, j, col))
@@ -99,16 +119,7 @@ def reflow(text: str) -> View:
             right.append((base + cut[1], base + len(lines[k])))
         pieces += left + right
         i = end
-    view = View("")
-    parts = []
-    pos = 0
-    for a, b in pieces:
-        view.starts.append(pos)
-        view.origins.append(a)
-        parts.append(text[a:b])
-        pos += b - a + 1
-    view.text = "\n".join(parts)
-    return view
+    return build_view(text, [(a, b, "\n") for a, b in pieces])
 
 
 # ---- OCR damage -------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from service.intake import payers
+from service.intake.appeal_rights import notice
 from service.intake.labels import Labelled
 from service.models import Span
 
@@ -29,11 +30,19 @@ _ORG_WORDS = _words(
     "blue cross shield medical"
 )
 _NAME_WORD = r"(?:[A-Z][\w&'.-]*|&|of|and|the|for|de)"
-_ORG_RE = re.compile(rf"{_NAME_WORD}(?:[ ]{_NAME_WORD}){{1,7}}")
-_BEHALF = re.compile(
-    rf"\bon\s+behalf\s+of\s+(?:the\s+)?(?P<org>{_NAME_WORD}(?:[ ]{_NAME_WORD}){{1,7}})"
+_GAP = r"(?:[ \t]+|[ \t]*\n[ \t]*)"  # a name may wrap onto the next line
+# A corporate suffix stays with the name as printed ("Brightfield Vision Benefits, Inc.").
+_SUFFIX = r"(?:,[ ](?i:inc|llc|l\.l\.c|corp|ltd|pllc|p\.c|lp|llp)\b\.?)"
+_ORG = rf"{_NAME_WORD}(?:{_GAP}{_NAME_WORD}){{1,7}}{_SUFFIX}?"
+_ORG_RE = re.compile(rf"{_NAME_WORD}(?:[ ]{_NAME_WORD}){{1,7}}{_SUFFIX}?")
+_BEHALF = re.compile(rf"\bon{_GAP}behalf{_GAP}of{_GAP}(?:the{_GAP})?(?P<org>{_ORG})")
+# The vendor that says it acts for the plan: "Northlight Behavioral Health manages ... on
+# behalf of Halcyon Lakes Health Plan" (the sentence's subject).
+_ACTS_FOR = re.compile(
+    rf"(?:^|(?<=[.!?] )|(?<=\n))[ \t]*(?P<org>{_ORG}),?{_GAP}(?:[\w'-]+{_GAP}){{1,9}}?"
+    rf"on{_GAP}behalf{_GAP}of\b"
 )
-_INSURED_BY = re.compile(rf"\binsured\s+by\s+(?P<org>{_NAME_WORD}(?:[ ]{_NAME_WORD}){{1,7}})")
+_INSURED_BY = re.compile(rf"\binsured{_GAP}by{_GAP}(?P<org>{_ORG})")
 _SKIP_LINE = re.compile(
     r"\[[^\]]*\]|█|^\W*$|\bFAX\b.*\b(?:FROM|TO|P\.?\s*\d)|^(?:IMPORTANT|NOTICE|RE)\b|:",
     re.I,
@@ -43,7 +52,7 @@ _SELF = re.compile(
     rf"(?P<org>{_NAME_WORD}(?:[ ]{_NAME_WORD}){{1,7}})\s*(?:\([^)]*\)\s*)?is\s+(?:called|referred"
     r"\s+to\s+as)\s+[\"“']?(?:our\s+plan|the\s+plan|we)\b"
 )
-_TAIL = re.compile(r"\s*(?:\([^)]*\)|-\s.*|,\s*(?:Inc|LLC|L\.L\.C)\.?)$")
+_TAIL = re.compile(r"\s*(?:\([^)]*\)|[-–—·|]\s.*)$")
 _LETTERHEAD_LINES = 8
 
 
@@ -74,15 +83,39 @@ def _is_org(name: str) -> bool:
     return 2 <= len(words) <= 8 and any(w in _ORG_WORDS for w in words)
 
 
+_SENTENCE_END = re.compile(r"(?<!\b(?:Co|St|Mt|Dr))(?<!\b(?:Inc|Ltd))(?<!\bCorp)\.\s.*$", re.S)
+
+
+def _org(text: str, m: re.Match[str]) -> str:
+    """The organisation a match names; wrapped onto the next line only in running prose (an
+    address line, "PO Box 61790", is not more of the name)."""
+    name = m["org"]
+    first, wrapped, _ = name.partition("\n")
+    if wrapped and re.match(r"[ \t]*\d", text[m.end("org") :]):
+        name = first
+    return _clean(name)
+
+
 def _clean(name: str) -> str:
-    name = " ".join(name.split()).strip(" ,.;:")
+    name = _SENTENCE_END.sub(".", name)  # "Casualty Company. A board-certified ..." ends at "."
+    name = " ".join(name.split()).strip(" ,;:")
     while (cut := _TAIL.sub("", name)) != name:
         name = cut
-    return name
+    return name.rstrip(" ,;:") if re.search(r"\b(?i:inc|co|corp|ltd)\.$", name) else name.strip(".")
 
 
-def _display(name: str, text: str) -> str:
-    """A name printed in capitals takes the mixed-case form the letter uses elsewhere."""
+def _word_display(word: str, text: str) -> str | None:
+    """The word as the letter writes it in mixed case somewhere, or None when it never does."""
+    core = word.strip(",.")
+    for m in re.finditer(rf"\b{re.escape(core)}\b", text, re.I) if core else ():
+        if not m.group().isupper():
+            return word.replace(core, m.group())
+    return None
+
+
+def display_name(name: str, text: str) -> str:
+    """A name printed in capitals takes the mixed-case form the letter uses elsewhere: the
+    whole name's, else each word's (capitalised where the letter has none; acronyms kept)."""
     if not name.isupper():
         return name
     m = re.search(r"\b" + r"\s+".join(map(re.escape, name.split())) + r"\b", text, re.I)
@@ -90,7 +123,14 @@ def _display(name: str, text: str) -> str:
         if not m.group().isupper():
             return " ".join(m.group().split())
         m = re.compile(m.re.pattern, re.I).search(text, m.end())
-    return name
+    words = name.split()
+    found = [_word_display(w, text) for w in words]
+    if not any(found):
+        return name  # a letter all in capitals: the name as printed
+    return " ".join(
+        f or (w if len(w.strip(",.")) <= 3 else w.capitalize())
+        for f, w in zip(found, words, strict=True)
+    )
 
 
 def letterhead_org(text: str) -> tuple[str, int] | None:
@@ -99,7 +139,7 @@ def letterhead_org(text: str) -> tuple[str, int] | None:
     pos = 0
     for line in text.split("\n"):
         start, pos = pos, pos + len(line) + 1
-        cell = re.split(r" {3,}|\t", line.strip())[0]
+        cell = re.split(r" {3,}|\t", line.strip())[0].strip("*_ ")  # Markdown emphasis
         if not cell or _SKIP_LINE.search(cell):
             continue
         seen += 1
@@ -118,17 +158,63 @@ def _labelled_payer(values: list[Labelled]) -> tuple[str, int] | None:
     return None
 
 
-def _employer(values: list[Labelled]) -> tuple[str, int] | None:
+# An employer's name: capitalised words, "&" and "of", and a corporate suffix.
+_EMPLOYER_NAME = re.compile(
+    rf"[A-Z][\w'.-]*(?:[ ](?:[A-Z][\w'.-]*|&|of))*(?:{_SUFFIX}|,[ ](?i:co)\b\.?)?"
+)
+_PRODUCT_WORDS = re.compile(r"(?i)\b(?:individual|bronze|silver|gold|platinum|exchange)\b")
+
+
+def _employer_name(value: str) -> str | None:
+    m = _EMPLOYER_NAME.match(value.strip())
+    name = m.group().rstrip(" ,;") if m else ""
+    if len(name.split()) < 2 or _PRODUCT_WORDS.search(name) or not re.search(r"[a-z]", name):
+        return None if not name.isupper() or len(name.split()) < 2 else name
+    return name
+
+
+def _employer(text: str, values: list[Labelled]) -> tuple[str, int] | None:
+    """The employer: labelled, a name under "Group:", "sponsored by" it, or "through" it in
+    the plan's own line ("Plan: Open Access, through Pemberton Analytics, LLC")."""
     for v in values:
         if v.field == "employer_group":
             name = re.split(r"\s*\(", v.value)[0].strip(" ,;")
-            if name and not re.search(r"(?i)\b(?:individual|bronze|silver|gold|platinum)\b", name):
+            if name and not _PRODUCT_WORDS.search(name):
                 return name, v.start
+    for v in values:
+        through = re.search(r"(?i),?\s+through\s+", v.value) if v.field == "plan_name" else None
+        value = v.value[through.end() :] if through else v.value
+        if (through or v.field == "group_number") and (name := _employer_name(value)):
+            return name, v.start + len(v.value) - len(value)
+    for m in notice("employer_of").finditer(text):
+        rest = text[m.end() :]
+        name = _employer_name(rest)
+        if name:
+            return name, m.end() + len(rest) - len(rest.lstrip())
     return None
 
 
 def _span(start: int, name: str) -> Span:
     return Span(start=start, end=start + len(name))
+
+
+def _vendor_and_plan(
+    text: str, head: tuple[str, int] | None, out: Parties
+) -> tuple[str, int] | None:
+    """The plan a vendor writes "on behalf of", and the vendor: the sentence's subject, else
+    the letterhead when it names someone else."""
+    behalf = _BEHALF.search(text)
+    if not behalf or not _is_org(_org(text, behalf)):
+        return None
+    plan = (_org(text, behalf), behalf.start("org"))
+    acts = _ACTS_FOR.search(text)
+    vendor = (_org(text, acts), acts.start("org")) if acts and _is_org(_org(text, acts)) else None
+    if vendor and head and head[0].lower().startswith(vendor[0].lower()):
+        vendor = head  # the letterhead's fuller name ("..., LLC")
+    vendor = vendor or head
+    if vendor and vendor[0].lower() != plan[0].lower():
+        out.reviewer, out.reviewer_span = display_name(vendor[0], text), _span(vendor[1], vendor[0])
+    return plan
 
 
 def read_parties(
@@ -140,38 +226,55 @@ def read_parties(
     """
     out = Parties()
     head = letterhead_org(text)
-    behalf = _BEHALF.search(text)
     found: tuple[str, int] | None = None
     if (me := _SELF.search(text)) and _is_org(_clean(me["org"])):
         found = (_clean(me["org"]), me.start("org"))
-    if not found and behalf and _is_org(_clean(behalf["org"])):
-        found = (_clean(behalf["org"]), behalf.start("org"))
-        if head and head[0].lower() != found[0].lower():
-            out.reviewer, out.reviewer_span = _display(head[0], text), _span(head[1], head[0])
-    found = found or _labelled_payer(values)
+    found = found or _vendor_and_plan(text, head, out) or _labelled_payer(values)
     insured = _INSURED_BY.search(text)
-    if not found and insured and _is_org(_clean(insured["org"])):
-        found = (_clean(insured["org"]), insured.start("org"))
+    if not found and insured and _is_org(_org(text, insured)):
+        found = (_org(text, insured), insured.start("org"))
     vendor = payers.find_in_directory(text, "reviewer")
     if not found and head and not (vendor and vendor[1].start <= head[1] + len(head[0])):
         found = head
     if not found and address and _is_org(address[0]) and not head:
         found = address
-    known = payers.find_in_directory(text, "payer")
-    if not found and known:
-        found = (text[known[1].start : known[1].end], known[1].start)
-        out.payer = known[0].name
-    if not found and (gov := payers.find_in_directory(text, "government")):
-        found = (text[gov[1].start : gov[1].end], gov[1].start)
-        out.payer = gov[0].name
+    found = found or _signed_off_by(text)
+    found = found or _from_directory(text, out)
     entry = payers.find_in_directory(found[0], "payer") if found else None
     if entry and entry[1].start == 0 and not out.payer:
         out.payer = entry[0].name  # a directory payer keeps its own name ("Anthem Blue Cross")
     if found:
-        out.payer = out.payer or _display(found[0], text)
+        out.payer = out.payer or display_name(found[0], text)
         out.payer_span = _span(found[1], found[0])
     if vendor and not out.reviewer:
         out.reviewer, out.reviewer_span = vendor[0].name, vendor[1]
-    if emp := _employer(values):
+    if emp := _employer(text, values):
         out.employer, out.employer_span = emp[0], _span(emp[1], emp[0])
     return out
+
+
+_CLOSING = re.compile(
+    r"(?im)^[ \t]*(?:sincerely|regards|respectfully|best\s+regards|thank\s+you)\b[^\n]*$"
+)
+
+
+def _signed_off_by(text: str) -> tuple[str, int] | None:
+    """The organisation a letter signs off with (a line or a few under "Sincerely,")."""
+    for close in _CLOSING.finditer(text):
+        pos = close.end()
+        for line in text[pos:].split("\n")[:6]:
+            name = _clean(line)
+            if _ORG_RE.fullmatch(name) and _is_org(name):
+                return name, pos + line.find(name.split()[0])
+            pos += len(line) + 1
+    return None
+
+
+def _from_directory(text: str, out: Parties) -> tuple[str, int] | None:
+    """A payer the directory knows, named anywhere; government programs last."""
+    for kind in ("payer", "government"):
+        known = payers.find_in_directory(text, kind)
+        if known:
+            out.payer = known[0].name
+            return text[known[1].start : known[1].end], known[1].start
+    return None

@@ -169,10 +169,20 @@ _PLAN_RULES: list[tuple[PlanType, str]] = [
 ]
 
 
+# Coverage that is not a health plan (workers' compensation, auto no-fault): a letter about
+# such a claim names it again and again; a health plan's letter names it once, in passing.
+_NOT_HEALTH_PLAN = re.compile(
+    r"\bworkers['’]?\s+comp(?:ensation)?\b|\bno-fault\b|\bauto(?:mobile)?\s+insurance\b", re.I
+)
+
+
 def identify_plan_type(text: str, payer_id: str | None = None) -> tuple[PlanType, Span | None]:
     """The plan type the text points to, with the span of the words that decided it."""
     masked = _AGENCY.sub(lambda m: " " * len(m.group()), text)
+    other = list(_NOT_HEALTH_PLAN.finditer(masked))
     for plan_type, pattern in _PLAN_RULES:
+        if plan_type is PlanType.ERISA and len(other) >= 2:  # after the government programs
+            return PlanType.UNKNOWN, Span(start=other[0].start(), end=other[0].end())
         m = re.search(pattern, masked)
         if m:
             return plan_type, Span(start=m.start(), end=m.end())

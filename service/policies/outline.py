@@ -1,8 +1,9 @@
 """The outline of a policy's enumerations: numbered, lettered and bulleted items at any depth.
 
-Policies nest their criteria ("1." > "a." > "i.", Medicare's "I." > "A." > "1.", bullets under
-letters); depth is read from indentation, so any marker style nests the same way. The chunker
-cuts passages at top-level items, and the reader reports the whole tree.
+Policies nest their criteria ("1." > "a." > "i.", Medicare's "I." > "A." > "1.", a state's
+"2.1" > "a." > "i.", bullets under letters, "–" under "•"); depth is read from indentation, so
+any marker style nests the same way. The chunker cuts passages at top-level items, and the
+reader reports the whole tree.
 """
 
 from __future__ import annotations
@@ -11,7 +12,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-MARKER = r"(?:\(?(?:\d{1,2}|[A-Za-z]|[IVXivx]{1,5})[.)]|[-*•·▪◦])"  # 1. 1) (1) a. (a) i. IV. - * •
+# 1. 1) (1) a. (a) i. IV. 2.1 2.1.3 and bullets (- * • – › ...)
+MARKER = (
+    r"(?:\(?(?:\d{1,2}(?:\.\d{1,2})*|[A-Za-z]|[IVXivx]{1,5})[.)]|\d{1,2}(?:\.\d{1,2})+"
+    r"|[-*•·▪◦–—›»▸►‣⁃○●■➢➤])"
+)
 ITEM_LINE = re.compile(rf"^(?P<ind>[ \t]*)(?P<m>{MARKER})[ \t]+(?=\S)")
 _JOINER = re.compile(r"(?:[;,]\s*(?:and|or)|;|,)\s*$", re.I)
 # "e.g." or "i.e." starting a wrapped line is prose, not an item

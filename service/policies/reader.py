@@ -16,7 +16,8 @@ from pathlib import Path
 
 from service.errors import BadInput
 from service.intake import codes as code_sets
-from service.intake.parties import letterhead_org
+from service.intake.code_context import PROC_RE, never_code
+from service.intake.parties import display_name, letterhead_org
 from service.intake.payers import resolve_payer
 from service.models import PolicyPassage
 from service.policies import documents
@@ -46,16 +47,39 @@ class PolicyDocument:
 def text_body(text: str) -> str:
     """A plain-text policy as the Markdown body the chunker reads: its headings marked."""
     lines = []
+    previous = ""
     for raw in text.splitlines():
         line = raw.rstrip()
-        bare = line.strip()
-        if bare and heading_kind(bare) and len(bare) <= 80 and not bare.endswith((".", ",", ";")):
-            lines += ["", f"## {bare}", ""]
-        elif heading := documents.pdf_heading(line):
-            lines += ["", f"## {heading}", ""]
-        else:
-            lines.append(line)
+        heading = _text_heading(line, previous)
+        lines += ["", f"## {heading}", ""] if heading else [line]
+        previous = line
     return "\n".join(lines) + "\n"
+
+
+# "2. CLINICAL CRITERIA FOR COVERAGE": a numbered section heading in capitals (two or more
+# words, so "1. MRI" stays an item).
+_NUMBERED_CAPS = re.compile(r"^\d{1,2}\.?\s+(?P<h>[A-Z][A-Z&/,'-]+(?:\s+[A-Z&/,'-]+)+)$")
+# "When is genetic testing covered?": a question standing alone as a heading.
+_QUESTION = re.compile(r"^[A-Z][^.!?:]{5,100}\?$")
+
+
+def _text_heading(line: str, previous: str) -> str | None:
+    """The heading a plain-text line stands for, as printed (a closing colon left off)."""
+    bare = line.strip()
+    if not bare or len(bare) > 100 or bare.endswith((".", ",", ";")):
+        return None
+    if heading_kind(bare) and len(bare) <= 80:
+        return bare.rstrip(":").strip()
+    if (numbered := _NUMBERED_CAPS.match(bare)) and line == line.lstrip():
+        return numbered["h"]
+    if _QUESTION.match(bare) and not previous.strip() and line == line.lstrip():
+        return bare
+    return documents.pdf_heading(line)
+
+
+# A section about codes ("Coding", "Which codes apply?", "Applicable codes"): every CPT- or
+# HCPCS-shaped number in it is a code, unless it is an address's or a number's.
+_CODES_HEADING = re.compile(r"(?i)\bcod(?:es?|ing)\b")
 
 
 def _codes(body: str) -> list[str]:
@@ -63,6 +87,11 @@ def _codes(body: str) -> list[str]:
     for hit, _ in code_sets.find_procedure_codes(body):
         if hit.code not in found:
             found.append(hit.code)
+    for heading, lines in _sections(body, "## ", "Overview"):
+        part = "\n".join(lines) if _CODES_HEADING.search(heading) else ""
+        for m in PROC_RE.finditer(part):
+            if m["code"] not in found and not never_code(part, m.start(), m.end()):
+                found.append(m["code"])
     for hit in code_sets.find_icd10(body):
         code = code_sets.repair_icd10(hit.code)
         if code and code not in found:
@@ -71,11 +100,15 @@ def _codes(body: str) -> list[str]:
 
 
 def _criteria(body: str) -> tuple[str | None, list[Item]]:
+    """The first section (or subsection: an HTML page's <h3> under "Policy") headed as the
+    criteria, with its outline."""
     for heading, lines in _sections(body, "## ", "Overview"):
-        if heading_kind(heading) == "criteria":
-            items = parse_outline(lines)
-            if items:
-                return heading, items
+        parts = [(heading, lines)] + _sections("\n".join(lines), "### ", "")
+        for name, part in parts:
+            if heading_kind(name) == "criteria":
+                items = parse_outline([x for x in part if not x.startswith("### ")])
+                if items:
+                    return name, items
     return None, []
 
 
@@ -85,7 +118,8 @@ def _payer(meta: dict, found: dict, source: str) -> str | None:
             return value.strip()
     head = letterhead_org(re.sub(r"(?m)^---.*?^---\s*$", "", source, flags=re.S))
     if head:
-        return head[0].title() if head[0].isupper() else head[0]
+        name = display_name(head[0], source)  # the document's own mixed case, word by word
+        return name.title() if name.isupper() else name
     return None
 
 

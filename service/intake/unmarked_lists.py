@@ -1,0 +1,141 @@
+"""Criteria listed without markers: a comma series after a lead-in, a table's first column, and
+one criterion a line under a lead-in line ("Criteria not met:").
+
+"You need A, B, C, and D." and "which means that A, B, and C" list their criteria as a
+series of three or more joined by commas with "and" or "or" before the last; "we need to see
+that A, that B, and that C" repeats its "that". A table whose first column is headed as the
+criteria ("Guideline element", "Criterion", "Requirement") lists one per row, each row's
+cell wrapped over as many lines as it needs: a new row starts where the cell starts with a
+capital. These are read only when the letter has no list with markers (denial_criteria.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+from service.intake.appeal_rights import notice
+from service.intake.enumeration import (
+    CUE,
+    LINE_ITEM,
+    Enumeration,
+    acceptable,
+    intro_before,
+    is_boiler,
+    logic_of,
+    trim_item,
+)
+
+# Commas between items; "that" repeated before each item is the lead-in's, not the item's.
+_SPLIT = re.compile(r",\s+(?:(?:and|or)\s+)?(?:that\s+)?", re.I)
+_MIN_ITEMS = 3
+
+
+def _series(text: str, a: int, b: int) -> Enumeration | None:
+    """The series after the sentence's last lead-in that starts one ("only when you are
+    bed-confined, which means that A, B, and C")."""
+    s = text[a:b]
+    if is_boiler(s):
+        return None
+    for lead in reversed(list(notice("list_lead").finditer(s))):
+        if CUE.search(s[: lead.end()]):
+            found = _after(text, a + lead.end(), b)
+            if found:
+                return Enumeration(found[0], found[1], a)
+    return None
+
+
+def _after(text: str, start: int, end: int) -> tuple[list[tuple[int, int]], str] | None:
+    start += len(text[start:end]) - len(text[start:end].lstrip())
+    body = text[start:end].rstrip(" .;")
+    cuts = list(_SPLIT.finditer(body))
+    if len(cuts) < _MIN_ITEMS - 1 or not re.match(r",\s+(?:and|or)\s", cuts[-1].group(), re.I):
+        return None
+    bounds = [(0, cuts[0].start())]
+    bounds += [(c.end(), n.start()) for c, n in zip(cuts, cuts[1:], strict=False)]
+    bounds.append((cuts[-1].end(), len(body)))
+    if any(len(body[x:y].split()) < 2 for x, y in bounds):
+        return None  # "rest, ice, and elevation" inside a sentence: words, not criteria
+    logic = "any" if cuts[-1].group().strip(", ").lower().startswith("or") else "all"
+    return [trim_item(text, start + x, start + y) for x, y in bounds], logic
+
+
+def comma_series(text: str, sentences: list[tuple[int, int]]) -> list[Enumeration]:
+    """'You need A, B, C, and D.': three or more items after a lead-in, in one sentence."""
+    out = []
+    for a, b in sentences:
+        found = _series(text, a, b)
+        if found:
+            out.append(found)
+    return out
+
+
+_CRITERIA_HEAD = re.compile(
+    r"^[ \t]*(?P<h>(?:[A-Z][\w'-]*[ ])*?(?i:criteri(?:on|a)|elements?|requirements?|conditions?))"
+    r"(?P<gap> {3,}|\t)\S",
+    re.M,
+)
+_RULE = re.compile(r"^[ \t]*[-=_]{3,}(?:[ \t]+[-=_]{3,})*[ \t]*$")
+
+
+def table_column(text: str) -> list[Enumeration]:
+    """The first column of a table headed as the criteria, one item per (wrapped) row."""
+    out = []
+    for head in _CRITERIA_HEAD.finditer(text):
+        col = head.end("gap") - head.start()
+        pos = text.find("\n", head.end()) + 1
+        rows: list[list[int]] = []
+        cells: list[list[str]] = []
+        for line in text[pos:].split("\n"):
+            if not line.strip():
+                if rows:
+                    break
+            elif not _RULE.match(line):
+                if LINE_ITEM.match(line):
+                    rows = []
+                    break  # items with markers: a line list reads them
+                cell = line[:col].rstrip()
+                start = pos + len(cell) - len(cell.lstrip())
+                if cell.strip() and (cell.strip()[0].isupper() or not rows):
+                    rows.append([start, pos + len(cell)])
+                    cells.append([cell.strip()])
+                elif cell.strip():
+                    rows[-1][1] = pos + len(cell)
+                    cells[-1].append(cell.strip())
+            pos += len(line) + 1
+        intro = intro_before(text, head.start())
+        texts = [" ".join(c) for c in cells]
+        if len(rows) >= 2 and acceptable(text, head.start(), intro, texts):
+            items = [trim_item(text, x, y) for x, y in rows]
+            out.append(Enumeration(items, logic_of(intro, texts), head.start(), texts))
+    return out
+
+
+# "Criteria not met:" and then one criterion a line, with no markers, up to a blank line.
+_LEAD_LINE = re.compile(r"^[ \t]*(?P<intro>[A-Z][^\n:]{3,80}):[ \t]*$", re.M)
+_MAX_LINE = 110
+
+
+def plain_lines(text: str) -> list[Enumeration]:
+    """Items one a line under a lead-in line ending in a colon, none with a marker or label."""
+    out = []
+    for lead in _LEAD_LINE.finditer(text):
+        intro = lead["intro"]
+        if not (CUE.search(intro) or re.search(r"(?i)\bnot\s+met\b", intro)):
+            continue
+        items: list[list[int]] = []
+        pos = lead.end() + 1
+        for line in text[pos:].split("\n"):
+            s = line.strip()
+            if not s or len(s) > _MAX_LINE or LINE_ITEM.match(line) or s.endswith(":"):
+                break
+            start = pos + line.find(s)
+            if s[0].islower() and items:
+                items[-1][1] = start + len(s)  # a wrapped line of the item before
+            else:
+                items.append([start, start + len(s)])
+            pos += len(line) + 1
+        texts = [text[a:b] for a, b in items]
+        if len(items) >= 2 and acceptable(text, lead.start(), intro, texts):
+            spans = [trim_item(text, a, b) for a, b in items]
+            out.append(Enumeration(spans, logic_of(intro, texts), lead.start()))
+    return out
