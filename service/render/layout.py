@@ -77,6 +77,10 @@ def letterhead_lines(letter: LetterDraft, settings: Settings) -> list[str]:
     else:
         values = (signer.practice, signer.address, signer.phone, signer.fax)
     name, address, phone, fax = (v or "" for v in values)
+    if not name.strip():
+        # numbers alone make no letterhead (they would print as its title); the signature
+        # block carries them
+        return []
     head = phrase("common", "letterhead", name=name, address=address, phone=phone, fax=fax)
     return [line for line in head.splitlines() if line.strip()]
 
