@@ -84,3 +84,14 @@ def test_a_flowsheet_reads_short_labels_and_clinicians_of_record():
 def test_a_date_of_birth_in_any_common_form():
     chart = parse_chart("Patient: Gwen Price\nDOB: 17-Mar-1949 (76 y)\n")
     assert chart.patient.date_of_birth == dt.date(1949, 3, 17)
+
+
+def test_a_signature_line_names_the_practice_before_its_numbers():
+    notes = (
+        "06/05/2025 Consultation\nKnee pain for 4 months.\n"
+        "Electronically signed by Rosa Tran, MD, NPI 1234567893\n"
+        "Harrow Valley Orthopedics, phone 555-013-4400, fax 555-013-4401\n"
+    )
+    provider = parse_chart(notes).provider
+    assert provider.practice == "Harrow Valley Orthopedics"
+    assert (provider.phone, provider.fax) == ("555-013-4400", "555-013-4401")

@@ -258,6 +258,10 @@ def block_line(line: str, people: People) -> bool:
         _read_npi(line, cand, people)
     elif in_block and _PHONE_RE.search(line):
         _phones(line, cand)
+        # "Bayview Oral Surgery, phone 555-..., fax 555-...": the practice before its numbers
+        lead = re.split(r",|\s+[-|·–]\s+", line.strip(), maxsplit=1)[0].strip()
+        if not cand.practice and _ORG_RE.match(lead) and _ORG_END_RE.search(lead):
+            cand.practice = lead
     elif in_block and (_STREET_RE.match(line) or _CITY_RE.match(line)):
         part = line.strip()
         cand.address = f"{cand.address}, {part}" if cand.address else part
