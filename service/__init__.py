@@ -17,9 +17,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """
     from flask import Flask
 
-    from service import access, api, keyfile, resources, web
+    from service import api, resources, web
     from service.api.limits import LimitedJSONProvider
+    from service.auth import access
     from service.config import Settings
+    from service.store import keyfile
 
     app = Flask(__name__)
     overrides = dict(test_config or {})

@@ -68,9 +68,9 @@ class Resources:
         """The drafts store (SQLite in the data folder by default)."""
         with self._lock:
             if self._store is None:
-                from service.keyfile import data_key, private_dir
-                from service.sealing import parse_keys
                 from service.store import Store
+                from service.store.keyfile import data_key, private_dir
+                from service.store.sealing import parse_keys
 
                 private_dir(self.settings.data_path)
                 keys = parse_keys(self.settings.encryption_key)
@@ -117,7 +117,7 @@ class Resources:
 
     def _scoped(self, retriever: Any) -> Any:
         """The acting practice's view: other practices' uploads hidden."""
-        from service import acting
+        from service.auth import acting
         from service.policies.scope import PracticeView
 
         practice = acting.current().practice_id

@@ -12,8 +12,8 @@ from pathlib import Path
 from test_api import LUMBAR_CHART, LUMBAR_DENIAL, PHI, assert_problem
 
 from service import cli
-from service.sealing import Sealer
 from service.store import Store
+from service.store.sealing import Sealer
 
 
 def _files(settings) -> list[Path]:
@@ -89,7 +89,7 @@ def test_cli_delete_and_purge(settings, monkeypatch, capsys) -> None:
     assert json.loads(capsys.readouterr().out) == {"deleted": fresh}
     long_ago = datetime.now(UTC) - timedelta(days=400)
     with store.engine.begin() as conn:
-        from service.db import drafts
+        from service.store.db import drafts
 
         conn.execute(drafts.update().where(drafts.c.id == old).values(created_at=long_ago))
     monkeypatch.setenv("OVERTURN_RETENTION_DAYS", "180")
@@ -102,7 +102,7 @@ def test_cli_delete_and_purge(settings, monkeypatch, capsys) -> None:
 def test_a_draft_whose_process_died_is_interrupted_not_held(tmp_path) -> None:
     store = Store(f"sqlite:///{tmp_path / 'db.sqlite3'}")
     draft_id = store.save_input("appeal", {"d": 1})
-    from service.db import drafts
+    from service.store.db import drafts
 
     with store.engine.begin() as conn:  # as a worker killed mid-draft would leave it
         conn.execute(drafts.update().values(owner="thishost-gone:999999:1"))

@@ -13,8 +13,8 @@ import pytest
 from support import account, api_client, web_client
 from test_api import LUMBAR_CHART, LUMBAR_DENIAL, assert_problem
 
-from service import access, cli
-from service.auth import Accounts
+from service import cli
+from service.auth import Accounts, access
 
 
 def _appeal(client) -> str:

@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
-from service import acting
+from service.auth import acting
+from service.auth.roles import DEFAULT_PRACTICE
 from service.errors import BadInput, Forbidden
 from service.resources import current
-from service.roles import DEFAULT_PRACTICE
 
 bp = Blueprint("policies", __name__)
 MODES = ("hybrid", "dense", "bm25")

@@ -35,7 +35,7 @@ from service.policies.select import Retriever, cited_ids, select_policy
 from service.release import gate, provenance, total_usage
 from service.render import render_text
 from service.resources import Resources, model_for, today_for
-from service.summary import summarize
+from service.store.summary import summarize
 from service.triage import triage
 from service.validate import validate
 

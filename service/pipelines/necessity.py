@@ -37,7 +37,7 @@ from service.readiness import Assessment, assess
 from service.release import gate, provenance
 from service.render import phrase, render_text
 from service.resources import Resources, today_for
-from service.summary import summarize
+from service.store.summary import summarize
 from service.validate.agreement import check_agreement
 from service.validate.necessity import validate_necessity
 

@@ -4,7 +4,7 @@ state-changing request made with the session cookie, an Origin check, and respon
 
 The workspace's forms carry the token as a field; an API call made with the cookie sends it as
 the `X-CSRF-Token` header (a multipart policy upload included). Bearer-token requests are not
-cookie-authenticated and need neither (service/access.py decides which a request is).
+cookie-authenticated and need neither (service/auth/access.py decides which a request is).
 """
 
 from __future__ import annotations

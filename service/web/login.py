@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from service import access
+from service.auth import access
 from service.errors import BadInput
 from service.web import guard
 

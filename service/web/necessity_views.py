@@ -1,6 +1,6 @@
 """The workspace's routes for letters of medical necessity: the form (readiness first), a
 correction that drafts a new version, and release. They sit on the workspace's blueprint and
-need the `necessity.write` permission (service/access.py), as the API's LMN routes do.
+need the `necessity.write` permission (service/auth/access.py), as the API's LMN routes do.
 """
 
 from __future__ import annotations

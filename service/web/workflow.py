@@ -15,7 +15,7 @@ from service.errors import BadInput, Conflict, OverturnError
 from service.intake.text import check_sizes
 from service.models import AppealResult, Chart, Denial, DraftStatus, NecessityResult
 from service.resources import current
-from service.summary import summarize
+from service.store.summary import summarize
 
 # Fields models.py computes on output; they must be dropped before validating a stored result.
 _COMPUTED = {"result": ("points", "gaps"), "denial": ("service_codes", "carc_codes")}

@@ -31,8 +31,8 @@ from sqlalchemy import (
     select,
 )
 
+from service.auth.roles import DEFAULT_PRACTICE, PERMISSIONS, ROLES
 from service.errors import BadInput, NotFound
-from service.roles import DEFAULT_PRACTICE, PERMISSIONS, ROLES
 from service.store import Store, metadata
 
 SIGNIN_TTL = dt.timedelta(hours=24)

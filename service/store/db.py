@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.pool import StaticPool
 
-from service.keyfile import FILE_MODE, private_dir, private_file
+from service.store.keyfile import FILE_MODE, private_dir, private_file
 
 ERROR_MAX = 200
 metadata = MetaData()

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from service.db import index_state, policy_owners
+from service.store.db import index_state, policy_owners
 
 
 def _now() -> datetime:

@@ -21,7 +21,7 @@ EXIT_OK, EXIT_BAD = 0, 2
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     """Add the users, delete and purge commands."""
-    from service.roles import DEFAULT_PRACTICE, ROLES
+    from service.auth.roles import DEFAULT_PRACTICE, ROLES
 
     users = sub.add_parser("users", help="add and list accounts; make sign-in links")
     users_sub = users.add_subparsers(dest="users_command", required=True)

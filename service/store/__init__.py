@@ -2,7 +2,7 @@
 
 The submitted input is saved (encrypted) before drafting starts, so nothing a user sends is lost
 when drafting fails; a draft whose process dies mid-way is marked `interrupted`. Every read and
-write is scoped to the acting practice (service/acting.py): another practice's draft is not
+write is scoped to the acting practice (service/auth/acting.py): another practice's draft is not
 found. Deleting or purging a draft erases its input and result and keeps its audit trail, which
 carries no PHI.
 """
@@ -18,8 +18,9 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
-from service import liveness
-from service.db import (
+from service.errors import Conflict, NotFound, OverturnError
+from service.store import liveness
+from service.store.db import (
     ERROR_MAX,
     audit_log,
     drafts,
@@ -27,10 +28,9 @@ from service.db import (
     metadata,
     migrate,
 )
-from service.errors import Conflict, NotFound, OverturnError
-from service.keyfile import keys_for_url
-from service.policy_registry import PolicyRegistry
-from service.sealing import Sealer, seal_plain_rows
+from service.store.keyfile import keys_for_url
+from service.store.policy_registry import PolicyRegistry
+from service.store.sealing import Sealer, seal_plain_rows
 
 __all__ = ["Store", "metadata", "STATUSES", "KINDS"]
 
@@ -56,7 +56,7 @@ def _iso(value: datetime | date | None) -> str | None:
 
 
 def _actor() -> Any:
-    from service import acting  # acting -> auth -> store: imported when used
+    from service.auth import acting  # acting -> auth -> store: imported when used
 
     return acting.current()
 

@@ -9,7 +9,7 @@ Workers are gthread (WORKER_THREADS threads each): one with the embedded Chroma 
 single-process, else OVERTURN_WORKERS. The worker timeout sits above the model time budget and
 the PDF budget, so the app answers a slow request itself (problem+json) before gunicorn would
 kill the worker. gunicorn's own error pages (a malformed request line, oversized headers) are
-problem+json too (service/serve_worker.py).
+problem+json too (service/server/worker.py).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def options(settings: Settings) -> dict[str, Any]:
         if ":" in settings.host
         else f"{settings.host}:{settings.port}",
         "workers": worker_count(settings),
-        "worker_class": "service.serve_worker.ProblemThreadWorker",
+        "worker_class": "service.server.worker.ProblemThreadWorker",
         "threads": WORKER_THREADS,
         "timeout": worker_timeout(settings),
         "graceful_timeout": 30,
@@ -65,9 +65,9 @@ def options(settings: Settings) -> dict[str, Any]:
 
 def prepare(settings: Settings) -> str | None:
     """The master's start-up work; returns the first start's sign-in link, if one is due."""
-    from service.cli_admin import first_start
-    from service.keyfile import private_dir, secret_key
+    from service.cli.admin import first_start
     from service.resources import Resources
+    from service.store.keyfile import private_dir, secret_key
 
     private_dir(settings.data_path)
     if not settings.secret_key:
@@ -101,7 +101,7 @@ def run(settings: Settings, host: str | None = None, port: int | None = None) ->
     settings = replace(settings, host=host or settings.host, port=port or settings.port)
     link = prepare(settings)
     build_index(settings)
-    from service.cli_admin import announce_link
+    from service.cli.admin import announce_link
 
     if link:
         announce_link(link)

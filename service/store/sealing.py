@@ -58,7 +58,7 @@ def seal_plain_rows(engine: Any, sealer: Sealer) -> None:
     """Encrypt drafts' inputs and results stored in plain text by an earlier version."""
     from sqlalchemy import and_, or_, select
 
-    from service.db import drafts
+    from service.store.db import drafts
 
     plain = or_(
         and_(drafts.c.input_json != "", ~drafts.c.input_json.startswith(SEALED_PREFIX)),

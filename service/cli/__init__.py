@@ -87,9 +87,9 @@ def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from service import serve
+    from service import server
 
-    return serve.run(settings, host=args.host, port=args.port)
+    return server.run(settings, host=args.host, port=args.port)
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
@@ -210,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     _draft_parser(sub, common)
     _index_parser(sub, common)
     sub.add_parser("config", parents=[common], help="list every setting with its default and help")
-    from service import cli_admin
+    from service.cli import admin as cli_admin
 
     cli_admin.add_parsers(sub)
     letter = sub.add_parser(
@@ -333,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `overturn` console script."""
     args = build_parser().parse_args(argv)
     settings = Settings.from_env()
-    from service import cli_admin
+    from service.cli import admin as cli_admin
 
     commands = {**COMMANDS, **cli_admin.COMMANDS}
     try:

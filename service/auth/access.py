@@ -3,7 +3,7 @@
 A request carries either `Authorization: Bearer <token>` (the API) or the workspace's signed
 session cookie. Each endpoint names the permission it needs in RULES; an endpoint missing from
 RULES and PUBLIC is refused (fail closed), and a test checks that every route is listed. The
-acting account is set for the store (service/acting.py), which scopes every read and write to
+acting account is set for the store (service/auth/acting.py), which scopes every read and write to
 the account's practice. A cookie-authenticated request that changes state must also carry this
 site's form token (service/web/guard.py): a bearer token is never sent by a browser on its own,
 so bearer requests need none.
@@ -16,8 +16,7 @@ from urllib.parse import urlsplit
 from flask import Flask, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from service import acting
-from service.auth import Accounts, Principal
+from service.auth import Accounts, Principal, acting
 from service.errors import Forbidden, Unauthorized
 from service.resources import current
 from service.web import guard
