@@ -104,17 +104,27 @@ def judge_test(req: Requirement, ctx: Context) -> Evaluation:
                 tf, date=tf.date_near(ms[0].start), result=_result(shown), counted=target is done
             )
         )
-    missing = need(
-        "test_result",
-        req,
-        required=", ".join(r.value for r in req.results) or "its result",
-        window="",
-    )
+    missing = need(req)
     if done:
-        return evaluation(req, Verdict.MET, done[:3])
+        return evaluation(req, Verdict.MET, _reports(done, ctx, set(req.terms)))
     if wrong or old:
         return evaluation(req, Verdict.NOT_MET, (wrong + old)[:3], missing=missing)
     return evaluation(req, Verdict.NOT_DOCUMENTED, missing=missing)
+
+
+def _reports(found: list[Finding], ctx: Context, terms: set[str]) -> list[Finding]:
+    """The findings a letter shows for a test done: the test's own report when the chart has
+    one (a later note recapping "ECG, echo unrevealing" adds nothing), at most two dates, every
+    sentence of each (the finding, then the result stated after it)."""
+    by_id = {tf.fact.id: tf for tf in ctx.facts}
+    own = [
+        f
+        for f in found
+        if any(h.concepts & terms for h in clinical().find(by_id[f.fact_id].fact.source))
+    ]
+    kept = own or found
+    days = list(dict.fromkeys(f.date for f in kept))[:2]
+    return [f for f in kept if f.date in days][:4]
 
 
 def _result(shown: set[str]) -> Result | None:
@@ -145,7 +155,7 @@ def judge_diagnosis(req: Requirement, ctx: Context) -> Evaluation:
             hits.append(finding(tf))
         elif any("negated" in m.status for m in ms):
             denied.append(finding(tf, counted=False))
-    missing = need("diagnosis", req)
+    missing = need(req)
     if hits:
         return evaluation(req, Verdict.MET, hits[:3])
     return evaluation(
@@ -197,7 +207,7 @@ def judge_prescriber(req: Requirement, ctx: Context) -> Evaluation:
             )
     if accepted:
         return evaluation(req, Verdict.MET, accepted[:2])
-    return evaluation(req, Verdict.NOT_DOCUMENTED, missing=need("prescriber", req))
+    return evaluation(req, Verdict.NOT_DOCUMENTED, missing=need(req))
 
 
 def judge_place(req: Requirement, ctx: Context) -> Evaluation:
@@ -213,8 +223,8 @@ def judge_place(req: Requirement, ctx: Context) -> Evaluation:
     if accepted and not others:
         return evaluation(req, Verdict.MET, accepted[:2])
     if others:
-        return evaluation(req, Verdict.NOT_MET, others[:2], missing=need("place_of_service", req))
-    return evaluation(req, Verdict.NOT_DOCUMENTED, missing=need("place_of_service", req))
+        return evaluation(req, Verdict.NOT_MET, others[:2], missing=need(req))
+    return evaluation(req, Verdict.NOT_DOCUMENTED, missing=need(req))
 
 
 def judge_text(req: Requirement, ctx: Context) -> Evaluation:
@@ -229,11 +239,11 @@ def judge_text(req: Requirement, ctx: Context) -> Evaluation:
                 req,
                 Verdict.NOT_MET,
                 [finding(tf) for tf, m in said if usable(m)][:2],
-                missing=need("text", req),
+                missing=need(req),
             )
         if said:
             return evaluation(req, Verdict.MET, [finding(tf) for tf, _ in said][:2])
-        return evaluation(req, Verdict.NOT_DOCUMENTED, missing=need("text", req))
+        return evaluation(req, Verdict.NOT_DOCUMENTED, missing=need(req))
     named = {
         tf.index
         for tf in pool
@@ -271,7 +281,7 @@ def judge_text(req: Requirement, ctx: Context) -> Evaluation:
     ]
     if hits:
         return evaluation(req, Verdict.MET, [finding(tf) for tf in hits[:3]])
-    return evaluation(req, Verdict.NOT_DOCUMENTED, missing=need("text", req))
+    return evaluation(req, Verdict.NOT_DOCUMENTED, missing=need(req))
 
 
 __all__ = [

@@ -43,6 +43,7 @@ from service.models import (
     Finding,
     Op,
     Requirement,
+    Result,
     StopReason,
     Threshold,
     Verdict,
@@ -123,11 +124,16 @@ class Course:
 
     @property
     def start(self) -> dt.date | None:
-        return min([a for a, _ in self.spans] + self.dates, default=None)
+        """The first day of the longest documented span, else of the first dated mention."""
+        if self.spans:
+            return max(self.spans, key=lambda s: s[1] - s[0])[0]
+        return min(self.dates, default=None)
 
     @property
     def end(self) -> dt.date | None:
-        return max([b for _, b in self.spans] + self.dates, default=None)
+        if self.spans:
+            return max(self.spans, key=lambda s: s[1] - s[0])[1]
+        return max(self.dates, default=None)
 
     def ended(self) -> StopReason | None:
         """Why the course ended, from words the chart affirms ("no side effects" is not one)."""
@@ -221,7 +227,7 @@ def judge_duration(req: Requirement, ctx: Context) -> Evaluation:
                 ):
                     course.stated.extend(_stated_days(other.text, 0))
                     course.text += " " + other.text
-    missing = need("therapy_duration", req, required=_days_words(req.threshold))
+    missing = need(req)
     if not course.facts:
         return evaluation(req, Verdict.NOT_DOCUMENTED, missing=missing)
     facts = [finding(tf) for tf in course.facts[:4]]
@@ -234,19 +240,27 @@ def judge_duration(req: Requirement, ctx: Context) -> Evaluation:
         anchor=ctx.anchor,
     )
     ok = _meets_days(course.days, req.threshold)
-    if ok and req.results:
+    if req.results:
         found = set(results().concepts_in(course.text))
-        ok = bool(found & set().union(*(accepted_results(r.value) for r in req.results)))
+        shown = found & set().union(*(accepted_results(r.value) for r in req.results))
+        # the outcome the chart reports, in the criterion's terms when it is one it accepts
+        said = next((r for r in req.results if shown), None) or _outcome(found)
+        comp = comp.model_copy(update={"result": said})
+        ok = ok and bool(shown)
     if ok and req.stop_reasons and course.ended() is None:
         ok = False
     return evaluation(req, Verdict.MET if ok else Verdict.NOT_MET, facts, comp, missing)
 
 
-def _days_words(t: Threshold | None) -> str:
-    return (
-        f"{t.op.value} {t.value:g} {t.unit}"
-        if t and t.value is not None
-        else "a documented duration"
+def _outcome(found: set[str]) -> Result | None:
+    """The result class a course's notes report, the most telling first."""
+    return next(
+        (
+            Result(r)
+            for r in ("abnormal", "positive", "nondiagnostic", "normal", "negative")
+            if r in found
+        ),
+        None,
     )
 
 
@@ -331,10 +345,7 @@ def judge_drug_trial(req: Requirement, ctx: Context) -> Evaluation:
         count_op=Op.GE,
         anchor=ctx.anchor,
     )
-    subject = f" ({req.subject})" if req.subject else ""
-    missing = need(
-        "drug_trial", req, subject=req.subject or "each drug tried", required=subject and ""
-    )
+    missing = need(req)
     if ok:
         return evaluation(req, Verdict.MET, facts, comp)
     # A documented trial that falls short (too brief, wrong outcome, low dose) contradicts the

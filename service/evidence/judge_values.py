@@ -8,7 +8,7 @@ import re
 
 from dateutil.relativedelta import relativedelta
 
-from service.evidence.chartview import TypedFact
+from service.evidence.chartview import Mention, TypedFact
 from service.evidence.judging import (
     Context,
     compare,
@@ -37,19 +37,6 @@ _BASELINE = re.compile(
 )
 
 
-def _required(t: Threshold | None) -> str:
-    if t is None:
-        return ""
-    if t.op is Op.BETWEEN:
-        return f"{t.low:g} to {t.high:g} {t.unit}".strip()
-    return f"{t.op.value} {t.value:g} {t.unit}".strip()
-
-
-def _window_words(req: Requirement) -> str:
-    w = req.window
-    return f" within the {w.value} {w.unit} before the date of service" if w else ""
-
-
 def judge_age(req: Requirement, ctx: Context) -> Evaluation:
     t = req.threshold or Threshold(op=Op.GE, value=0, unit="years")
     if ctx.born:
@@ -58,7 +45,7 @@ def judge_age(req: Requirement, ctx: Context) -> Evaluation:
         comp = Comparison(required=t, found=age, unit="years", anchor=ctx.anchor, born=ctx.born)
         # the date of birth decides; a note stating the age is the chart fact a letter cites
         cited = [finding(tf) for tf in ctx.facts if _STATED_AGE.search(tf.text)][:1]
-        missing = need("age", req, required=_required(t))
+        missing = need(req)
         return evaluation(req, Verdict.MET if ok else Verdict.NOT_MET, cited, comp, missing)
     for tf in ctx.facts:  # "62 y/o": the age at the note, carried to the date of service
         m = _STATED_AGE.search(tf.text)
@@ -73,10 +60,8 @@ def judge_age(req: Requirement, ctx: Context) -> Evaluation:
             if ok_low and ok_high:
                 return evaluation(req, Verdict.MET, found, comp)
             if not ok_low and not ok_high:
-                return evaluation(
-                    req, Verdict.NOT_MET, found, comp, need("age", req, required=_required(t))
-                )
-    return evaluation(req, Verdict.NOT_DOCUMENTED, missing=need("age", req, required=_required(t)))
+                return evaluation(req, Verdict.NOT_MET, found, comp, need(req))
+    return evaluation(req, Verdict.NOT_DOCUMENTED, missing=need(req))
 
 
 def _measure_concepts(req: Requirement) -> set[str]:
@@ -155,7 +140,7 @@ def judge_measurement(req: Requirement, ctx: Context) -> Evaluation:
     t = req.threshold
     found = readings(req, ctx)
     start = window_start(req.window, ctx.anchor)
-    missing = need("measurement", req, required=_required(t), window=_window_words(req))
+    missing = need(req)
     inside = [r for r in found if within(r[2], start, ctx.anchor)]
     if t is None or not found:
         return evaluation(req, Verdict.NOT_DOCUMENTED, missing=missing)
@@ -206,6 +191,8 @@ def _event_dates(req: Requirement, ctx: Context) -> list[Finding]:
                 own = [d for d in tf.dates if abs(d.start - m.start) < 120]
                 if usable(m) and own:
                     events.append(finding(tf, date=tf.date_near(m.start) or own[0].first))
+                elif usable(m) and _on_note_date(tf, m):
+                    events.append(finding(tf, date=tf.fact.date))
                 if usable(m) and tf.text.rstrip().endswith(":"):
                     events.extend(_listed(ctx, tf))
     by_day: dict[dt.date, Finding] = {}
@@ -213,6 +200,13 @@ def _event_dates(req: Requirement, ctx: Context) -> list[Finding]:
         if f.date and f.date not in by_day:
             by_day[f.date] = f
     return sorted(by_day.values(), key=lambda f: f.date or dt.date.min)
+
+
+def _on_note_date(tf: TypedFact, m: Mention) -> bool:
+    """An episode the note itself records ("Passed out at the bus stop" in the urgent care note
+    of June 2): a sentence with no date of its own, not summing up several events ("recurrent
+    syncope") or recalling past ones ("history of falls")."""
+    return not tf.dates and tf.fact.date is not None and not m.status & {"historical", "recurring"}
 
 
 def _listed(ctx: Context, head: TypedFact) -> list[Finding]:
@@ -234,7 +228,7 @@ def judge_event_count(req: Requirement, ctx: Context) -> Evaluation:
     n, op = req.count or 1, req.count_op
     events = _event_dates(req, ctx)
     periods = req.window.periods if req.window else 1
-    missing = need("event_count", req, required=f"{op.value} {n}", window=_window_words(req))
+    missing = need(req)
     per_period, counted = [], []
     for p in range(periods):
         end = ctx.anchor if p == 0 else window_start(req.window, ctx.anchor, p)

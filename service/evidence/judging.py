@@ -4,14 +4,12 @@ anchor date, the date of birth), windows, comparisons, and the Evaluation it ret
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 
 from service.evidence.chartview import Mention, TypedFact, view
 from service.evidence.context import counts
-from service.evidence.vocabulary import load
 from service.models import (
     Chart,
     Comparison,
@@ -116,11 +114,11 @@ def same_note(ctx: Context, tf: TypedFact) -> list[TypedFact]:
     ] or [tf]
 
 
-def need(kind: str, req: Requirement, **values: object) -> str:
-    """What would document a requirement, from the kind's wording in data/needs.yaml."""
-    template = load("needs").get(kind) or load("needs")["text"]
-    fields = {"subject": req.subject or req.text, "text": req.text, **values}
-    return re.sub(r"\{(\w+)\}", lambda m: str(fields.get(m.group(1), "")), template).strip()
+def need(req: Requirement) -> str:
+    """What would document a requirement, in the words of templates/partials/needs.j2."""
+    from service.render.wording import phrase
+
+    return phrase("needs", "need", req=req)
 
 
 def evaluation(
@@ -135,6 +133,9 @@ def evaluation(
         kind=req.kind,
         text=req.text,
         verdict=verdict,
+        subject=req.subject,
+        window=req.window,
+        results=list(req.results),
         facts=facts or [],
         comparison=comparison,
         need=None if verdict is Verdict.MET else missing,
