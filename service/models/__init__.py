@@ -23,6 +23,7 @@ from service.models.evidence import EvidenceLink, EvidenceMap, EvidenceStatus
 from service.models.letter import (
     Citation,
     CitationKind,
+    Claim,
     DraftStatus,
     Enclosure,
     LetterDraft,
@@ -105,6 +106,7 @@ __all__ = [
     "CitationKind",
     "Citation",
     "Point",
+    "Claim",
     "Enclosure",
     "Signer",
     "LetterDraft",
