@@ -344,6 +344,7 @@ SAMPLES.update(
         ("report", "unanswered"): {"criterion": "Six weeks of care."},
         ("report", "undocumented"): {"criterion": "Six weeks of care.", "need": "a PT note"},
         ("report", "unknown_criterion"): {"number": 1, "answers": "SC9"},
+        ("report", "not_binding"): {"why": "plan_rule"},
     }
 )
 MULTILINE = {("appeal", "recipient"), ("common", "letterhead"), ("document", "signer_lines")}

@@ -48,7 +48,7 @@ from service.models.necessity import (
     ServiceIn,
     SignerIn,
 )
-from service.models.policy import Criterion, CriterionSource, PolicyPassage
+from service.models.policy import Criterion, CriterionScope, CriterionSource, PolicyPassage
 from service.models.requirements import (
     Comparison,
     Evaluation,
@@ -84,6 +84,7 @@ __all__ = [
     "Chart",
     "PolicyPassage",
     "CriterionSource",
+    "CriterionScope",
     "Criterion",
     "EvidenceStatus",
     "EvidenceLink",
