@@ -263,6 +263,9 @@ def _consideration(
 
 def _opening(inp: ComposeInput, all_met: bool, answered: int, consideration: bool) -> str:
     d, t = inp.denial, inp.triage
+    listed = {sc.id for sc in d.stated_criteria}
+    # the criteria the denial lists, as the evidence map reads them (a reason-code line is none)
+    stated = sum(1 for lk in inp.evidence.links if lk.criterion.id in listed)
     return phrase(
         "appeal",
         "opening",
@@ -273,7 +276,7 @@ def _opening(inp: ComposeInput, all_met: bool, answered: int, consideration: boo
         denial_date=d.denial_date,
         category=t.category.value,
         guideline=d.guideline,
-        stated=len(d.stated_criteria),
+        stated=stated,
         answered=answered,
         all_met=all_met,
     )

@@ -123,6 +123,11 @@ class Course:
         return (max(self.dates) - min(self.dates)).days if len(self.dates) > 1 else 0.0
 
     @property
+    def measured(self) -> bool:
+        """The chart says how long: a span, a stated duration, or two dated mentions."""
+        return bool(self.spans or self.stated or len(set(self.dates)) > 1)
+
+    @property
     def start(self) -> dt.date | None:
         """The first day of the longest documented span, else of the first dated mention."""
         if self.spans:
@@ -249,6 +254,10 @@ def judge_duration(req: Requirement, ctx: Context) -> Evaluation:
         ok = ok and bool(shown)
     if ok and req.stop_reasons and course.ended() is None:
         ok = False
+    if not ok and not course.measured:
+        # one dated mention, no span and no stated length: the chart does not say how long,
+        # which is silence, not a shorter course
+        return evaluation(req, Verdict.NOT_DOCUMENTED, facts, comp, missing)
     return evaluation(req, Verdict.MET if ok else Verdict.NOT_MET, facts, comp, missing)
 
 

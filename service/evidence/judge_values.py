@@ -22,7 +22,7 @@ from service.evidence.judging import (
     within,
 )
 from service.evidence.quantities import Quantity, convert
-from service.evidence.vocabulary import category, clinical
+from service.evidence.vocabulary import category, clinical, drug_names
 from service.models import Comparison, Evaluation, Finding, Op, Requirement, Threshold, Verdict
 
 _STATED_AGE = re.compile(
@@ -101,10 +101,32 @@ def _in_unit(q: Quantity, unit: str, t: Threshold | None = None) -> float | None
     return convert(value, q.unit, unit)
 
 
+def _strengths(
+    req: Requirement, ctx: Context
+) -> list[tuple[TypedFact, float, dt.date | None, int, bool]]:
+    """The strength each prescription of the requirement's drug gives (a plan counts: a
+    prescription is one), in the requirement's unit."""
+    unit = req.threshold.unit if req.threshold else ""
+    out = []
+    for tf in ctx.facts:
+        for m in tf.mentions("drug"):
+            if not (m.concepts & set(req.terms)) or not usable(m, planned_ok=True):
+                continue
+            after = [q for q in tf.quantities if q.start >= m.end and q.start - m.end <= 40]
+            q = next((q for q in after if q.unit and _in_unit(q, unit) is not None), None)
+            if q is not None:
+                value = _in_unit(q, unit)
+                assert value is not None
+                out.append((tf, value, tf.date_near(q.start), q.start, q.high is not None))
+    return out
+
+
 def readings(
     req: Requirement, ctx: Context
 ) -> list[tuple[TypedFact, float, dt.date | None, int, bool]]:
     """(fact, value in the requirement's unit, date, position, is a range) of each reading."""
+    if req.terms and set(req.terms) <= set(drug_names().by_concept):
+        return _strengths(req, ctx)
     concepts = _measure_concepts(req)
     unit = req.threshold.unit if req.threshold else ""
     out = []

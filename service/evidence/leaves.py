@@ -22,7 +22,7 @@ from service.evidence.vocabulary import (
     specialties,
 )
 from service.intake.codes import is_valid_icd10
-from service.models import Op, Requirement, RequirementKind, Result, StopReason, Threshold
+from service.models import Op, Requirement, RequirementKind, Result, StopReason, Threshold, Window
 
 K = RequirementKind
 _AGE = [
@@ -100,6 +100,18 @@ _COUNTED = re.compile(
     r"(?:[\w/-]+\s+){0,4}?(?:episodes?|events?|exacerbations?|infections?|attacks?|admissions?"
     r"|hospitali[sz]ations?|visits?|sessions?|fractures?|falls?|levels?|results?|readings?"
     r"|values?|measurements?|flares?|bursts?|courses?|injections?)\b",
+    re.I,
+)
+# "tried two other medicines", "two formulary alternatives": a number of drugs, said bare
+_DRUG_COUNT = re.compile(
+    r"\b(one|two|three|four|five|\d)\s+(?:[\w-]+\s+){0,2}?(?:medicines|medications|drugs"
+    r"|agents|alternatives|products)\b",
+    re.I,
+)
+# "at least every 90 days", "once every 12 months": a recurrence, at least once in the period
+_RECURS = re.compile(
+    r"\b(?:at least |no less often than )?(?:once )?every (\d+|one|two|three|four|six|twelve)"
+    r"[- ](days?|weeks?|months?|years?)\b",
     re.I,
 )
 _NEGATIVE_ASK = re.compile(
@@ -241,10 +253,26 @@ def _by_drugs(base: dict[str, Any], text: str, context: str) -> Requirement | No
             kind=K.DRUG_TRIAL, subject="formulary alternatives", count=1, stop_reasons=ends,
             excuses=ends[1:], **base,
         )  # fmt: skip
+    prescribed = phrasing.strength(text)
+    if drugs and prescribed and not phrasing.dose(text):
+        # the strength a drug must be prescribed in: a value read beside the drug's name
+        return Requirement(
+            kind=K.MEASUREMENT, subject=drugs[0], terms=drugs, threshold=prescribed, **base
+        )
     medicines = re.search(r"\b(?:medicines?|medications?|drugs?|agents?)\b", text, re.I)
     trial = _TRIAL.search(text) and (drugs or medicines)
     if trial and not (events and counted and not drugs):
         return _drug_trial(base, text, drugs)
+    recurring = _RECURS.search(text)
+    if recurring and _concepts(text) and not drugs:
+        # "renewed at least every 90 days": once at least in the last 90 days
+        value = phrasing.number(recurring.group(1)) or 1
+        unit = phrasing.TIME_UNITS[recurring.group(2).lower()]
+        terms = _concepts(text)
+        return Requirement(
+            kind=K.EVENT_COUNT, count=1, subject=", ".join(terms), terms=terms,
+            **{**base, "window": Window(value=value, unit=unit)},
+        )  # fmt: skip
     measured = bool(compared and compared[0].unit and _measure_near(text, compared[1], compared[2]))
     countable = counted and (counted[0] > 1 or counted[1] is not Op.GE or base["window"])
     # the thing counted follows its number ("two or more asthma exacerbations"); "at least one
@@ -295,6 +323,9 @@ def _drug_trial(base: dict[str, Any], text: str, drugs: list[str]) -> Requiremen
     counted = phrasing.count(
         re.sub(r"\bat least \d+ (?:weeks?|months?|days?)", "", text, flags=re.I)
     )
+    bare = _DRUG_COUNT.search(text)
+    if counted is None and bare and phrasing.number(bare.group(1)):
+        counted = (phrasing.number(bare.group(1)) or 1, Op.GE)  # "tried two other medicines"
     classes = re.search(
         r"\b(?:from|in|of)\s+(?:at least\s+)?(\w+)\s+(?:different\s+)?(?:drug\s+)?classes",
         text,
