@@ -49,8 +49,9 @@ MIN_WORDS = 3  # "Member ID" is a key; "Your letter states" is a sentence
 NOT_LETTER_TEXT = {
     ("model.py", "parse_reply"),
     ("model.py", "_describe"),
-    ("model.py", "check_ids"),
-    ("model.py", "check_claims"),
+    ("model_checks.py", "check_ids"),
+    ("model_checks.py", "_kept"),
+    ("model_checks.py", "check_claims"),
     ("model.py", "draft_with_model"),
 }
 
@@ -331,6 +332,7 @@ SAMPLES.update(
 SAMPLES.update(
     {
         ("criteria", "heading"): {"e": BOTH},
+        ("criteria", "shown"): {"e": BOTH, "facts": FACTS, "source": "denial"},
         ("criteria", "held"): {
             "criterion": "at least three episodes of syncope in the past 2 years",
             "e": EPISODES,
