@@ -35,6 +35,7 @@ from service.models import Comparison, Evaluation, Finding, Requirement, Result,
 
 TEXT_MATCH = 0.55  # cosine of a requirement and a chart sentence that says the same thing
 TEXT_MATCH_WITH_TERM = 0.20  # ... when the sentence also names the requirement's concept
+_LABELS = {"exam": "Examination", "imaging": "Imaging", "lab": "Laboratory"}
 _STOP = re.compile(r"\b(?:the|a|an|of|at|to|in|on|shows?|no|that|level|complete)\b", re.I)
 
 
@@ -264,7 +265,12 @@ def _said(req: Requirement, pool: list[TypedFact], concepts: set[str]) -> list[T
         ]
         if given:
             return given
-    texts = [tf.text for tf in pool]
+    # a finding is read with the label its note gave it ("Exam: positive straight leg raise"),
+    # which the chart intake keeps as the fact's type
+    texts = [
+        f"{_LABELS[tf.fact.type.value]}: {tf.text}" if tf.fact.type.value in _LABELS else tf.text
+        for tf in pool
+    ]
     # the item alone, or read with its lead-in: whichever a chart sentence matches better
     scores = [
         max(a, b)
