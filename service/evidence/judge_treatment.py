@@ -67,7 +67,8 @@ _STATED = re.compile(
 _SINCE = re.compile(r"\bsince\b", re.I)
 _FAILED = re.compile(
     r"\b(?:no|inadequate|partial|poor|loss of|lost|minimal|without|not"
-    r"|little) (?:\w+ )?(?:response|relief|improvement|benefit|change|better|help\w*|effect)"
+    r"|little)\s+(?:\w+\s+)?(?:response|relief|improvement|benefit|change|better|help\w*|effect"
+    r"|reduction|decrease)"
     r"|\b(?:failed|ineffective|not effective|did not (?:work|help|improve)|persistent|persists"
     r"|despite|relapse\w*|uncontrolled|still|unchanged|worse\w*|inadequate|unrevealing)\b",
     re.I,
@@ -185,7 +186,14 @@ def _add(course: Course, tf: TypedFact, at: int, ctx: Context) -> None:
     elif tf.fact.date:
         course.dates.append(tf.fact.date)
     course.stated.extend(_stated_days(tf.text, at))
-    following = [o for o in same_note(ctx, tf) if o.index == tf.index + 1]
+    # the sentence after in the same document (a sentence stating its own dates is dated by
+    # them, not by its note), and the one after that when the first is only a label ("Stopped:")
+    near = {o.index: o for o in ctx.facts[tf.index + 1 : tf.index + 3]}
+    same = tf.fact.source and all(o.fact.source == tf.fact.source for o in near.values())
+    following = [near[tf.index + 1]] if tf.index + 1 in near else []
+    following = following if same else [o for o in same_note(ctx, tf) if o.index == tf.index + 1]
+    if following and following[0].text.rstrip().endswith(":") and tf.index + 2 in near:
+        following.append(near[tf.index + 2])
     course.text += " " + tf.text + " " + " ".join(o.text for o in following)
 
 

@@ -121,12 +121,48 @@ def _strengths(
     return out
 
 
+_BELOW = re.compile(r"(?:<|≤|<=|less than|below|under)\s*$", re.I)
+_ABOVE = re.compile(r"(?:>|≥|>=|more than|above|over|greater than)\s*$", re.I)
+_MARGIN = 1e-6  # "< 10" is below 10: a value that meets "less than 10" and not "10 or more"
+
+
+def _bounded(before: str, value: float) -> float:
+    """A reading stated as a bound ("Hgb < 10") read just past the bound it states."""
+    if _BELOW.search(before):
+        return value - _MARGIN
+    if _ABOVE.search(before):
+        return value + _MARGIN
+    return value
+
+
+_DAYS_BEFORE = re.compile(r"(\d{1,2})\s*$")
+_DAYS_AFTER = re.compile(r"^\s*(?:days?\b|d/mo\b)", re.I)
+
+
+def _day_counts(
+    req: Requirement, ctx: Context
+) -> list[tuple[TypedFact, float, dt.date | None, int, bool]]:
+    """Days a month with the symptom, as a diary states them ("11 headache days"): the number
+    written just before the symptom's name, which is followed by "days"."""
+    out = []
+    for tf in ctx.facts:
+        for m in mentions_of(tf, "clinical", set(req.terms)):
+            counted = _DAYS_BEFORE.search(tf.text[: m.start])
+            days = "day" in m.phrase.lower() or _DAYS_AFTER.match(tf.text[m.end :])
+            if usable(m) and counted and days:
+                at = counted.start(1)
+                out.append((tf, float(counted.group(1)), tf.date_near(at), at, False))
+    return out
+
+
 def readings(
     req: Requirement, ctx: Context
 ) -> list[tuple[TypedFact, float, dt.date | None, int, bool]]:
     """(fact, value in the requirement's unit, date, position, is a range) of each reading."""
     if req.terms and set(req.terms) <= set(drug_names().by_concept):
         return _strengths(req, ctx)
+    if req.threshold is not None and req.threshold.unit == "days/month":
+        return _day_counts(req, ctx)
     concepts = _measure_concepts(req)
     unit = req.threshold.unit if req.threshold else ""
     out = []
@@ -134,6 +170,8 @@ def readings(
         for m in mentions_of(tf, "clinical", concepts):
             q = _value_after(tf, m.start, m.end) if usable(m) else None
             value = _in_unit(q, unit, req.threshold) if q else None
+            if q is not None and value is not None:
+                value = _bounded(tf.text[max(0, q.start - 12) : q.start], value)
             if q is not None and value is not None and _on_time(tf.text, q.start, req.before_time):
                 out.append((tf, value, tf.date_near(q.start), q.start, q.high is not None))
     return out
@@ -195,8 +233,10 @@ def judge_measurement(req: Requirement, ctx: Context) -> Evaluation:
         else next((r for r in same if not compare(r[1], t)), same[-1])
     )
     ok = compare(best[1], t)
-    facts = [finding(best[0], value=best[1], unit=t.unit, date=best[2])]
-    comp = Comparison(required=t, found=best[1], unit=t.unit, anchor=ctx.anchor, window_start=start)
+    value = round(best[1], 4)
+    bound = "below" if best[1] < value else ("above" if best[1] > value else "")
+    facts = [finding(best[0], value=value, unit=t.unit, date=best[2], label=bound)]
+    comp = Comparison(required=t, found=value, unit=t.unit, anchor=ctx.anchor, window_start=start)
     return evaluation(req, Verdict.MET if ok else Verdict.NOT_MET, facts, comp, missing)
 
 

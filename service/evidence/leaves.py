@@ -374,6 +374,13 @@ def _by_findings(base: dict[str, Any], text: str, context: str, compared: Any) -
             results=_results(text),
             **base,
         )
+    monthly = phrasing.monthly_days(text)
+    felt = _felt_before(text, monthly[1]) if monthly else []
+    if monthly and felt:
+        # "headaches on 15 or more days a month": a count of days a month, read from the chart
+        return Requirement(
+            kind=K.MEASUREMENT, subject=felt[0], terms=felt[:1], threshold=monthly[0], **base
+        )
     # A value of something the vocabulary cannot name ("a drop in airflow of at least 30
     # percent") cannot be looked up as a reading: it is judged as text, by meaning.
     conditions = _concepts(text, "conditions")
@@ -398,6 +405,16 @@ def _by_findings(base: dict[str, Any], text: str, context: str, compared: Any) -
         negative=bool(_NEGATIVE_ASK.search(text)),
         **base,
     )
+
+
+def _felt_before(text: str, at: int) -> list[str]:
+    """The symptom or condition named last before a position ("headaches on 15 or more days")."""
+    hits = [
+        h
+        for h in clinical().find(text[:at])
+        if any(category(c) in ("symptoms", "conditions") for c in h.concepts)
+    ]
+    return sorted(hits[-1].concepts)[:1] if hits else []
 
 
 def _text_terms(text: str) -> list[str]:

@@ -188,6 +188,21 @@ def strength(text: str) -> Threshold | None:
     return Threshold(op=Op.BETWEEN, low=value, high=value, unit=unit)
 
 
+_RATE = re.compile(
+    rf"\b(?:on\s+)?(?:{_GE}\s+)?{_N}\s+(?:or more\s+)?days?\s+(?:a|per|each|every)\s+month\b",
+    re.I,
+)
+
+
+def monthly_days(text: str) -> tuple[Threshold, int] | None:
+    """A number of days a month something happens ("headaches on 15 or more days a month"),
+    and where the phrase starts."""
+    m = _RATE.search(text)
+    if not m or number(m.group(1)) is None:
+        return None
+    return Threshold(op=Op.GE, value=float(number(m.group(1)) or 0), unit="days/month"), m.start()
+
+
 def before_time(text: str) -> str | None:
     """The latest time of day a sample may be drawn ("in the morning (before 10:00 a.m.)")."""
     m = re.search(r"\bbefore (\d{1,2})(?::(\d{2}))?\s*(a\.?m\.?|p\.?m\.?)?", text, re.I)
