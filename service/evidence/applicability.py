@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from service.models import NecessityCase, PolicyPassage, Purpose
-from service.policies.criteria import PREREQUISITE, criterion_number, criterion_text, lead_in
+from service.policies.criteria import criterion_text, is_item, lead_in
 
 _ITEM = re.compile(r"^\s*([a-z])\.\s+")
 # A criterion about keeping coverage after the first period opens with one of these words.
@@ -130,8 +130,7 @@ def applicable(passages: list[PolicyPassage], case: NecessityCase) -> Applicable
     skipped: dict[str, str] = {}
     items: dict[str, list[str]] = {}
     for p in passages:
-        number = criterion_number(p)
-        if not number.isdigit() and not number.startswith(PREREQUISITE):
+        if not is_item(p):
             skipped[p.id] = "A note to the criteria (an exemption), not a requirement."
             continue
         declared, narrowed, letters = _declared(p, case)

@@ -33,11 +33,10 @@ from service.models import (
     Verdict,
 )
 from service.policies.criteria import (
-    PREREQUISITE,
     alternative_groups,
-    criterion_number,
     criterion_text,
     is_criterion_passage,
+    is_item,
 )
 
 # Kept for callers that pass one; matching by meaning uses the shipped embedder directly.
@@ -254,12 +253,6 @@ def link_for(criterion: Criterion, ctx: Context, facts: Sequence[ChartFact]) -> 
     )
 
 
-def _numbered(p: PolicyPassage) -> bool:
-    """A numbered criterion or a lead-in prerequisite; a note under the list is not one."""
-    number = criterion_number(p)
-    return number.isdigit() or number.startswith(PREREQUISITE)
-
-
 def build_evidence_map(
     denial: Denial,
     chart: Chart,
@@ -283,7 +276,7 @@ def build_evidence_map(
         )
         for p in passages
         if is_criterion_passage(p)
-        and _numbered(p)
+        and is_item(p)
         and (text := for_this_service(criterion_text(p), service_codes)) is not None
         and why_not(p, text, denial, purpose) is None
     ]
