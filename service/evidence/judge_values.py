@@ -37,6 +37,17 @@ _BASELINE = re.compile(
 )
 
 
+_PAST_AGE = re.compile(r"\b(?:until|at|since|before|after|by|from|when|till)\s*$", re.I)
+
+
+def _current_age(text: str) -> re.Match[str] | None:
+    """A stated age of the patient now, not the age at a past event ("until age 30")."""
+    for m in _STATED_AGE.finditer(text):
+        if not _PAST_AGE.search(text[max(0, m.start() - 8) : m.start()]):
+            return m
+    return None
+
+
 def judge_age(req: Requirement, ctx: Context) -> Evaluation:
     t = req.threshold or Threshold(op=Op.GE, value=0, unit="years")
     if ctx.born:
@@ -44,11 +55,11 @@ def judge_age(req: Requirement, ctx: Context) -> Evaluation:
         ok = compare(age, t)
         comp = Comparison(required=t, found=age, unit="years", anchor=ctx.anchor, born=ctx.born)
         # the date of birth decides; a note stating the age is the chart fact a letter cites
-        cited = [finding(tf) for tf in ctx.facts if _STATED_AGE.search(tf.text)][:1]
+        cited = [finding(tf) for tf in ctx.facts if _current_age(tf.text)][:1]
         missing = need(req)
         return evaluation(req, Verdict.MET if ok else Verdict.NOT_MET, cited, comp, missing)
     for tf in ctx.facts:  # "62 y/o": the age at the note, carried to the date of service
-        m = _STATED_AGE.search(tf.text)
+        m = _current_age(tf.text)
         if m:
             # an undated note is taken as current: the age is then known to within a year
             years = relativedelta(ctx.anchor, tf.fact.date).years if tf.fact.date else 0

@@ -4,12 +4,14 @@ anchor date, the date of birth), windows, comparisons, and the Evaluation it ret
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 
 from service.evidence.chartview import Mention, TypedFact, view
 from service.evidence.context import counts
+from service.intake.chart_dates import find_dates
 from service.models import (
     Chart,
     Comparison,
@@ -43,8 +45,21 @@ def context_for(denial: Denial, chart: Chart, today: dt.date | None = None) -> C
         or today
         or dt.date.today()
     )
-    born = chart.patient.date_of_birth or denial.date_of_birth
+    born = chart.patient.date_of_birth or denial.date_of_birth or _born(chart.source_text)
     return Context(view(chart), anchor, born, chart.provider, chart.source_text)
+
+
+_DOB = re.compile(r"\b(?:DOB|D\.O\.B\.|date of birth|born)\s*[:#]?\s*", re.I)
+
+
+def _born(text: str) -> dt.date | None:
+    """The date of birth a chart's text gives ("DOB 06/18/2009") when the intake did not read
+    it into the patient block."""
+    for m in _DOB.finditer(text or ""):
+        dates = find_dates(text[m.end() : m.end() + 20])
+        if dates and dates[0].start == 0:
+            return dates[0].first
+    return None
 
 
 def shift(day: dt.date, value: int, unit: str) -> dt.date:
