@@ -12,48 +12,17 @@ import re
 from typing import Any
 
 from service.evidence import phrasing
+from service.evidence.roles import by_role
 from service.evidence.vocabulary import (
     category,
     class_names,
     clinical,
     drug_names,
-    places,
-    results,
-    specialties,
 )
 from service.intake.codes import is_valid_icd10
-from service.models import Op, Requirement, RequirementKind, Result, StopReason, Threshold, Window
+from service.models import Op, Requirement, RequirementKind, Result, StopReason, Window
 
 K = RequirementKind
-_AGE = [
-    (
-        r"\b(\d+)\s*(?:years?\s*(?:of age|old)?\s*)?(?:to|-|through)\s*(\d+)\s*years?(?: of age"
-        r"| old)?",
-        "between",
-    ),
-    (r"\b(?:under|younger than|less than)\s*(\d+)\s*(?:years?|y/?o)\b", "<"),
-    (
-        r"\b(?:at least|aged?)\s*(\d+)\s*(?:years?|y/?o)?\s*(?:old|of age)?\s*(?:or older"
-        r"|and (?:over|older)|\+)?",
-        ">=",
-    ),
-    (r"\b(\d+)\s*years?\s*(?:of age|old)?\s*(?:or older|and (?:over|older))", ">="),
-]
-_AGE_CUE = re.compile(
-    r"\b(?:age[ds]?|years? old|years? of age|adults?|child|older|younger)\b", re.I
-)
-_ROLE = re.compile(
-    r"\b(?:prescribed|ordered|requested|recommended|written|managed|given|performed|evaluated)\s+by"
-    r"|\bin consultation with\b|\bconsultation with\b|\bconsulted\b"
-    r"|\b(?:prescriber|ordering (?:provider|physician|clinician)) is\b",
-    re.I,
-)
-_SETTING = re.compile(
-    r"\b(?:site of care|setting|place of service|performed (?:in|at)|done (?:in|at|as)|given (?:at"
-    r"|in)"
-    r"|infusions? (?:are|is) given|as an outpatient)\b",
-    re.I,
-)
 _EVENTS = re.compile(
     r"\b(?:episodes?|events?|exacerbations?|infections?|attacks?|admissions?|hospitali[sz]ations?"
     r"|visits?|sessions?|fractures?|falls?|levels?|results?|readings?|values?|measurements?"
@@ -121,20 +90,6 @@ _NEGATIVE_ASK = re.compile(
 
 def _hits(lex: Any, text: str) -> list[str]:
     return lex().concepts_in(text)
-
-
-def _age(text: str) -> Threshold | None:
-    if not _AGE_CUE.search(text):
-        return None
-    for pat, op in _AGE:
-        m = re.search(pat, text, re.I)
-        if m:
-            if op == "between":
-                return Threshold(
-                    op=Op.BETWEEN, low=float(m.group(1)), high=float(m.group(2)), unit="years"
-                )
-            return Threshold(op=Op(op), value=float(m.group(1)), unit="years")
-    return None
 
 
 def _results(text: str) -> list[Result]:
@@ -212,25 +167,10 @@ def read_leaf(rid: str, text: str, context: str = "") -> Requirement:
     """A requirement without parts, typed from its words (`context`: its parent's words)."""
     base: dict[str, Any] = {"id": rid, "text": text.strip(), "window": phrasing.window(text)}
     return (
-        _by_role(base, text)
+        by_role(base, text)
         or _by_drugs(base, text, context)
         or _by_findings(base, text, context, phrasing.comparison(text))
     )
-
-
-def _by_role(base: dict[str, Any], text: str) -> Requirement | None:
-    """An age, a prescriber's specialty or a place of service."""
-    age = _age(text)
-    if age is not None and not _concepts(text, "measures"):
-        return Requirement(kind=K.AGE, subject="age", threshold=age, **base)
-    found = _hits(specialties, text)
-    if found and _ROLE.search(text):
-        return Requirement(kind=K.PRESCRIBER, subject=", ".join(found), specialties=found, **base)
-    first = re.split(r"(?<=[.;])\s", text, maxsplit=1)[0]
-    found = _hits(places, first)
-    if found and _SETTING.search(text):
-        return Requirement(kind=K.PLACE_OF_SERVICE, subject=", ".join(found), places=found, **base)
-    return None
 
 
 def _by_drugs(base: dict[str, Any], text: str, context: str) -> Requirement | None:
@@ -424,32 +364,3 @@ def _text_terms(text: str) -> list[str]:
     named = [c for c in found if category(c) != "reasons"]
     asks_why = re.search(r"\b(?:why|reason|rationale)\b", text, re.I)
     return named or (found if asks_why else [])
-
-
-def _noun_before(text: str, pos: int) -> str:
-    words = re.findall(r"[A-Za-z][\w/-]*", text[:pos])
-    stop = {
-        "of",
-        "is",
-        "a",
-        "an",
-        "the",
-        "at",
-        "least",
-        "or",
-        "and",
-        "with",
-        "than",
-        "less",
-        "more",
-        "below",
-        "above",
-        "be",
-    }
-    kept = [w for w in words[-6:] if w.lower() not in stop]
-    return " ".join(kept[-3:])
-
-
-def result_words(text: str) -> list[str]:
-    """The result classes a report sentence states (normal, nondiagnostic, positive...)."""
-    return results().concepts_in(text)
