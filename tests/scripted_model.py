@@ -1,9 +1,10 @@
 """A deterministic scripted model: `respond(messages) -> str` answers Overturn's prompts.
 
 It reads only what it was sent (the fenced data of the draft prompt or the extraction prompt)
-and answers like a careful model: a schema-valid draft with one point per met criterion that
-cites only the passage ids given for it (or "denial"), names only the fact ids given and quotes
-those facts word for word; or an extraction that copies labelled fields, criteria sentences and
+and answers like a careful model: a schema-valid draft with one point per criterion whose claim
+is met (or consideration), phrasing the evaluation it was given (the comparison kept word for
+word), citing only the passage ids given for it (or "denial") and naming only its fact ids;
+or an extraction that copies labelled fields, criteria sentences and
 note lines exactly as written. Used to record cassettes (tests/llm_server.py serves it) for the
 real-denial tests and for the eval suite's model variant; it imports nothing from Overturn.
 """
@@ -16,8 +17,9 @@ import re
 
 DATA = re.compile(r"<<<DATA\n(.*?)\n\s*DATA>>>", re.S)
 _CRITERION = re.compile(
-    r"^- (\S+) \[(\w+), (\w+)\] facts: ([^;\n]*); passages: ([^\n]*)\n"
-    r"\s*<<<DATA\n(.*?)\n\s*DATA>>>",
+    r"^- (\S+) \[(\w+), (\w+), claim (\w+)\] facts: ([^;\n]*); passages: ([^\n]*)\n"
+    r"\s*<<<DATA\n(.*?)\n\s*DATA>>>"
+    r"(?:\n\s*The evidence and comparison that decided it:\n\s*<<<DATA\n(.*?)\n\s*DATA>>>)?",
     re.M | re.S,
 )
 _FACT = re.compile(r"^- (\S+) \((\w+), ([\d-]+|undated), (.*?)\): (.*)$", re.M)
@@ -88,20 +90,33 @@ _STATES = {"denial": "The denial states:", "policy": "Your policy requires:"}
 
 
 def _point(n: int, crit: re.Match[str], facts: dict, passages: set[str], voice: str) -> dict:
-    fact_ids = [f for f in _ids(crit[4]) if f in facts]
-    cites = [p for p in _ids(crit[5]) if p in passages] or ["denial"]
+    """A point that phrases the criterion's evaluation: its words, then the comparison as given
+    (numbers, dates and quotations kept), on the criterion's own fact ids."""
+    fact_ids = [f for f in _ids(crit[5]) if f in facts]
+    cites = [p for p in _ids(crit[6]) if p in passages] or ["denial"]
     kinds = list(dict.fromkeys(_WORDS.get(facts[f]["type"], "the record") for f in fact_ids))
-    record = "my records" if voice == "patient" else "the record"
-    says = [
-        f"The {_label(facts[f]['source'])}{_when(facts[f])} documents: {_quote(facts[f]['text'])}"
-        for f in fact_ids
-    ]
+    comparison = " ".join((crit[8] or "").split())
+    if crit[4] == "consideration":
+        record = "my record" if voice == "patient" else "this patient's record"
+        says = [
+            f"The {_label(facts[f]['source'])}{_when(facts[f])} documents: "
+            + _quote(facts[f]["text"])
+            for f in fact_ids
+        ]
+        text = (
+            f"{_STATES.get(crit[2], 'The requirement reads:')} {_quote(crit[7])} "
+            f"Please consider {record} individually. " + " ".join(says)
+        )
+        claim = "consideration"
+    else:
+        text = f"{_STATES.get(crit[2], 'The requirement reads:')} {_quote(crit[7])} {comparison}"
+        claim = "met"
     return {
         "number": n,
-        "heading": f"{' and '.join(kinds[:2]).capitalize()} documented",
+        "heading": f"{' and '.join(kinds[:2]).capitalize() or 'The requirement'} documented",
         "answers": crit[1],
-        "text": f"{_STATES.get(crit[2], 'The requirement reads:')} {_quote(crit[6])} "
-        f"As {record} shows, this is documented. " + " ".join(says),
+        "claim": claim,
+        "text": text.strip(),
         "citations": cites,
         "chart_facts": fact_ids,
     }
@@ -116,8 +131,10 @@ def draft(prompt: str) -> dict:
     if not service or "[" in service:  # the letter has no service name to repeat
         service = "the requested service"
     facts, passages = _facts(prompt), {m[1] for m in _PASSAGE.finditer(prompt)}
-    met = [c for c in _CRITERION.finditer(prompt) if c[3] == "met" and _ids(c[4])]
-    points = [_point(i, c, facts, passages, voice) for i, c in enumerate(met, start=1)]
+    answered = [c for c in _CRITERION.finditer(prompt) if c[4] in ("met", "consideration")]
+    # the denial's criteria first, as the composer orders them
+    answered.sort(key=lambda c: c[2] != "denial")
+    points = [_point(i, c, facts, passages, voice) for i, c in enumerate(answered, start=1)]
     ask = (
         "grant an exception and cover"
         if strategy and strategy[1] == "exception_request"

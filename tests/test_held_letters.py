@@ -23,7 +23,7 @@ def test_a_letter_without_points_announces_none():
 def test_a_partly_documented_letter_counts_what_its_points_answer():
     letter, report, _ = _draft(chart=_chart(facts=FULL_FACTS[2:]))
     assert not report.ok and letter.points
-    assert "documents one of them" in letter.opening
+    assert "one of them is answered below" in letter.opening
     assert "each" not in letter.opening
     assert letter.closing.startswith("In light of the enclosed record")
 
@@ -31,8 +31,8 @@ def test_a_partly_documented_letter_counts_what_its_points_answer():
 def test_a_complete_letter_keeps_its_wording():
     letter, report, _ = _draft()
     assert report.ok
-    assert "documents each of them" in letter.opening
-    assert letter.closing.startswith("Because each requirement is documented")
+    assert "each is answered below with the dated record that meets it" in letter.opening
+    assert letter.closing.startswith("Because the enclosed record meets each criterion")
 
 
 def test_a_missing_element_is_one_problem_not_two():

@@ -42,7 +42,7 @@ def released(result) -> bool:
 def test_good_answer_is_merged_into_the_skeleton_and_released():
     result, inp = run(FakeLLM(good))
     assert result.drafter == "llm" and released(result), result.report
-    assert (result.prompt_id, result.prompt_version) == ("draft_appeal", "1.0")
+    assert (result.prompt_id, result.prompt_version) == ("draft_appeal", "2.0")
     assert result.model == "fake/model"
     skeleton = compose(inp)
     # everything that is not prose comes from the composer, never from the model
@@ -131,7 +131,8 @@ def test_gap_criterion_is_held_with_its_reason_not_papered_over():
         ),
     )
     result, _ = run(fake, inp)
-    assert "SC2 is not documented" in fake.requests[1]["messages"][-1]["content"]
+    repair = fake.requests[1]["messages"][-1]["content"]
+    assert "the verdict of SC2 is not_documented" in repair and "Drop the point" in repair
     assert result.drafter == "llm" and not released(result)
     codes = {p.code for p in result.report.problems if p.severity == "error"}
     assert codes == {"stated_criterion_not_documented"}

@@ -118,12 +118,21 @@ def assert_no_identifier(values: list[str], sent: str) -> None:
         assert not re.search(pattern, sent, re.IGNORECASE), "an identifier reached the model"
 
 
+# The Lupron letter allows only the 3.75 mg strength; the team's chart prescribes 11.25 mg.
+NOT_MET = {"lupron_cancer"}
+
+
 @pytest.mark.parametrize("name", LETTERS)
 def test_real_denial_is_drafted_by_the_model_and_released(name, tmp_path, monkeypatch):
     result = replay(name, tmp_path, monkeypatch)
     sent = "\n".join(m["content"] for b in SENT for m in json.loads(b)["messages"])
     assert "The denial letter:" in sent and "Criteria:" in sent and "sha256:" not in sent
     assert_no_identifier(identifiers(name, tmp_path), sent)  # the letter text included
+    if name in NOT_MET:  # the chart contradicts the stated criterion: held, never argued met
+        assert result.status.value == "held"
+        assert [p.where for p in result.report.problems if p.code == "stated_criterion_not_met"]
+        assert not result.points
+        return
     assert result.status.value == "released", result.report.problems
     stamp = result.provenance
     assert stamp.drafter == "llm" and stamp.model == "scripted-model"

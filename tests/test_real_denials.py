@@ -39,7 +39,22 @@ def _draft(name: str, chart: str | None, tmp_path):
     )
 
 
-@pytest.mark.parametrize("name", sorted(LETTERS))
+# The Lupron letter's stated criterion allows only the 3.75 mg strength; the team's chart
+# prescribes 11.25 mg (with the oncologist's reasons). The criterion is not met, so the appeal
+# cannot argue it is: it is held, and the report names the criterion and the comparison.
+NOT_MET = {"lupron_cancer"}
+
+
+def test_a_stated_criterion_the_chart_contradicts_holds_the_letter(tmp_path):
+    chart = (REAL / "lupron_cancer.chart.txt").read_text(encoding="utf-8")
+    result = _draft("lupron_cancer", chart, tmp_path)
+    assert result.status.value == "held"
+    [problem] = [p for p in result.report.problems if p.code == "stated_criterion_not_met"]
+    assert "3.75 mg" in problem.message and "11.25 mg" in problem.message
+    assert not result.points
+
+
+@pytest.mark.parametrize("name", sorted(set(LETTERS) - NOT_MET))
 def test_with_the_teams_chart_the_letter_is_released(name, tmp_path):
     chart = (REAL / f"{name}.chart.txt").read_text(encoding="utf-8")
     result = _draft(name, chart, tmp_path)

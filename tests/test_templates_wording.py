@@ -23,11 +23,20 @@ from service.models import (
     Citation,
     CitationKind,
     CodeSystem,
+    Comparison,
     DiagnosisCode,
+    Evaluation,
     FactType,
+    Finding,
+    Op,
+    Requirement,
+    RequirementKind,
     ServiceIn,
     ServiceLine,
     Signer,
+    Threshold,
+    Verdict,
+    Window,
 )
 from service.render import wording
 
@@ -40,8 +49,9 @@ MIN_WORDS = 3  # "Member ID" is a key; "Your letter states" is a sentence
 NOT_LETTER_TEXT = {
     ("model.py", "parse_reply"),
     ("model.py", "_describe"),
-    ("model.py", "check_ids"),
-    ("model.py", "check_claims"),
+    ("model_checks.py", "check_ids"),
+    ("model_checks.py", "_kept"),
+    ("model_checks.py", "check_claims"),
     ("model.py", "draft_with_model"),
 }
 
@@ -138,6 +148,53 @@ SPAN = FACT.model_copy(
     update={"id": "F2", "end_date": dt.date(2026, 9, 30), "source": "PT note", "text": "PT 8 wk"}
 )
 PASSAGE = LUMBAR_POLICY[0]
+WINDOW = Window(value=2, unit="years")
+EPISODES = Evaluation(
+    requirement_id="SC2",
+    kind=RequirementKind.EVENT_COUNT,
+    text="at least three episodes of syncope in the past 2 years",
+    verdict=Verdict.NOT_MET,
+    subject="syncope",
+    window=WINDOW,
+    facts=[
+        Finding(fact_id="F1", text=FACT.text, date=FACT.date),
+        Finding(fact_id="F2", text=SPAN.text, date=dt.date(2024, 1, 2), counted=False),
+    ],
+    comparison=Comparison(
+        count_required=3, count_found=1, count_op=Op.GE, anchor=TODAY, window_start=None
+    ),
+    need="dated records of each syncope episode",
+)
+AGE = Evaluation(
+    requirement_id="SC1",
+    kind=RequirementKind.AGE,
+    text="at least 40 years old",
+    verdict=Verdict.MET,
+    subject="age",
+    comparison=Comparison(
+        required=Threshold(op=Op.GE, value=40, unit="years"),
+        found=44,
+        unit="years",
+        anchor=TODAY,
+        born=dt.date(1982, 3, 1),
+    ),
+)
+BOTH = Evaluation(
+    requirement_id="SC3",
+    kind=RequirementKind.ALL_OF,
+    text="age and episodes",
+    verdict=Verdict.NOT_MET,
+    children=[AGE, EPISODES],
+)
+FACTS = {"F1": FACT, "F2": SPAN}
+NEED = Requirement(
+    id="SC2",
+    kind=RequirementKind.EVENT_COUNT,
+    text="at least three episodes of syncope in the past 2 years",
+    subject="syncope",
+    window=WINDOW,
+    count=3,
+)
 CITATION = Citation(
     kind=CitationKind.POLICY, policy_id=PASSAGE.policy_id, section=PASSAGE.section, label=""
 )
@@ -148,20 +205,29 @@ SAMPLES: dict[tuple[str, str], dict[str, object]] = {
     ("appeal", "also_cites"): {"text": "Point text.", "citations": [CITATION]},
     ("appeal", "closing"): {
         "exception": False,
+        "consideration": False,
         "patient": False,
         "service": "MRI lumbar spine (CPT 72148)",
         "all_met": True,
         "records": True,
         "plan_type": "erisa",
     },
+    ("appeal", "consideration"): {
+        "criterion": "The drug is investigational for this use.",
+        "patient": False,
+        "facts": [FACT, SPAN],
+        "trial": True,
+        "plan_type": "commercial",
+        "enclosures": [1],
+    },
     ("appeal", "denial_citation"): {"guideline": "InterQual", "criterion": "SC1"},
     ("appeal", "denial_copy"): {"date": TODAY},
-    ("appeal", "document"): {"fact": SPAN},
-    ("appeal", "heading"): {"concept": "Conservative care", "passage": PASSAGE},
+    ("appeal", "heading"): {"title": "Age", "passage": PASSAGE},
     ("appeal", "model_enclosures"): {"text": "Point text.", "enclosures": [1, 2]},
     ("appeal", "model_policy"): {"text": "Point text.", "citations": [CITATION]},
     ("appeal", "opening"): {
         "exception": False,
+        "consideration": False,
         "patient": False,
         "service": "MRI lumbar spine (CPT 72148)",
         "denial_date": TODAY,
@@ -173,8 +239,11 @@ SAMPLES: dict[tuple[str, str], dict[str, object]] = {
     },
     ("appeal", "point"): {
         "criterion": "Six weeks of conservative care.",
+        "listed": True,
         "policy_id": None,
-        "groups": [[FACT], [SPAN]],
+        "evaluation": BOTH,
+        "facts": FACTS,
+        "source": "guideline",
         "same_policy": [PASSAGE],
         "enclosures": [1, 2],
     },
@@ -183,12 +252,6 @@ SAMPLES: dict[tuple[str, str], dict[str, object]] = {
         "reviewer": "EviCore",
         "address": "PO Box 1",
         "fax": "555-0100",
-    },
-    ("appeal", "restated"): {
-        "criterion": "Six weeks of conservative care.",
-        "earlier": 1,
-        "citations": [CITATION],
-        "enclosures": [1],
     },
     ("appeal", "service_lines"): {"lines": [LINE, LINE.model_copy(update={"description": ""})]},
     ("appeal", "subject"): {"strategy": "appeal", "service": ""},
@@ -213,7 +276,7 @@ SAMPLES: dict[tuple[str, str], dict[str, object]] = {
         "contact": "555-010-3000",
     },
     ("necessity", "enclosure"): {"signer": "Helen Park", "date": TODAY},
-    ("necessity", "heading"): {"concept": "", "passage": PASSAGE},
+    ("necessity", "heading"): {"title": "", "passage": PASSAGE},
     ("necessity", "no_upgrade"): {},
     ("necessity", "opening"): {
         "patient": "Ana Reyes",
@@ -229,7 +292,8 @@ SAMPLES: dict[tuple[str, str], dict[str, object]] = {
         "policy_id": PASSAGE.policy_id,
         "pieces": [],
         "items": [("a", "Six weeks of care."), ("b", "Failed.")],
-        "facts": [FACT, SPAN],
+        "evaluation": AGE,
+        "facts": FACTS,
         "enclosures": [1],
     },
     ("necessity", "purpose"): {"purpose": "continuation_of_care"},
@@ -263,6 +327,26 @@ SAMPLES.update(
         ("document", "cover_regarding"): {"letter_type": "appeal"},
         ("document", "cover_pages"): {"count": 3},
         ("document", "cover_notice"): {},
+    }
+)
+SAMPLES.update(
+    {
+        ("criteria", "heading"): {"e": BOTH},
+        ("criteria", "shown"): {"e": BOTH, "facts": FACTS, "source": "denial"},
+        ("criteria", "held"): {
+            "criterion": "at least three episodes of syncope in the past 2 years",
+            "e": EPISODES,
+            "facts": FACTS,
+            "source": "policy",
+        },
+        ("needs", "need"): {"req": NEED},
+        ("report", "claims_gap"): {"number": 2, "criterion": "Six weeks of care."},
+        ("report", "consideration_not_allowed"): {"number": 1, "answers": "SC1"},
+        ("report", "missing_evidence"): {"number": 1, "decisive": ["F1", "F2"]},
+        ("report", "unanswered"): {"criterion": "Six weeks of care."},
+        ("report", "undocumented"): {"criterion": "Six weeks of care.", "need": "a PT note"},
+        ("report", "unknown_criterion"): {"number": 1, "answers": "SC9"},
+        ("report", "not_binding"): {"why": "plan_rule"},
     }
 )
 MULTILINE = {("appeal", "recipient"), ("common", "letterhead"), ("document", "signer_lines")}
@@ -334,15 +418,16 @@ def _appeal_letter() -> str:
 
 def test_a_sentence_changed_in_a_partial_changes_the_letter(reworded):
     before = _appeal_letter()
-    assert "In light of the enclosed record" in before or "Because each requirement" in before
+    assert "In light of the enclosed record" in before or "Because the enclosed record" in before
     partials = reworded / "partials"
     _edit(partials / "appeal.j2", "In light of the enclosed record,", "Given the enclosed record,")
     _edit(
         partials / "appeal.j2",
-        "Because each requirement is documented in the enclosed record,",
+        "Because the enclosed record meets each criterion set out above,",
         "As the enclosed record documents each requirement,",
     )
-    _edit(partials / "appeal.j2", " records: ", " reads: ")
+    _edit(partials / "appeal.j2", "Your letter lists: ", "Your letter names: ")
+    _edit(partials / "criteria.yaml", "the criterion requires", "the criterion asks for")
     _edit(partials / "appeal.yaml", "as not medically necessary", "as not needed")
     _edit(partials / "common.yaml", "Member ID", "Member number")
     wording.partials.cache_clear()  # the wording tables are read once per process
@@ -350,7 +435,8 @@ def test_a_sentence_changed_in_a_partial_changes_the_letter(reworded):
     assert after != before
     assert "Given the enclosed record," in after or "As the enclosed record documents" in after
     assert "In light of the enclosed record" not in after
-    assert " reads: \u201c" in after and " records: \u201c" not in after
+    assert "Your letter names: \u201c" in after and "Your letter lists: " not in after
+    assert "the criterion asks for at least" in after
     assert "denied it as not needed." in after
     assert "Member number: " in after and "Member ID" not in after
 

@@ -16,13 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from service.config import Settings
-from service.evidence.concepts import concept
+from service.drafting import points
 from service.models import (
     Category,
     Chart,
     ChartFact,
     Citation,
     CitationKind,
+    Claim,
     CriterionSource,
     Denial,
     Enclosure,
@@ -41,7 +42,6 @@ from service.models import (
 from service.render import long_date, phrase, spec_requires, words
 
 COMPOSER_VERSION = "1.0"
-MAX_FACTS_PER_POINT = 4
 _NUMBERED = re.compile(r"^\s*\d+\.\s*")  # a policy criterion's own list number
 
 
@@ -154,14 +154,6 @@ def _patient_signer(inp: ComposeInput) -> Signer:
     return Signer(name=name or placeholder("your_name"))
 
 
-def _by_document(facts: list[ChartFact]) -> list[list[ChartFact]]:
-    """Facts grouped by the document (and date) the letter names them by: one sentence each."""
-    groups: dict[str, list[ChartFact]] = {}
-    for fact in facts:
-        groups.setdefault(phrase("appeal", "document", fact=fact), []).append(fact)
-    return list(groups.values())
-
-
 def enclosures_for(fact_ids: Sequence[str], facts: dict[str, ChartFact]) -> list[Enclosure]:
     """One enclosure per source document (source and date) the letter relies on, by date."""
     groups: dict[tuple[str, dt.date | None], list[str]] = {}
@@ -177,15 +169,9 @@ def enclosures_for(fact_ids: Sequence[str], facts: dict[str, ChartFact]) -> list
 
 
 def _enclosures(
-    evidence: EvidenceMap, facts: dict[str, ChartFact], denial: Denial
+    used: Sequence[str], facts: dict[str, ChartFact], denial: Denial
 ) -> tuple[list[Enclosure], dict[str, int]]:
-    """The documents the met points rely on, then the denial letter itself."""
-    used = [
-        fid
-        for link in evidence.links
-        if link.status is EvidenceStatus.MET
-        for fid in link.fact_ids[:MAX_FACTS_PER_POINT]
-    ]
+    """The documents the points rely on, then the denial letter itself."""
     out = enclosures_for(used, facts)
     by_fact = {fid: e.number for e in out for fid in e.fact_ids}
     copy = phrase("appeal", "denial_copy", date=denial.denial_date)
@@ -215,8 +201,10 @@ def _point(
     encl: dict[str, int],
     passages: dict[str, PolicyPassage],
 ) -> Point:
+    """A criterion answered in its own point: the payer's words, the evaluation's evidence and
+    comparison, and the policy items that back it."""
     crit = link.criterion
-    used = link.fact_ids[:MAX_FACTS_PER_POINT]
+    used = points.point_facts(link)
     cited = [passages[pid] for pid in link.citations if pid in passages]
     numbers = sorted({encl[fid] for fid in used if fid in encl})
     # A policy criterion is answered as the policy sets it; a stated one as the denial words it.
@@ -224,17 +212,19 @@ def _point(
     text = phrase(
         "appeal",
         "point",
-        criterion=_NUMBERED.sub("", crit.text) if source else crit.text,
+        criterion=_NUMBERED.sub("", crit.text) if source else points.asked(link),
+        listed=crit.id in {sc.id for sc in inp.denial.stated_criteria},
         policy_id=source.policy_id if source else None,
-        groups=_by_document([facts[fid] for fid in used]),
+        evaluation=link.evaluation,
+        facts=facts,
+        source=points.authority(link, inp.denial),
         same_policy=[] if source else cited,
         enclosures=numbers,
     )
-    name = concept(link.concepts[0]).label if link.concepts else ""
     citations = [_policy_citation(p) for p in cited] or [_denial_citation(inp.denial, crit.id)]
     return Point(
         number=number,
-        heading=phrase("appeal", "heading", concept=name, passage=source),
+        heading=phrase("appeal", "heading", title=points.title(link), passage=source),
         answers=crit.id,
         text=text,
         citations=citations,
@@ -243,28 +233,61 @@ def _point(
     )
 
 
-def _opening(inp: ComposeInput, all_met: bool, answered: int) -> str:
+def _consideration(
+    number: int, link: EvidenceLink, inp: ComposeInput, used: list[ChartFact], encl: dict[str, int]
+) -> Point:
+    """An experimental denial's criterion the chart cannot answer: the record set out for
+    individual consideration, claiming nothing met."""
+    numbers = sorted({encl[f.id] for f in used if f.id in encl})
+    text = phrase(
+        "appeal",
+        "consideration",
+        criterion=link.criterion.text,
+        patient=inp.voice == "patient",
+        facts=used,
+        trial=points.routine_trial_care(inp.denial, inp.chart),
+        plan_type=inp.denial.plan_type.value,
+        enclosures=numbers,
+    )
+    return Point(
+        number=number,
+        heading=phrase("appeal", "heading", title=points.title(link), passage=None),
+        answers=link.criterion.id,
+        claim=Claim.CONSIDERATION,
+        text=text,
+        citations=[_denial_citation(inp.denial, link.criterion.id)],
+        chart_facts=[f.id for f in used],
+        enclosures=numbers,
+    )
+
+
+def _opening(inp: ComposeInput, all_met: bool, answered: int, consideration: bool) -> str:
     d, t = inp.denial, inp.triage
+    listed = {sc.id for sc in d.stated_criteria}
+    # the criteria the denial lists, as the evidence map reads them (a reason-code line is none)
+    stated = sum(1 for lk in inp.evidence.links if lk.criterion.id in listed)
     return phrase(
         "appeal",
         "opening",
         exception=t.strategy is Strategy.EXCEPTION_REQUEST,
+        consideration=consideration,
         patient=inp.voice == "patient",
         service=service_phrase(d),
         denial_date=d.denial_date,
         category=t.category.value,
         guideline=d.guideline,
-        stated=len(d.stated_criteria),
+        stated=stated,
         answered=answered,
         all_met=all_met,
     )
 
 
-def _closing(inp: ComposeInput, all_met: bool, records: bool) -> str:
+def _closing(inp: ComposeInput, all_met: bool, records: bool, consideration: bool) -> str:
     return phrase(
         "appeal",
         "closing",
         exception=inp.triage.strategy is Strategy.EXCEPTION_REQUEST,
+        consideration=consideration,
         patient=inp.voice == "patient",
         service=service_phrase(inp.denial),
         all_met=all_met,
@@ -282,47 +305,64 @@ def _also_cites(point: Point, citations: list[Citation]) -> Point:
     return point.model_copy(update={"text": text, "citations": [*point.citations, *new]})
 
 
-def _restated(point: Point, link: EvidenceLink, earlier: int) -> Point:
-    """The same record answers this criterion too: say so rather than quote it twice."""
-    text = phrase(
-        "appeal",
-        "restated",
-        criterion=link.criterion.text,
-        earlier=earlier,
-        citations=[c for c in point.citations if c.policy_id],
-        enclosures=point.enclosures,
-    )
-    return point.model_copy(update={"text": text})
+def _planned(inp: ComposeInput) -> list[tuple[EvidenceLink, list[ChartFact] | None]]:
+    """The criteria the letter answers, in order, each with the facts of an individual-
+    consideration point (None for a point that restates a met evaluation): one per stated
+    criterion the chart meets or, where the strategy allows, one it sets out for individual
+    consideration; then each policy criterion met."""
+    plan: list[tuple[EvidenceLink, list[ChartFact] | None]] = []
+    for link in inp.evidence.links:
+        stated = link.criterion.source is CriterionSource.DENIAL
+        if link.status is EvidenceStatus.MET:
+            plan.append((link, None))
+        elif stated and points.open_to_consideration(link, inp.triage):
+            shown = points.consideration_facts(inp.chart)
+            if shown:
+                plan.append((link, shown))
+    # the stated criteria first, in the denial's order, then the policy's
+    return sorted(plan, key=lambda item: item[0].criterion.source is not CriterionSource.DENIAL)
+
+
+def _points(inp: ComposeInput, facts: dict[str, ChartFact]) -> tuple[list[Point], list[Enclosure]]:
+    """The letter's points and its enclosures (the documents the points cite, then the denial)."""
+    plan = _planned(inp)
+    used = [
+        fid
+        for link, shown in plan
+        for fid in (points.point_facts(link) if shown is None else [f.id for f in shown])
+    ]
+    enclosures, encl = _enclosures(used, facts, inp.denial)
+    passages = {p.id: p for p in inp.passages}
+    out: list[Point] = []
+    for link, shown in plan:
+        n = len(out) + 1
+        if shown is not None:
+            out.append(_consideration(n, link, inp, shown, encl))
+            continue
+        point = _point(n, link, inp, facts, encl, passages)
+        key = set(point.chart_facts)
+        earlier = next((i for i, p in enumerate(out) if key and key <= set(p.chart_facts)), None)
+        if link.criterion.source is CriterionSource.POLICY and earlier is not None:
+            # The record already quoted meets this policy item too: cite it there, once.
+            out[earlier] = _also_cites(out[earlier], point.citations)
+            continue
+        out.append(point)
+    return out, enclosures
 
 
 def compose(inp: ComposeInput) -> LetterDraft:
     """Build the structured letter from the evidence map; text is rendered separately."""
     facts = {f.id: f for f in inp.chart.facts}
-    passages = {p.id: p for p in inp.passages}
-    enclosures, encl = _enclosures(inp.evidence, facts, inp.denial)
-    met = [link for link in inp.evidence.links if link.status is EvidenceStatus.MET]
-    stated_gaps = [
-        link for link in inp.evidence.gaps if link.criterion.source is CriterionSource.DENIAL
-    ]
-    points: list[Point] = []
-    seen: dict[tuple[str, ...], int] = {}
-    for link in met:
-        n = len(points) + 1
-        point = _point(n, link, inp, facts, encl, passages)
-        key = tuple(point.chart_facts)
-        earlier = next((i for i, p in enumerate(points) if set(key) <= set(p.chart_facts)), None)
-        if link.criterion.source is CriterionSource.POLICY and earlier is not None:
-            # The record already quoted meets this policy item too: cite it there, once.
-            points[earlier] = _also_cites(points[earlier], point.citations)
-            continue
-        if key in seen and link.criterion.source is CriterionSource.DENIAL:
-            point = _restated(point, link, seen[key])
-        seen.setdefault(key, n)
-        points.append(point)
-    all_met = not stated_gaps and bool(points)
-    # What the letter may announce follows what it holds: stated conditions its points answer,
-    # and chart records enclosed (every enclosure but the denial copy carries chart facts).
-    answered = len({p.answers for p in points} & {sc.id for sc in inp.denial.stated_criteria})
+    numbered, enclosures = _points(inp, facts)
+    stated = [lk for lk in inp.evidence.links if lk.criterion.source is CriterionSource.DENIAL]
+    stated_ids = {lk.criterion.id for lk in stated}
+    met_ids = {p.answers for p in numbered if p.claim is Claim.MET}
+    answered = len({p.answers for p in numbered} & stated_ids)
+    consideration = any(p.claim is Claim.CONSIDERATION for p in numbered)
+    # What the letter may announce follows what it holds: every stated criterion answered by
+    # a point whose evaluation is met, and chart records enclosed (every enclosure but the
+    # denial copy carries chart facts).
+    all_met = bool(numbered) and stated_ids <= met_ids and not consideration
     records = any(e.fact_ids for e in enclosures)
     return LetterDraft(
         letter_type=inp.triage.letter_type or "appeal",
@@ -336,9 +376,9 @@ def compose(inp: ComposeInput) -> LetterDraft:
             service=service_phrase(inp.denial),
         ),
         identifiers=_identifiers(inp),
-        opening=_opening(inp, all_met, answered),
-        points=points,
-        closing=_closing(inp, all_met, records),
+        opening=_opening(inp, all_met, answered, consideration),
+        points=numbered,
+        closing=_closing(inp, all_met, records, consideration),
         gaps=[link.criterion.id for link in inp.evidence.gaps],
         enclosures=enclosures,
         signer=_patient_signer(inp) if inp.voice == "patient" else _signer(inp.chart, inp.settings),

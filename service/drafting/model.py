@@ -14,40 +14,37 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import ErrorDetails
 
+from service.drafting import points
 from service.drafting.composer import ComposeInput, compose, label
+from service.drafting.model_checks import check_claims, check_ids
 from service.errors import LLMError
 from service.llm.adapter import LLM, LLMReply
-from service.llm.phi import Redactor, leftover_tokens
+from service.llm.phi import Redactor
 from service.llm.prompts import load_prompt, render
 from service.models import (
     Citation,
     CitationKind,
+    Claim,
+    Evaluation,
+    EvidenceLink,
     EvidenceStatus,
     LetterDraft,
     Point,
     PolicyPassage,
     ValidationReport,
+    Verdict,
 )
 from service.render import phrase
 
-DRAFTER_VERSION = "1.0"
+DRAFTER_VERSION = "2.0"
 PROMPT_ID = "draft_appeal"
 REPAIR_PROMPT_ID = "repair_draft"
-DENIAL_CITATION = "denial"
 MAX_DENIAL_CHARS = 12_000  # the stated criteria carry the substance; the rest is context
-# Prose that announces a decision the payer has not made: what an injected "approve this" yields.
-_DECISION_CLAIM = re.compile(
-    r"\b(?:has|have|had) been (?:approved|authori[sz]ed|granted|overturned|reversed|paid)\b"
-    r"|\b(?:is|are|was|were) (?:hereby|now) (?:approved|authori[sz]ed|covered|granted)\b"
-    r"|\b(?:approval|authori[sz]ation|coverage) (?:is|was|has been) (?:granted|confirmed)\b"
-    r"|\b(?:we|this letter) (?:approve|confirm)s? (?:the )?(?:approval|coverage|request)\b"
-    r"|\b(?:ignore|disregard) (?:all |any )?(?:previous|prior|above) instructions\b",
-    re.IGNORECASE,
-)
 _FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$")
 
 
@@ -59,6 +56,7 @@ class PointOut(BaseModel):
     number: int
     heading: str
     answers: str
+    claim: Literal["met", "consideration"] = "met"
     text: str
     citations: list[str]
     chart_facts: list[str]
@@ -106,21 +104,52 @@ class _Usage:
         return {k: float(v) for k, v in self.__dict__.items()}
 
 
+def _criterion(link: EvidenceLink, inp: ComposeInput) -> dict[str, object]:
+    """One criterion as the model sees it: the evaluation's verdict, its decisive fact ids, the
+    comparison worded as the composer words it (the model may only phrase it), and what the
+    letter may claim about it."""
+    e = link.evaluation
+    considered = points.open_to_consideration(link, inp.triage)
+    facts = (
+        [f.id for f in points.consideration_facts(inp.chart)] if considered else list(link.fact_ids)
+    )
+    comparison = ""
+    if e is not None and e.verdict is not Verdict.NOT_DOCUMENTED:
+        # the date of birth stays in the identity block: the model sees the age, not the date
+        shown = _without_birth_date(e)
+        comparison = phrase(
+            "criteria",
+            "shown",
+            e=shown,
+            facts=points.fact_map(inp.chart.facts),
+            source=points.authority(link, inp.denial),
+        )
+    return {
+        "id": link.criterion.id,
+        "source": link.criterion.source.value,
+        "text": link.criterion.text,
+        "status": link.status.value,
+        "verdict": e.verdict.value if e is not None else link.status.value,
+        "claim": "met"
+        if link.status is EvidenceStatus.MET
+        else ("consideration" if considered else "none"),
+        "fact_ids": facts,
+        "passage_ids": [pid for pid in link.citations if pid in _passages(inp)],
+        "comparison": comparison,
+        "need": link.need or "",
+    }
+
+
+def _without_birth_date(e: Evaluation) -> Evaluation:
+    comparison = e.comparison.model_copy(update={"born": None}) if e.comparison else None
+    children = [_without_birth_date(c) for c in e.children]
+    return e.model_copy(update={"comparison": comparison, "children": children})
+
+
 def prompt_values(inp: ComposeInput, skeleton: LetterDraft) -> dict[str, object]:
-    """The prompt inputs: the evidence map by id, the facts, the passages, the denial as data."""
+    """The prompt inputs: the evaluations by id, the facts, the passages, the denial as data."""
     d, t = inp.denial, inp.triage
-    criteria = [
-        {
-            "id": link.criterion.id,
-            "source": link.criterion.source.value,
-            "text": link.criterion.text,
-            "status": link.status.value,
-            "fact_ids": list(link.fact_ids),
-            "passage_ids": [pid for pid in link.citations if pid in _passages(inp)],
-            "need": link.need or "",
-        }
-        for link in inp.evidence.links
-    ]
+    criteria = [_criterion(link, inp) for link in inp.evidence.links]
     facts = [
         {
             "id": f.id,
@@ -181,47 +210,6 @@ def _describe(err: ErrorDetails) -> str:
     return f"{where}: {err.get('msg', 'invalid')}."
 
 
-def check_ids(out: DraftOut, inp: ComposeInput) -> list[str]:
-    """Every id the model cites must be one it was given; it answers only met criteria."""
-    met = {lk.criterion.id for lk in inp.evidence.links if lk.status is EvidenceStatus.MET}
-    known = {lk.criterion.id for lk in inp.evidence.links}
-    passages, facts = _passages(inp), {f.id for f in inp.chart.facts}
-    problems = []
-    for i, p in enumerate(out.points):
-        if p.answers not in known:
-            problems.append(f"points[{i}].answers: {p.answers} is not one of the criterion ids.")
-        elif p.answers not in met:
-            problems.append(f"points[{i}].answers: {p.answers} is not documented; drop the point.")
-        for cid in p.citations:
-            if cid != DENIAL_CITATION and cid not in passages:
-                problems.append(f"points[{i}].citations: {cid} is not one of the passage ids.")
-        if not p.citations:
-            problems.append(f'points[{i}].citations: cite a passage id or "denial".')
-        for fid in p.chart_facts:
-            if fid not in facts:
-                problems.append(f"points[{i}].chart_facts: {fid} is not one of the fact ids.")
-        if not p.chart_facts:
-            problems.append(f"points[{i}].chart_facts: name the fact ids the point relies on.")
-    return problems
-
-
-def check_claims(out: DraftOut) -> list[str]:
-    """Refuse prose that announces a decision, obeys planted text, or leaves placeholder tokens."""
-    fields = [("opening", out.opening), ("closing", out.closing)]
-    for i, p in enumerate(out.points):
-        fields += [(f"points[{i}].heading", p.heading), (f"points[{i}].text", p.text)]
-    problems = []
-    for where, value in fields:
-        if _DECISION_CLAIM.search(value):
-            problems.append(
-                f"{where}: states or implies a coverage decision the payer has not "
-                "made; ask for the denial to be reversed instead."
-            )
-        if leftover_tokens(value):
-            problems.append(f"{where}: contains a withheld-identifier token; leave it out.")
-    return problems
-
-
 def _citation(cid: str, inp: ComposeInput, answers: str) -> Citation:
     p = _passages(inp).get(cid)
     if p is None:
@@ -241,7 +229,7 @@ def _citation(cid: str, inp: ComposeInput, answers: str) -> Citation:
 def merge(skeleton: LetterDraft, out: DraftOut, inp: ComposeInput) -> LetterDraft:
     """The composer's letter with the model's opening, points and closing."""
     encl = {fid: e.number for e in skeleton.enclosures for fid in e.fact_ids}
-    points = []
+    drafted = []
     for n, p in enumerate(out.points, start=1):
         numbers = sorted({encl[f] for f in p.chart_facts if f in encl})
         cites = list(dict.fromkeys(p.citations))
@@ -253,11 +241,12 @@ def merge(skeleton: LetterDraft, out: DraftOut, inp: ComposeInput) -> LetterDraf
         # The model's prose may already point to the enclosures in its own words.
         if numbers and "nclosure" not in text:
             text = phrase("appeal", "model_enclosures", text=text, enclosures=numbers)
-        points.append(
+        drafted.append(
             Point(
                 number=n,
                 heading=p.heading.strip(),
                 answers=p.answers,
+                claim=Claim(p.claim),
                 text=text,
                 citations=citations,
                 chart_facts=list(dict.fromkeys(p.chart_facts)),
@@ -265,7 +254,7 @@ def merge(skeleton: LetterDraft, out: DraftOut, inp: ComposeInput) -> LetterDraf
             )
         )
     return skeleton.model_copy(
-        update={"opening": out.opening.strip(), "points": points, "closing": out.closing.strip()}
+        update={"opening": out.opening.strip(), "points": drafted, "closing": out.closing.strip()}
     )
 
 

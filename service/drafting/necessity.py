@@ -12,9 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from service.drafting import sections
+from service.drafting import points, sections
 from service.drafting.composer import enclosures_for, label, placeholder
-from service.evidence.concepts import concept
 from service.intake.necessity import template_id
 from service.models import (
     ChartFact,
@@ -34,7 +33,6 @@ from service.readiness import Assessment
 from service.render import long_date, phrase
 
 COMPOSER_VERSION = "1.0"
-MAX_FACTS_PER_POINT = 4
 # The section each kind of letter adds (a key of the label table), after the clinical history.
 KIND_SECTION = {
     LetterKind.DRUG: "prior_drugs",
@@ -133,9 +131,10 @@ def _items(body: str) -> list[tuple[str, str]]:
 
 
 def _point(n: int, link: EvidenceLink, a: Assessment, encl: dict[str, int]) -> Point:
+    """A policy criterion answered in its own point, restating its evaluation as the appeal
+    does (the same evaluation says the same thing in both letters)."""
     p = next(x for x in a.scope.passages if x.id == link.criterion.id)
-    facts = {f.id: f for f in a.case.chart.facts}
-    used = link.fact_ids[:MAX_FACTS_PER_POINT]
+    used = points.point_facts(link)
     body = _NUMBERED.sub("", criterion_text(p))
     numbers = sorted({encl[f] for f in used if f in encl})
     text = phrase(
@@ -144,13 +143,13 @@ def _point(n: int, link: EvidenceLink, a: Assessment, encl: dict[str, int]) -> P
         policy_id=p.policy_id,
         pieces=_pieces(body, set(a.case.denial.service_codes)),
         items=_items(body) if a.scope.items.get(p.id) else None,
-        facts=[facts[f] for f in used],
+        evaluation=link.evaluation,
+        facts=points.fact_map(a.case.chart.facts),
         enclosures=numbers,
     )
-    name = concept(link.concepts[0]).label if link.concepts else ""
     return Point(
         number=n,
-        heading=phrase("necessity", "heading", concept=name, passage=p),
+        heading=phrase("necessity", "heading", title=points.title(link), passage=p),
         answers=p.id,
         text=text,
         citations=[_citation(p)],
@@ -201,12 +200,12 @@ def compose_necessity(a: Assessment, today: dt.date) -> LetterDraft:
     facts = {f.id: f for f in a.case.chart.facts}
     met = [link for link in a.evidence.links if link.status is EvidenceStatus.MET]
     found = _section_facts(a)
-    used = [fid for link in met for fid in link.fact_ids[:MAX_FACTS_PER_POINT]]
+    used = [fid for link in met for fid in points.point_facts(link)]
     used += [f.id for groups in found.values() for group in groups for f in group]
     enclosures = enclosures_for(used, facts)
     encl = {fid: e.number for e in enclosures for fid in e.fact_ids}
-    points = [_point(n, link, a, encl) for n, link in enumerate(met, start=1)]
-    all_met = bool(points) and not a.evidence.gaps
+    answered = [_point(n, link, a, encl) for n, link in enumerate(met, start=1)]
+    all_met = bool(answered) and not a.evidence.gaps
     p = a.case.chart.provider
     return LetterDraft(
         letter_type=template_id(a.case.kind),
@@ -221,7 +220,7 @@ def compose_necessity(a: Assessment, today: dt.date) -> LetterDraft:
         subject=phrase("necessity", "subject", line=a.case.denial.service_lines[0]),
         identifiers={**_header(a), **_no_upgrade(a), **_body(found)},
         opening=_opening(a, all_met),
-        points=points,
+        points=answered,
         closing=_closing(a),
         gaps=[link.criterion.id for link in a.evidence.gaps],
         enclosures=enclosures,

@@ -26,12 +26,25 @@ from typing import Any
 
 import yaml
 
+from service.config import Settings
+from service.drafting.composer import ComposeInput, compose
 from service.errors import OverturnError
 from service.evidence.match import build_evidence_map
 from service.intake.chart_text import parse_chart_text
 from service.intake.denial_text import parse_denial_text
-from service.models import Denial, DiagnosisCode, EvidenceMap, ServiceLine, StatedCriterion
+from service.models import (
+    Category,
+    Chart,
+    Denial,
+    DiagnosisCode,
+    EvidenceMap,
+    ServiceLine,
+    StatedCriterion,
+    Strategy,
+    Triage,
+)
 from service.policies.documents import load_document
+from service.validate.criteria import check_criteria, check_points
 
 MODES = ("key", "reader")
 VERDICTS = ("met", "not_met", "not_documented")
@@ -51,6 +64,7 @@ class Node:
 
     text: str
     verdict: str  # met / not_met / not_documented, or gap for the engine that cannot tell
+    criterion: str = ""  # the id of the criterion (evidence link) it belongs to
 
 
 @dataclass
@@ -66,6 +80,8 @@ class Tally:
     charts_exact: int = 0
     released_unmet: int = 0
     released_unmet_missed: int = 0  # of those, the failing criterion was never read
+    released: int = 0  # letters the criteria gate released
+    answered: int = 0  # key criteria a point of the letter answers, over every letter
     rows: list[str] = field(default_factory=list)
 
 
@@ -86,9 +102,10 @@ def _nodes(evidence: EvidenceMap) -> list[Node]:
         verdict = evaluation.verdict.value if evaluation is not None else "gap"
         if evaluation is None and link.status.value == "met":
             verdict = "met"
-        out.append(Node(link.criterion.text, verdict))
+        cid = link.criterion.id
+        out.append(Node(link.criterion.text, verdict, cid))
         if evaluation is not None:
-            out.extend(Node(c.text, c.verdict.value) for c in _descendants(evaluation))
+            out.extend(Node(c.text, c.verdict.value, cid) for c in _descendants(evaluation))
     return out
 
 
@@ -175,6 +192,27 @@ def _correct(predicted: str | None, expected: str) -> bool:
     return predicted == expected or (predicted == "gap" and expected != "met")
 
 
+def gated(
+    denial: Denial, chart: Chart, evidence: EvidenceMap, passages: list[Any]
+) -> tuple[bool, set[str]]:
+    """(released, criterion ids its points answer) for the composer's letter on this evidence,
+    by the validator's criteria gate (validate/criteria.py); a policy criterion the chart does
+    not document holds it too, as it holds a letter of medical necessity."""
+    triage = Triage(
+        category=Category.MEDICAL_NECESSITY,
+        strategy=Strategy.APPEAL,
+        letter_type="appeal",
+        appeal_level="",
+    )
+    today = denial.dates_of_service[0] if denial.dates_of_service else dt.date.today()
+    inp = ComposeInput(denial, chart, triage, evidence, passages, Settings(), today)
+    letter = compose(inp)
+    problems = check_points(letter, evidence, chart, triage)
+    problems += check_criteria(letter, evidence, denial, chart)
+    held = [p for p in problems if p.severity == "error" or p.code.startswith("policy_criterion")]
+    return not held, {p.answers for p in letter.points}
+
+
 def score_chart(case: dict[str, Any], which: str, mode: str, tally: Tally) -> None:
     """Evaluate one chart of a case and add it to the tally."""
     chart_key = case["charts"][which]
@@ -182,15 +220,7 @@ def score_chart(case: dict[str, Any], which: str, mode: str, tally: Tally) -> No
     chart = parse_chart_text(chart_key["text"])
     evidence = build_evidence_map(denial, chart, passages)
     nodes = _nodes(evidence)
-    top = _nodes(
-        EvidenceMap(links=[lk.model_copy(update={"evaluation": None}) for lk in evidence.links])
-    )
-    if any(lk.evaluation is not None for lk in evidence.links):
-        top = [
-            Node(lk.criterion.text, lk.evaluation.verdict.value)
-            for lk in evidence.links
-            if lk.evaluation
-        ]
+    released, answered = gated(denial, chart, evidence, passages)
     exact, missed = True, False
     for crit in case["criteria"]:
         expected = chart_key["verdicts"][crit["id"]]
@@ -200,6 +230,7 @@ def score_chart(case: dict[str, Any], which: str, mode: str, tally: Tally) -> No
         else:
             node = _align(crit.get("text") or "", nodes)
         predicted = node.verdict if node else None
+        tally.answered += bool(node and node.criterion in answered)
         ok = _correct(predicted, expected)
         tally.criteria += 1
         tally.correct += ok
@@ -216,8 +247,8 @@ def score_chart(case: dict[str, Any], which: str, mode: str, tally: Tally) -> No
         )
     tally.charts += 1
     tally.charts_exact += exact
-    all_met = bool(top) and all(n.verdict == "met" for n in top)
-    if all_met and any(v != "met" for v in chart_key["verdicts"].values()):
+    tally.released += released
+    if released and any(v != "met" for v in chart_key["verdicts"].values()):
         tally.released_unmet += 1
         tally.released_unmet_missed += missed
 
@@ -235,6 +266,10 @@ def _share(hit: int, total: int) -> str:
     return f"{hit}/{total} ({hit / total:.3f})" if total else "0/0"
 
 
+def _per(n: int, letters: int) -> str:
+    return f"{n / letters:.2f}" if letters else "0"
+
+
 def report(name: str, mode: str, t: Tally) -> str:
     """The aggregate figures of one set and mode, as text."""
     lines = [
@@ -242,6 +277,8 @@ def report(name: str, mode: str, t: Tally) -> str:
         f"criteria found {_share(t.found, t.criteria)}; charts all-correct "
         f"{_share(t.charts_exact, t.charts)}; released with a criterion not met "
         f"{t.released_unmet} (of which the reader missed the criterion: {t.released_unmet_missed})",
+        f"  letters released {t.released}/{t.charts}; criteria answered per letter "
+        f"{_per(t.answered, t.charts)} of {_per(t.criteria, t.charts)} stated",
         "  by key verdict: "
         + ", ".join(f"{k} {_share(*t.by_key[k])}" for k in VERDICTS if k in t.by_key),
         "  by kind: " + ", ".join(f"{k} {_share(*v)}" for k, v in sorted(t.by_kind.items())),

@@ -11,7 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from service.config import Settings
+from service.evals import verdicts
 from service.evals.cases import EvalCase, expected_voice
+from service.evals.metric_defs import JUDGE_CRITERIA, METRICS, Metric  # noqa: F401 (re-exported)
+from service.evals.readability import reading_grade
 from service.models import AppealResult, Chart, CitationKind, DraftStatus, LetterDraft
 from service.validate import (
     applies,
@@ -22,109 +25,6 @@ from service.validate import (
     normalize,
     parse_date,
 )
-
-# The LLM judge's rubric (prompts/judge_appeal.md): score key -> what it rates.
-JUDGE_CRITERIA = {
-    "rebuttal": "each denial reason restated and answered",
-    "plan_language": "the plan's own policy language cited by id and section",
-    "factual_accuracy": "every fact in the letter is in the denial, chart or policy",
-    "advocacy": "never argues the payer's side or concedes a denial reason",
-}
-
-
-@dataclass(frozen=True)
-class Metric:
-    name: str
-    agg: str  # "mean" over the cases it applies to, or "sum"
-    better: str  # "higher", "lower", or "" (informational)
-    help: str
-    gated: bool = True  # False: the gate ignores it unless thresholds.yaml names it
-
-
-METRICS = {
-    m.name: m
-    for m in [
-        Metric(
-            "validator_pass",
-            "mean",
-            "higher",
-            "share of cases expected released whose letter passes the validator",
-        ),
-        Metric("status_accuracy", "mean", "higher", "share of cases with the expected status"),
-        Metric("triage_accuracy", "mean", "higher", "expected category and strategy found"),
-        Metric(
-            "element_coverage",
-            "mean",
-            "higher",
-            "required elements present in the letter and in its rendered text",
-        ),
-        Metric(
-            "criterion_coverage", "mean", "higher", "expected stated criteria answered by a point"
-        ),
-        Metric("gap_recall", "mean", "higher", "expected undocumented criteria reported as gaps"),
-        Metric(
-            "citation_validity",
-            "mean",
-            "higher",
-            "policy citations that were retrieved and are named in the text",
-        ),
-        Metric("citation_recall", "mean", "higher", "expected passages cited"),
-        Metric("facts_present", "mean", "higher", "expected strings found in the letter"),
-        Metric(
-            "forbidden_absent",
-            "mean",
-            "higher",
-            "letters with none of the case's forbidden strings",
-        ),
-        Metric("problems_expected", "mean", "higher", "expected problem codes in the report"),
-        Metric("voice_ok", "mean", "higher", "letters in the expected voice"),
-        Metric("tone_clean", "mean", "higher", "letters without threats or outcome promises"),
-        Metric(
-            "hallucinated_codes",
-            "sum",
-            "lower",
-            "codes in letters absent from the inputs and passages",
-        ),
-        Metric("hallucinated_dates", "sum", "lower", "dates in letters absent from the inputs"),
-        Metric("hallucinated_amounts", "sum", "lower", "dollar amounts absent from the inputs"),
-        Metric(
-            "hallucinated_names", "sum", "lower", "people named in letters but not in the inputs"
-        ),
-        Metric("placeholder_leaks", "sum", "lower", "released letters with a placeholder left"),
-        Metric("words", "mean", "", "letter length in words"),
-        Metric("reading_grade", "mean", "", "Flesch-Kincaid grade of the letter's prose"),
-        Metric(
-            "model_drafted",
-            "mean",
-            "higher",
-            "letters of a model variant the model wrote "
-            "(not a composer fallback); a replay miss after a prompt change lowers it",
-        ),
-        Metric(
-            "readiness_accuracy",
-            "mean",
-            "higher",
-            "necessity cases whose readiness verdict (ready or not) is the expected one",
-        ),
-        Metric(
-            "undocumented_exact",
-            "mean",
-            "higher",
-            "necessity cases reporting exactly the "
-            "expected undocumented criteria, no more and no fewer",
-        ),
-        Metric(
-            "unready_released",
-            "sum",
-            "lower",
-            "necessity letters released although the chart is not ready",
-        ),
-        *(
-            Metric(f"judge_{k}", "mean", "higher", f"LLM judge (0..1): {h}", gated=False)
-            for k, h in JUDGE_CRITERIA.items()
-        ),
-    ]
-}
 
 _PLACEHOLDER = re.compile(r"\[[^\]\n]{1,80}\]|\{\{|\}\}|\bTBD\b|\bXXX+\b|<[A-Z_]{3,}>")
 _MONTHS = (
@@ -380,27 +280,6 @@ def strings(case: EvalCase, result: AppealResult, score: CaseScore) -> None:
         score.put("forbidden_absent", float(not hits), hits)
 
 
-def syllables(word: str) -> int:
-    """A vowel-group syllable estimate, good enough for a reading grade."""
-    w = re.sub(r"[^a-z]", "", word.lower())
-    if not w:
-        return 0
-    groups = len(re.findall(r"[aeiouy]+", w))
-    if w.endswith("e") and not w.endswith(("le", "ee")) and groups > 1:
-        groups -= 1
-    return max(1, groups)
-
-
-def reading_grade(text: str) -> float | None:
-    """Flesch-Kincaid grade level: 0.39 words/sentence + 11.8 syllables/word - 15.59."""
-    words = re.findall(r"[A-Za-z][A-Za-z'-]*", text)
-    sentences = max(1, len(re.findall(r"[.!?]+(?:\s|$)", text)))
-    if not words:
-        return None
-    syl = sum(syllables(w) for w in words)
-    return round(0.39 * len(words) / sentences + 11.8 * syl / len(words) - 15.59, 2)
-
-
 def score_case(case: EvalCase, result: AppealResult, chart: Chart, settings: Settings) -> CaseScore:
     """Every metric that applies to this case; None where it does not."""
     score = CaseScore()
@@ -438,6 +317,7 @@ def score_case(case: EvalCase, result: AppealResult, chart: Chart, settings: Set
     if exp.status != "held":
         elements(case, result, score)  # a held letter's missing parts are its report's job
     criteria(case, result, score)
+    verdicts.score(case, result, _criterion_ids, score.put)
     citations(case, result, score)
     hallucinations(result, chart, settings, score)
     voice_and_tone(case, result, score)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from service.models import NecessityCase, PolicyPassage, Purpose
-from service.policies.criteria import PREREQUISITE, criterion_number, lead_in
+from service.policies.criteria import criterion_text, is_item, lead_in
 
 _ITEM = re.compile(r"^\s*([a-z])\.\s+")
 # A criterion about keeping coverage after the first period opens with one of these words.
@@ -108,20 +108,39 @@ def _condition_why_not(passage: PolicyPassage, case: NecessityCase) -> str | Non
     return f"Does not apply to the requested diagnosis: it governs {m.group(1).strip().lower()}"
 
 
+def _declared(p: PolicyPassage, case: NecessityCase) -> tuple[str | None, PolicyPassage, list[str]]:
+    """What the policy says about the criterion (evidence/scope.py): why it does not bind, or
+    the passage narrowed to its items that are not plan rules (and their letters)."""
+    from service.evidence.scope import binding_text, item_letters, why_not
+    from service.render import phrase
+
+    body = criterion_text(p)
+    why = why_not(p, body, case.denial, case.request.purpose.value)
+    if why:
+        return phrase("report", "not_binding", why=why), p, []
+    kept = binding_text(p, body)
+    if kept == body:
+        return None, p, []
+    return None, p.model_copy(update={"text": p.text.replace(body, kept)}), item_letters(kept)
+
+
 def applicable(passages: list[PolicyPassage], case: NecessityCase) -> Applicable:
     """Split the policy's criteria into those that bind this request and those that do not."""
     kept: list[PolicyPassage] = []
     skipped: dict[str, str] = {}
+    items: dict[str, list[str]] = {}
     for p in passages:
-        number = criterion_number(p)
-        if not number.isdigit() and not number.startswith(PREREQUISITE):
+        if not is_item(p):
             skipped[p.id] = "A note to the criteria (an exemption), not a requirement."
             continue
-        why = _general_why_not(p, case) or _condition_why_not(p, case)
+        declared, narrowed, letters = _declared(p, case)
+        why = declared or _general_why_not(p, case) or _condition_why_not(p, case)
         if why:
             skipped[p.id] = why
             continue
-        kept.append(p)
+        if letters:
+            items[p.id] = letters
+        kept.append(narrowed)
     return Applicable(
-        passages=kept, items={}, skipped=skipped, codes=list(case.denial.service_codes)
+        passages=kept, items=items, skipped=skipped, codes=list(case.denial.service_codes)
     )

@@ -1,5 +1,6 @@
 """ConText: whether a mention in a chart sentence is negated, hypothetical, about a family
-member, planned or historical, decided by trigger phrases and their scope (data/context.yaml).
+member, planned, historical or a summary of recurring events, decided by trigger phrases and
+their scope (data/context.yaml).
 
 After Harkema et al. (J Biomed Inform 2009): a forward trigger covers the words after it, a
 backward trigger the words before it, each up to a number of words or a terminator ("but",
@@ -15,7 +16,7 @@ from functools import cache
 
 from service.evidence.vocabulary import load
 
-STATUSES = ("negated", "hypothetical", "family", "planned", "historical")
+STATUSES = ("negated", "hypothetical", "family", "planned", "historical", "recurring")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'/-]*")
 
 

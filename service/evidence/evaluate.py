@@ -71,6 +71,7 @@ def evaluate(req: Requirement, ctx: Context) -> Evaluation:
         kind=req.kind,
         text=req.text,
         verdict=verdict,
+        subject=req.subject,
         comparison=Comparison(count_required=n, count_found=met),
         need=None if verdict is Verdict.MET else "; ".join(dict.fromkeys(needs)) or None,
         children=children,

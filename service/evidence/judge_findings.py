@@ -31,10 +31,11 @@ from service.evidence.vocabulary import (
     results,
     specialties,
 )
-from service.models import Evaluation, Finding, Requirement, Result, Verdict
+from service.models import Comparison, Evaluation, Finding, Requirement, Result, Verdict
 
 TEXT_MATCH = 0.55  # cosine of a requirement and a chart sentence that says the same thing
 TEXT_MATCH_WITH_TERM = 0.20  # ... when the sentence also names the requirement's concept
+_LABELS = {"exam": "Examination", "imaging": "Imaging", "lab": "Laboratory"}
 _STOP = re.compile(r"\b(?:the|a|an|of|at|to|in|on|shows?|no|that|level|complete)\b", re.I)
 
 
@@ -104,17 +105,27 @@ def judge_test(req: Requirement, ctx: Context) -> Evaluation:
                 tf, date=tf.date_near(ms[0].start), result=_result(shown), counted=target is done
             )
         )
-    missing = need(
-        "test_result",
-        req,
-        required=", ".join(r.value for r in req.results) or "its result",
-        window="",
-    )
+    missing = need(req)
     if done:
-        return evaluation(req, Verdict.MET, done[:3])
+        return evaluation(req, Verdict.MET, _reports(done, ctx, set(req.terms)))
     if wrong or old:
         return evaluation(req, Verdict.NOT_MET, (wrong + old)[:3], missing=missing)
     return evaluation(req, Verdict.NOT_DOCUMENTED, missing=missing)
+
+
+def _reports(found: list[Finding], ctx: Context, terms: set[str]) -> list[Finding]:
+    """The findings a letter shows for a test done: the test's own report when the chart has
+    one (a later note recapping "ECG, echo unrevealing" adds nothing), at most two dates, every
+    sentence of each (the finding, then the result stated after it)."""
+    by_id = {tf.fact.id: tf for tf in ctx.facts}
+    own = [
+        f
+        for f in found
+        if any(h.concepts & terms for h in clinical().find(by_id[f.fact_id].fact.source))
+    ]
+    kept = own or found
+    days = list(dict.fromkeys(f.date for f in kept))[:2]
+    return [f for f in kept if f.date in days][:4]
 
 
 def _result(shown: set[str]) -> Result | None:
@@ -145,9 +156,15 @@ def judge_diagnosis(req: Requirement, ctx: Context) -> Evaluation:
             hits.append(finding(tf))
         elif any("negated" in m.status for m in ms):
             denied.append(finding(tf, counted=False))
-    missing = need("diagnosis", req)
+    missing = need(req)
     if hits:
-        return evaluation(req, Verdict.MET, hits[:3])
+        # the assessment that states the diagnosis (coded, or a diagnosis line) before passing
+        # mentions of it ("completed diabetes training")
+        by_id = {tf.fact.id: tf.fact for tf in ctx.facts}
+        stated = [
+            f for f in hits if by_id[f.fact_id].codes or by_id[f.fact_id].type.value == "diagnosis"
+        ]
+        return evaluation(req, Verdict.MET, (stated or hits)[:3])
     return evaluation(
         req, Verdict.NOT_MET if denied else Verdict.NOT_DOCUMENTED, denied[:2], missing=missing
     )
@@ -161,6 +178,9 @@ _CLINICIAN = re.compile(
 )
 
 
+_BY = re.compile(r"\b(?:ordered|prescribed|requested|recommended|signed|referred)\s+by\b", re.I)
+
+
 def _roles(
     lex: Lexicon, table: str, wanted: list[str], ctx: Context, planned_ok: bool
 ) -> tuple[list[Finding], list[Finding]]:
@@ -170,7 +190,14 @@ def _roles(
     for tf in ctx.facts:
         hits = [(h, frozenset[str]()) for h in lex.find(tf.fact.source)]
         if table != "specialties" or _CLINICIAN.search(tf.text):
-            hits += [(h, statuses(tf.text, h.start, h.end)) for h in lex.find(tf.text)]
+            # "ordered by Dr. Haddad, MD" names who orders: the order is a plan, the clinician
+            # is not, so the role phrase does not make the specialty planned
+            text = (
+                _BY.sub(lambda m: " " * len(m.group()), tf.text)
+                if table == "specialties"
+                else tf.text
+            )
+            hits += [(h, statuses(text, h.start, h.end)) for h in lex.find(tf.text)]
         for hit, status in hits:
             if not counts(status, planned_ok=planned_ok):
                 continue
@@ -197,7 +224,7 @@ def judge_prescriber(req: Requirement, ctx: Context) -> Evaluation:
             )
     if accepted:
         return evaluation(req, Verdict.MET, accepted[:2])
-    return evaluation(req, Verdict.NOT_DOCUMENTED, missing=need("prescriber", req))
+    return evaluation(req, Verdict.NOT_DOCUMENTED, missing=need(req))
 
 
 def judge_place(req: Requirement, ctx: Context) -> Evaluation:
@@ -213,27 +240,13 @@ def judge_place(req: Requirement, ctx: Context) -> Evaluation:
     if accepted and not others:
         return evaluation(req, Verdict.MET, accepted[:2])
     if others:
-        return evaluation(req, Verdict.NOT_MET, others[:2], missing=need("place_of_service", req))
-    return evaluation(req, Verdict.NOT_DOCUMENTED, missing=need("place_of_service", req))
+        return evaluation(req, Verdict.NOT_MET, others[:2], missing=need(req))
+    return evaluation(req, Verdict.NOT_DOCUMENTED, missing=need(req))
 
 
-def judge_text(req: Requirement, ctx: Context) -> Evaluation:
-    start = window_start(req.window, ctx.anchor)
+def _said(req: Requirement, pool: list[TypedFact], concepts: set[str]) -> list[TypedFact]:
+    """The chart sentences of `pool` that state the requirement, best first."""
     planning = bool(re.search(r"\bplan\w*|\bwill\b|\border\w*", req.text, re.I))
-    pool = [tf for tf in ctx.facts if within(tf.fact.date, start, ctx.anchor)]
-    concepts, _ = family(set(req.terms))
-    if req.negative:
-        said = [(tf, m) for tf in pool for m in mentions_of(tf, "clinical", concepts)]
-        if any(usable(m) for _, m in said):
-            return evaluation(
-                req,
-                Verdict.NOT_MET,
-                [finding(tf) for tf, m in said if usable(m)][:2],
-                missing=need("text", req),
-            )
-        if said:
-            return evaluation(req, Verdict.MET, [finding(tf) for tf, _ in said][:2])
-        return evaluation(req, Verdict.NOT_DOCUMENTED, missing=need("text", req))
     named = {
         tf.index
         for tf in pool
@@ -251,8 +264,13 @@ def judge_text(req: Requirement, ctx: Context) -> Evaluation:
             and any(category(c) in ("tests", "therapies") for c in clinical().concepts_in(tf.text))
         ]
         if given:
-            return evaluation(req, Verdict.MET, [finding(tf) for tf in given[:2]])
-    texts = [tf.text for tf in pool]
+            return given
+    # a finding is read with the label its note gave it ("Exam: positive straight leg raise"),
+    # which the chart intake keeps as the fact's type
+    texts = [
+        f"{_LABELS[tf.fact.type.value]}: {tf.text}" if tf.fact.type.value in _LABELS else tf.text
+        for tf in pool
+    ]
     # the item alone, or read with its lead-in: whichever a chart sentence matches better
     scores = [
         max(a, b)
@@ -261,7 +279,7 @@ def judge_text(req: Requirement, ctx: Context) -> Evaluation:
         )
     ]
     ranked = sorted(zip(scores, pool, strict=True), key=lambda p: -p[0])
-    hits = [
+    return [
         tf
         for s, tf in ranked
         # A requirement that names clinical things is met only by a sentence naming one of
@@ -269,9 +287,39 @@ def judge_text(req: Requirement, ctx: Context) -> Evaluation:
         # knee" but names no locking or McMurray); meaning alone decides only without names.
         if (tf.index in named and s >= TEXT_MATCH_WITH_TERM) or (not concepts and s >= TEXT_MATCH)
     ]
+
+
+def _negative(req: Requirement, pool: list[TypedFact], concepts: set[str]) -> Evaluation:
+    """An absence asked for ("no active infection"): met when the chart denies it."""
+    said = [(tf, m) for tf in pool for m in mentions_of(tf, "clinical", concepts)]
+    if any(usable(m) for _, m in said):
+        facts = [finding(tf) for tf, m in said if usable(m)][:2]
+        return evaluation(req, Verdict.NOT_MET, facts, missing=need(req))
+    if said:
+        return evaluation(req, Verdict.MET, [finding(tf) for tf, _ in said][:2])
+    return evaluation(req, Verdict.NOT_DOCUMENTED, missing=need(req))
+
+
+def judge_text(req: Requirement, ctx: Context) -> Evaluation:
+    start = window_start(req.window, ctx.anchor)
+    pool = [tf for tf in ctx.facts if within(tf.fact.date, start, ctx.anchor)]
+    concepts, _ = family(set(req.terms))
+    if req.negative:
+        return _negative(req, pool, concepts)
+    hits = _said(req, pool, concepts)
     if hits:
-        return evaluation(req, Verdict.MET, [finding(tf) for tf in hits[:3]])
-    return evaluation(req, Verdict.NOT_DOCUMENTED, missing=need("text", req))
+        # the three best, shown in the chart's order
+        best = sorted(hits[:3], key=lambda tf: tf.index)
+        return evaluation(req, Verdict.MET, [finding(tf) for tf in best])
+    if start is not None:
+        # said, but before the period the criterion allows: not met, and shown as such
+        earlier = [tf for tf in ctx.facts if tf.fact.date and tf.fact.date < start]
+        old = _said(req, earlier, concepts)[:2]
+        if old:
+            comp = Comparison(anchor=ctx.anchor, window_start=start)
+            facts = [finding(tf, counted=False) for tf in old]
+            return evaluation(req, Verdict.NOT_MET, facts, comp, need(req))
+    return evaluation(req, Verdict.NOT_DOCUMENTED, missing=need(req))
 
 
 __all__ = [

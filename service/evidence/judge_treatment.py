@@ -43,6 +43,7 @@ from service.models import (
     Finding,
     Op,
     Requirement,
+    Result,
     StopReason,
     Threshold,
     Verdict,
@@ -66,7 +67,8 @@ _STATED = re.compile(
 _SINCE = re.compile(r"\bsince\b", re.I)
 _FAILED = re.compile(
     r"\b(?:no|inadequate|partial|poor|loss of|lost|minimal|without|not"
-    r"|little) (?:\w+ )?(?:response|relief|improvement|benefit|change|better|help\w*|effect)"
+    r"|little)\s+(?:\w+\s+)?(?:response|relief|improvement|benefit|change|better|help\w*|effect"
+    r"|reduction|decrease)"
     r"|\b(?:failed|ineffective|not effective|did not (?:work|help|improve)|persistent|persists"
     r"|despite|relapse\w*|uncontrolled|still|unchanged|worse\w*|inadequate|unrevealing)\b",
     re.I,
@@ -122,12 +124,22 @@ class Course:
         return (max(self.dates) - min(self.dates)).days if len(self.dates) > 1 else 0.0
 
     @property
+    def measured(self) -> bool:
+        """The chart says how long: a span, a stated duration, or two dated mentions."""
+        return bool(self.spans or self.stated or len(set(self.dates)) > 1)
+
+    @property
     def start(self) -> dt.date | None:
-        return min([a for a, _ in self.spans] + self.dates, default=None)
+        """The first day of the longest documented span, else of the first dated mention."""
+        if self.spans:
+            return max(self.spans, key=lambda s: s[1] - s[0])[0]
+        return min(self.dates, default=None)
 
     @property
     def end(self) -> dt.date | None:
-        return max([b for _, b in self.spans] + self.dates, default=None)
+        if self.spans:
+            return max(self.spans, key=lambda s: s[1] - s[0])[1]
+        return max(self.dates, default=None)
 
     def ended(self) -> StopReason | None:
         """Why the course ended, from words the chart affirms ("no side effects" is not one)."""
@@ -174,7 +186,14 @@ def _add(course: Course, tf: TypedFact, at: int, ctx: Context) -> None:
     elif tf.fact.date:
         course.dates.append(tf.fact.date)
     course.stated.extend(_stated_days(tf.text, at))
-    following = [o for o in same_note(ctx, tf) if o.index == tf.index + 1]
+    # the sentence after in the same document (a sentence stating its own dates is dated by
+    # them, not by its note), and the one after that when the first is only a label ("Stopped:")
+    near = {o.index: o for o in ctx.facts[tf.index + 1 : tf.index + 3]}
+    same = tf.fact.source and all(o.fact.source == tf.fact.source for o in near.values())
+    following = [near[tf.index + 1]] if tf.index + 1 in near else []
+    following = following if same else [o for o in same_note(ctx, tf) if o.index == tf.index + 1]
+    if following and following[0].text.rstrip().endswith(":") and tf.index + 2 in near:
+        following.append(near[tf.index + 2])
     course.text += " " + tf.text + " " + " ".join(o.text for o in following)
 
 
@@ -221,7 +240,7 @@ def judge_duration(req: Requirement, ctx: Context) -> Evaluation:
                 ):
                     course.stated.extend(_stated_days(other.text, 0))
                     course.text += " " + other.text
-    missing = need("therapy_duration", req, required=_days_words(req.threshold))
+    missing = need(req)
     if not course.facts:
         return evaluation(req, Verdict.NOT_DOCUMENTED, missing=missing)
     facts = [finding(tf) for tf in course.facts[:4]]
@@ -234,19 +253,31 @@ def judge_duration(req: Requirement, ctx: Context) -> Evaluation:
         anchor=ctx.anchor,
     )
     ok = _meets_days(course.days, req.threshold)
-    if ok and req.results:
+    if req.results:
         found = set(results().concepts_in(course.text))
-        ok = bool(found & set().union(*(accepted_results(r.value) for r in req.results)))
+        shown = found & set().union(*(accepted_results(r.value) for r in req.results))
+        # the outcome the chart reports, in the criterion's terms when it is one it accepts
+        said = next((r for r in req.results if shown), None) or _outcome(found)
+        comp = comp.model_copy(update={"result": said})
+        ok = ok and bool(shown)
     if ok and req.stop_reasons and course.ended() is None:
         ok = False
+    if not ok and not course.measured:
+        # one dated mention, no span and no stated length: the chart does not say how long,
+        # which is silence, not a shorter course
+        return evaluation(req, Verdict.NOT_DOCUMENTED, facts, comp, missing)
     return evaluation(req, Verdict.MET if ok else Verdict.NOT_MET, facts, comp, missing)
 
 
-def _days_words(t: Threshold | None) -> str:
-    return (
-        f"{t.op.value} {t.value:g} {t.unit}"
-        if t and t.value is not None
-        else "a documented duration"
+def _outcome(found: set[str]) -> Result | None:
+    """The result class a course's notes report, the most telling first."""
+    return next(
+        (
+            Result(r)
+            for r in ("abnormal", "positive", "nondiagnostic", "normal", "negative")
+            if r in found
+        ),
+        None,
     )
 
 
@@ -331,10 +362,7 @@ def judge_drug_trial(req: Requirement, ctx: Context) -> Evaluation:
         count_op=Op.GE,
         anchor=ctx.anchor,
     )
-    subject = f" ({req.subject})" if req.subject else ""
-    missing = need(
-        "drug_trial", req, subject=req.subject or "each drug tried", required=subject and ""
-    )
+    missing = need(req)
     if ok:
         return evaluation(req, Verdict.MET, facts, comp)
     # A documented trial that falls short (too brief, wrong outcome, low dose) contradicts the

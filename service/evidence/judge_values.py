@@ -8,7 +8,7 @@ import re
 
 from dateutil.relativedelta import relativedelta
 
-from service.evidence.chartview import TypedFact
+from service.evidence.chartview import Mention, TypedFact
 from service.evidence.judging import (
     Context,
     compare,
@@ -22,7 +22,7 @@ from service.evidence.judging import (
     within,
 )
 from service.evidence.quantities import Quantity, convert
-from service.evidence.vocabulary import category, clinical
+from service.evidence.vocabulary import category, clinical, drug_names
 from service.models import Comparison, Evaluation, Finding, Op, Requirement, Threshold, Verdict
 
 _STATED_AGE = re.compile(
@@ -37,17 +37,15 @@ _BASELINE = re.compile(
 )
 
 
-def _required(t: Threshold | None) -> str:
-    if t is None:
-        return ""
-    if t.op is Op.BETWEEN:
-        return f"{t.low:g} to {t.high:g} {t.unit}".strip()
-    return f"{t.op.value} {t.value:g} {t.unit}".strip()
+_PAST_AGE = re.compile(r"\b(?:until|at|since|before|after|by|from|when|till)\s*$", re.I)
 
 
-def _window_words(req: Requirement) -> str:
-    w = req.window
-    return f" within the {w.value} {w.unit} before the date of service" if w else ""
+def _current_age(text: str) -> re.Match[str] | None:
+    """A stated age of the patient now, not the age at a past event ("until age 30")."""
+    for m in _STATED_AGE.finditer(text):
+        if not _PAST_AGE.search(text[max(0, m.start() - 8) : m.start()]):
+            return m
+    return None
 
 
 def judge_age(req: Requirement, ctx: Context) -> Evaluation:
@@ -57,11 +55,11 @@ def judge_age(req: Requirement, ctx: Context) -> Evaluation:
         ok = compare(age, t)
         comp = Comparison(required=t, found=age, unit="years", anchor=ctx.anchor, born=ctx.born)
         # the date of birth decides; a note stating the age is the chart fact a letter cites
-        cited = [finding(tf) for tf in ctx.facts if _STATED_AGE.search(tf.text)][:1]
-        missing = need("age", req, required=_required(t))
+        cited = [finding(tf) for tf in ctx.facts if _current_age(tf.text)][:1]
+        missing = need(req)
         return evaluation(req, Verdict.MET if ok else Verdict.NOT_MET, cited, comp, missing)
     for tf in ctx.facts:  # "62 y/o": the age at the note, carried to the date of service
-        m = _STATED_AGE.search(tf.text)
+        m = _current_age(tf.text)
         if m:
             # an undated note is taken as current: the age is then known to within a year
             years = relativedelta(ctx.anchor, tf.fact.date).years if tf.fact.date else 0
@@ -73,10 +71,8 @@ def judge_age(req: Requirement, ctx: Context) -> Evaluation:
             if ok_low and ok_high:
                 return evaluation(req, Verdict.MET, found, comp)
             if not ok_low and not ok_high:
-                return evaluation(
-                    req, Verdict.NOT_MET, found, comp, need("age", req, required=_required(t))
-                )
-    return evaluation(req, Verdict.NOT_DOCUMENTED, missing=need("age", req, required=_required(t)))
+                return evaluation(req, Verdict.NOT_MET, found, comp, need(req))
+    return evaluation(req, Verdict.NOT_DOCUMENTED, missing=need(req))
 
 
 def _measure_concepts(req: Requirement) -> set[str]:
@@ -116,10 +112,68 @@ def _in_unit(q: Quantity, unit: str, t: Threshold | None = None) -> float | None
     return convert(value, q.unit, unit)
 
 
+def _strengths(
+    req: Requirement, ctx: Context
+) -> list[tuple[TypedFact, float, dt.date | None, int, bool]]:
+    """The strength each prescription of the requirement's drug gives (a plan counts: a
+    prescription is one), in the requirement's unit."""
+    unit = req.threshold.unit if req.threshold else ""
+    out = []
+    for tf in ctx.facts:
+        for m in tf.mentions("drug"):
+            if not (m.concepts & set(req.terms)) or not usable(m, planned_ok=True):
+                continue
+            after = [q for q in tf.quantities if q.start >= m.end and q.start - m.end <= 40]
+            q = next((q for q in after if q.unit and _in_unit(q, unit) is not None), None)
+            if q is not None:
+                value = _in_unit(q, unit)
+                assert value is not None
+                out.append((tf, value, tf.date_near(q.start), q.start, q.high is not None))
+    return out
+
+
+_BELOW = re.compile(r"(?:<|≤|<=|less than|below|under)\s*$", re.I)
+_ABOVE = re.compile(r"(?:>|≥|>=|more than|above|over|greater than)\s*$", re.I)
+_MARGIN = 1e-6  # "< 10" is below 10: a value that meets "less than 10" and not "10 or more"
+
+
+def _bounded(before: str, value: float) -> float:
+    """A reading stated as a bound ("Hgb < 10") read just past the bound it states."""
+    if _BELOW.search(before):
+        return value - _MARGIN
+    if _ABOVE.search(before):
+        return value + _MARGIN
+    return value
+
+
+_DAYS_BEFORE = re.compile(r"(\d{1,2})\s*$")
+_DAYS_AFTER = re.compile(r"^\s*(?:days?\b|d/mo\b)", re.I)
+
+
+def _day_counts(
+    req: Requirement, ctx: Context
+) -> list[tuple[TypedFact, float, dt.date | None, int, bool]]:
+    """Days a month with the symptom, as a diary states them ("11 headache days"): the number
+    written just before the symptom's name, which is followed by "days"."""
+    out = []
+    for tf in ctx.facts:
+        for m in mentions_of(tf, "clinical", set(req.terms)):
+            counted = _DAYS_BEFORE.search(tf.text[: m.start])
+            days = "day" in m.phrase.lower() or _DAYS_AFTER.match(tf.text[m.end :])
+            if usable(m) and counted and days:
+                at = counted.start(1)
+                out.append((tf, float(counted.group(1)), tf.date_near(at), at, False))
+    return out
+
+
 def readings(
     req: Requirement, ctx: Context
 ) -> list[tuple[TypedFact, float, dt.date | None, int, bool]]:
     """(fact, value in the requirement's unit, date, position, is a range) of each reading."""
+    if req.terms and set(req.terms) <= set(drug_names().by_concept):
+        return _strengths(req, ctx)
+    if req.threshold is not None and req.threshold.unit == "days/month":
+        return _day_counts(req, ctx)
     concepts = _measure_concepts(req)
     unit = req.threshold.unit if req.threshold else ""
     out = []
@@ -127,6 +181,8 @@ def readings(
         for m in mentions_of(tf, "clinical", concepts):
             q = _value_after(tf, m.start, m.end) if usable(m) else None
             value = _in_unit(q, unit, req.threshold) if q else None
+            if q is not None and value is not None:
+                value = _bounded(tf.text[max(0, q.start - 12) : q.start], value)
             if q is not None and value is not None and _on_time(tf.text, q.start, req.before_time):
                 out.append((tf, value, tf.date_near(q.start), q.start, q.high is not None))
     return out
@@ -155,7 +211,7 @@ def judge_measurement(req: Requirement, ctx: Context) -> Evaluation:
     t = req.threshold
     found = readings(req, ctx)
     start = window_start(req.window, ctx.anchor)
-    missing = need("measurement", req, required=_required(t), window=_window_words(req))
+    missing = need(req)
     inside = [r for r in found if within(r[2], start, ctx.anchor)]
     if t is None or not found:
         return evaluation(req, Verdict.NOT_DOCUMENTED, missing=missing)
@@ -188,8 +244,10 @@ def judge_measurement(req: Requirement, ctx: Context) -> Evaluation:
         else next((r for r in same if not compare(r[1], t)), same[-1])
     )
     ok = compare(best[1], t)
-    facts = [finding(best[0], value=best[1], unit=t.unit, date=best[2])]
-    comp = Comparison(required=t, found=best[1], unit=t.unit, anchor=ctx.anchor, window_start=start)
+    value = round(best[1], 4)
+    bound = "below" if best[1] < value else ("above" if best[1] > value else "")
+    facts = [finding(best[0], value=value, unit=t.unit, date=best[2], label=bound)]
+    comp = Comparison(required=t, found=value, unit=t.unit, anchor=ctx.anchor, window_start=start)
     return evaluation(req, Verdict.MET if ok else Verdict.NOT_MET, facts, comp, missing)
 
 
@@ -206,6 +264,8 @@ def _event_dates(req: Requirement, ctx: Context) -> list[Finding]:
                 own = [d for d in tf.dates if abs(d.start - m.start) < 120]
                 if usable(m) and own:
                     events.append(finding(tf, date=tf.date_near(m.start) or own[0].first))
+                elif usable(m) and _on_note_date(tf, m):
+                    events.append(finding(tf, date=tf.fact.date))
                 if usable(m) and tf.text.rstrip().endswith(":"):
                     events.extend(_listed(ctx, tf))
     by_day: dict[dt.date, Finding] = {}
@@ -213,6 +273,13 @@ def _event_dates(req: Requirement, ctx: Context) -> list[Finding]:
         if f.date and f.date not in by_day:
             by_day[f.date] = f
     return sorted(by_day.values(), key=lambda f: f.date or dt.date.min)
+
+
+def _on_note_date(tf: TypedFact, m: Mention) -> bool:
+    """An episode the note itself records ("Passed out at the bus stop" in the urgent care note
+    of June 2): a sentence with no date of its own, not summing up several events ("recurrent
+    syncope") or recalling past ones ("history of falls")."""
+    return not tf.dates and tf.fact.date is not None and not m.status & {"historical", "recurring"}
 
 
 def _listed(ctx: Context, head: TypedFact) -> list[Finding]:
@@ -234,7 +301,7 @@ def judge_event_count(req: Requirement, ctx: Context) -> Evaluation:
     n, op = req.count or 1, req.count_op
     events = _event_dates(req, ctx)
     periods = req.window.periods if req.window else 1
-    missing = need("event_count", req, required=f"{op.value} {n}", window=_window_words(req))
+    missing = need(req)
     per_period, counted = [], []
     for p in range(periods):
         end = ctx.anchor if p == 0 else window_start(req.window, ctx.anchor, p)

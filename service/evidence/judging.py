@@ -11,7 +11,7 @@ from dateutil.relativedelta import relativedelta
 
 from service.evidence.chartview import Mention, TypedFact, view
 from service.evidence.context import counts
-from service.evidence.vocabulary import load
+from service.intake.chart_dates import find_dates
 from service.models import (
     Chart,
     Comparison,
@@ -45,8 +45,21 @@ def context_for(denial: Denial, chart: Chart, today: dt.date | None = None) -> C
         or today
         or dt.date.today()
     )
-    born = chart.patient.date_of_birth or denial.date_of_birth
+    born = chart.patient.date_of_birth or denial.date_of_birth or _born(chart.source_text)
     return Context(view(chart), anchor, born, chart.provider, chart.source_text)
+
+
+_DOB = re.compile(r"\b(?:DOB|D\.O\.B\.|date of birth|born)\s*[:#]?\s*", re.I)
+
+
+def _born(text: str) -> dt.date | None:
+    """The date of birth a chart's text gives ("DOB 06/18/2009") when the intake did not read
+    it into the patient block."""
+    for m in _DOB.finditer(text or ""):
+        dates = find_dates(text[m.end() : m.end() + 20])
+        if dates and dates[0].start == 0:
+            return dates[0].first
+    return None
 
 
 def shift(day: dt.date, value: int, unit: str) -> dt.date:
@@ -116,11 +129,11 @@ def same_note(ctx: Context, tf: TypedFact) -> list[TypedFact]:
     ] or [tf]
 
 
-def need(kind: str, req: Requirement, **values: object) -> str:
-    """What would document a requirement, from the kind's wording in data/needs.yaml."""
-    template = load("needs").get(kind) or load("needs")["text"]
-    fields = {"subject": req.subject or req.text, "text": req.text, **values}
-    return re.sub(r"\{(\w+)\}", lambda m: str(fields.get(m.group(1), "")), template).strip()
+def need(req: Requirement) -> str:
+    """What would document a requirement, in the words of templates/partials/needs.j2."""
+    from service.render.wording import phrase
+
+    return phrase("needs", "need", req=req)
 
 
 def evaluation(
@@ -135,6 +148,9 @@ def evaluation(
         kind=req.kind,
         text=req.text,
         verdict=verdict,
+        subject=req.subject,
+        window=req.window,
+        results=list(req.results),
         facts=facts or [],
         comparison=comparison,
         need=None if verdict is Verdict.MET else missing,

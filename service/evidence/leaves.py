@@ -12,48 +12,17 @@ import re
 from typing import Any
 
 from service.evidence import phrasing
+from service.evidence.roles import by_role
 from service.evidence.vocabulary import (
     category,
     class_names,
     clinical,
     drug_names,
-    places,
-    results,
-    specialties,
 )
 from service.intake.codes import is_valid_icd10
-from service.models import Op, Requirement, RequirementKind, Result, StopReason, Threshold
+from service.models import Op, Requirement, RequirementKind, Result, StopReason, Window
 
 K = RequirementKind
-_AGE = [
-    (
-        r"\b(\d+)\s*(?:years?\s*(?:of age|old)?\s*)?(?:to|-|through)\s*(\d+)\s*years?(?: of age"
-        r"| old)?",
-        "between",
-    ),
-    (r"\b(?:under|younger than|less than)\s*(\d+)\s*(?:years?|y/?o)\b", "<"),
-    (
-        r"\b(?:at least|aged?)\s*(\d+)\s*(?:years?|y/?o)?\s*(?:old|of age)?\s*(?:or older"
-        r"|and (?:over|older)|\+)?",
-        ">=",
-    ),
-    (r"\b(\d+)\s*years?\s*(?:of age|old)?\s*(?:or older|and (?:over|older))", ">="),
-]
-_AGE_CUE = re.compile(
-    r"\b(?:age[ds]?|years? old|years? of age|adults?|child|older|younger)\b", re.I
-)
-_ROLE = re.compile(
-    r"\b(?:prescribed|ordered|requested|recommended|written|managed|given|performed|evaluated)\s+by"
-    r"|\bin consultation with\b|\bconsultation with\b|\bconsulted\b"
-    r"|\b(?:prescriber|ordering (?:provider|physician|clinician)) is\b",
-    re.I,
-)
-_SETTING = re.compile(
-    r"\b(?:site of care|setting|place of service|performed (?:in|at)|done (?:in|at|as)|given (?:at"
-    r"|in)"
-    r"|infusions? (?:are|is) given|as an outpatient)\b",
-    re.I,
-)
 _EVENTS = re.compile(
     r"\b(?:episodes?|events?|exacerbations?|infections?|attacks?|admissions?|hospitali[sz]ations?"
     r"|visits?|sessions?|fractures?|falls?|levels?|results?|readings?|values?|measurements?"
@@ -102,6 +71,18 @@ _COUNTED = re.compile(
     r"|values?|measurements?|flares?|bursts?|courses?|injections?)\b",
     re.I,
 )
+# "tried two other medicines", "two formulary alternatives": a number of drugs, said bare
+_DRUG_COUNT = re.compile(
+    r"\b(one|two|three|four|five|\d)\s+(?:[\w-]+\s+){0,2}?(?:medicines|medications|drugs"
+    r"|agents|alternatives|products)\b",
+    re.I,
+)
+# "at least every 90 days", "once every 12 months": a recurrence, at least once in the period
+_RECURS = re.compile(
+    r"\b(?:at least |no less often than )?(?:once )?every (\d+|one|two|three|four|six|twelve)"
+    r"[- ](days?|weeks?|months?|years?)\b",
+    re.I,
+)
 _NEGATIVE_ASK = re.compile(
     r"\b(?:has no|have no|no signs?|without signs|not be used|will not be|absence of)\b", re.I
 )
@@ -109,20 +90,6 @@ _NEGATIVE_ASK = re.compile(
 
 def _hits(lex: Any, text: str) -> list[str]:
     return lex().concepts_in(text)
-
-
-def _age(text: str) -> Threshold | None:
-    if not _AGE_CUE.search(text):
-        return None
-    for pat, op in _AGE:
-        m = re.search(pat, text, re.I)
-        if m:
-            if op == "between":
-                return Threshold(
-                    op=Op.BETWEEN, low=float(m.group(1)), high=float(m.group(2)), unit="years"
-                )
-            return Threshold(op=Op(op), value=float(m.group(1)), unit="years")
-    return None
 
 
 def _results(text: str) -> list[Result]:
@@ -200,25 +167,10 @@ def read_leaf(rid: str, text: str, context: str = "") -> Requirement:
     """A requirement without parts, typed from its words (`context`: its parent's words)."""
     base: dict[str, Any] = {"id": rid, "text": text.strip(), "window": phrasing.window(text)}
     return (
-        _by_role(base, text)
+        by_role(base, text)
         or _by_drugs(base, text, context)
         or _by_findings(base, text, context, phrasing.comparison(text))
     )
-
-
-def _by_role(base: dict[str, Any], text: str) -> Requirement | None:
-    """An age, a prescriber's specialty or a place of service."""
-    age = _age(text)
-    if age is not None and not _concepts(text, "measures"):
-        return Requirement(kind=K.AGE, subject="age", threshold=age, **base)
-    found = _hits(specialties, text)
-    if found and _ROLE.search(text):
-        return Requirement(kind=K.PRESCRIBER, subject=", ".join(found), specialties=found, **base)
-    first = re.split(r"(?<=[.;])\s", text, maxsplit=1)[0]
-    found = _hits(places, first)
-    if found and _SETTING.search(text):
-        return Requirement(kind=K.PLACE_OF_SERVICE, subject=", ".join(found), places=found, **base)
-    return None
 
 
 def _by_drugs(base: dict[str, Any], text: str, context: str) -> Requirement | None:
@@ -241,10 +193,26 @@ def _by_drugs(base: dict[str, Any], text: str, context: str) -> Requirement | No
             kind=K.DRUG_TRIAL, subject="formulary alternatives", count=1, stop_reasons=ends,
             excuses=ends[1:], **base,
         )  # fmt: skip
+    prescribed = phrasing.strength(text)
+    if drugs and prescribed and not phrasing.dose(text):
+        # the strength a drug must be prescribed in: a value read beside the drug's name
+        return Requirement(
+            kind=K.MEASUREMENT, subject=drugs[0], terms=drugs, threshold=prescribed, **base
+        )
     medicines = re.search(r"\b(?:medicines?|medications?|drugs?|agents?)\b", text, re.I)
     trial = _TRIAL.search(text) and (drugs or medicines)
     if trial and not (events and counted and not drugs):
         return _drug_trial(base, text, drugs)
+    recurring = _RECURS.search(text)
+    if recurring and _concepts(text) and not drugs:
+        # "renewed at least every 90 days": once at least in the last 90 days
+        value = phrasing.number(recurring.group(1)) or 1
+        unit = phrasing.TIME_UNITS[recurring.group(2).lower()]
+        terms = _concepts(text)
+        return Requirement(
+            kind=K.EVENT_COUNT, count=1, subject=", ".join(terms), terms=terms,
+            **{**base, "window": Window(value=value, unit=unit)},
+        )  # fmt: skip
     measured = bool(compared and compared[0].unit and _measure_near(text, compared[1], compared[2]))
     countable = counted and (counted[0] > 1 or counted[1] is not Op.GE or base["window"])
     # the thing counted follows its number ("two or more asthma exacerbations"); "at least one
@@ -295,6 +263,9 @@ def _drug_trial(base: dict[str, Any], text: str, drugs: list[str]) -> Requiremen
     counted = phrasing.count(
         re.sub(r"\bat least \d+ (?:weeks?|months?|days?)", "", text, flags=re.I)
     )
+    bare = _DRUG_COUNT.search(text)
+    if counted is None and bare and phrasing.number(bare.group(1)):
+        counted = (phrasing.number(bare.group(1)) or 1, Op.GE)  # "tried two other medicines"
     classes = re.search(
         r"\b(?:from|in|of)\s+(?:at least\s+)?(\w+)\s+(?:different\s+)?(?:drug\s+)?classes",
         text,
@@ -343,6 +314,13 @@ def _by_findings(base: dict[str, Any], text: str, context: str, compared: Any) -
             results=_results(text),
             **base,
         )
+    monthly = phrasing.monthly_days(text)
+    felt = _felt_before(text, monthly[1]) if monthly else []
+    if monthly and felt:
+        # "headaches on 15 or more days a month": a count of days a month, read from the chart
+        return Requirement(
+            kind=K.MEASUREMENT, subject=felt[0], terms=felt[:1], threshold=monthly[0], **base
+        )
     # A value of something the vocabulary cannot name ("a drop in airflow of at least 30
     # percent") cannot be looked up as a reading: it is judged as text, by meaning.
     conditions = _concepts(text, "conditions")
@@ -369,6 +347,16 @@ def _by_findings(base: dict[str, Any], text: str, context: str, compared: Any) -
     )
 
 
+def _felt_before(text: str, at: int) -> list[str]:
+    """The symptom or condition named last before a position ("headaches on 15 or more days")."""
+    hits = [
+        h
+        for h in clinical().find(text[:at])
+        if any(category(c) in ("symptoms", "conditions") for c in h.concepts)
+    ]
+    return sorted(hits[-1].concepts)[:1] if hits else []
+
+
 def _text_terms(text: str) -> list[str]:
     """What a text requirement names; a reason word ("because") counts only when nothing else
     is named, since then the requirement is itself a request for the reason."""
@@ -376,32 +364,3 @@ def _text_terms(text: str) -> list[str]:
     named = [c for c in found if category(c) != "reasons"]
     asks_why = re.search(r"\b(?:why|reason|rationale)\b", text, re.I)
     return named or (found if asks_why else [])
-
-
-def _noun_before(text: str, pos: int) -> str:
-    words = re.findall(r"[A-Za-z][\w/-]*", text[:pos])
-    stop = {
-        "of",
-        "is",
-        "a",
-        "an",
-        "the",
-        "at",
-        "least",
-        "or",
-        "and",
-        "with",
-        "than",
-        "less",
-        "more",
-        "below",
-        "above",
-        "be",
-    }
-    kept = [w for w in words[-6:] if w.lower() not in stop]
-    return " ".join(kept[-3:])
-
-
-def result_words(text: str) -> list[str]:
-    """The result classes a report sentence states (normal, nondiagnostic, positive...)."""
-    return results().concepts_in(text)

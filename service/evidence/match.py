@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from service.evidence.concepts import concept_for
 from service.evidence.evaluate import evaluate_criterion
 from service.evidence.judging import Context, context_for
+from service.evidence.scope import binding_text, why_not
 from service.evidence.thresholds import threshold_shortfall
 from service.models import (
     Chart,
@@ -32,11 +33,10 @@ from service.models import (
     Verdict,
 )
 from service.policies.criteria import (
-    PREREQUISITE,
     alternative_groups,
-    criterion_number,
     criterion_text,
     is_criterion_passage,
+    is_item,
 )
 
 # Kept for callers that pass one; matching by meaning uses the shipped embedder directly.
@@ -112,17 +112,28 @@ _BOILERPLATE = frozenset(
 WORDS_BACKING = 0.34  # share of a stated criterion's words a policy item must use to back it
 
 
+def _stem(word: str) -> str:
+    """A word without its common inflection ("expects", "expected" -> "expect")."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
 def _content_words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2}
+    return {_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2}
+
+
+# A claim adjustment reason code line ("CARC CO-50: not reasonable and necessary; ..."): the
+# denial's reason code and its verdict, which the letter's points answer; not a criterion.
+_REASON_CODE = re.compile(r"^\s*(?:CARC\s*)?(?:CO|PR|OA|PI|CR)\s*-?\s*\d{1,3}[A-Z]?\s*:", re.I)
 
 
 def denial_criteria(denial: Denial) -> list[Criterion]:
     """The payer's stated criteria; the denial reason itself when the letter states none."""
-    if denial.stated_criteria:
-        return [
-            Criterion(id=sc.id, text=sc.text, source=CriterionSource.DENIAL)
-            for sc in denial.stated_criteria
-        ]
+    stated = [sc for sc in denial.stated_criteria if not _REASON_CODE.match(sc.text)]
+    if stated:
+        return [Criterion(id=sc.id, text=sc.text, source=CriterionSource.DENIAL) for sc in stated]
     if denial.denial_reason:
         return [Criterion(id="R1", text=denial.denial_reason, source=CriterionSource.DENIAL)]
     return []
@@ -242,30 +253,32 @@ def link_for(criterion: Criterion, ctx: Context, facts: Sequence[ChartFact]) -> 
     )
 
 
-def _numbered(p: PolicyPassage) -> bool:
-    """A numbered criterion or a lead-in prerequisite; a note under the list is not one."""
-    number = criterion_number(p)
-    return number.isdigit() or number.startswith(PREREQUISITE)
-
-
 def build_evidence_map(
     denial: Denial,
     chart: Chart,
     passages: Sequence[PolicyPassage],
     similarity: Similarity | None = None,
     today: dt.date | None = None,
+    purpose: str | None = None,
 ) -> EvidenceMap:
-    """Judge each denial and policy criterion on the chart: met, or a gap with what it needs."""
+    """Judge each denial and policy criterion on the chart: met, or a gap with what it needs.
+
+    A policy criterion that does not bind this request (a plan rule, or one the policy declares
+    for other diagnoses, purposes or codes: evidence/scope.py) is not judged; `purpose` is the
+    request's, for a letter of medical necessity."""
     del similarity  # the evaluator embeds with the shipped model itself
     facts = _same_side(chart.facts, requested_side(denial))
     ctx = context_for(denial, chart.model_copy(update={"facts": facts}), today)
     service_codes = set(denial.service_codes)
     policy = [
-        Criterion(id=p.id, text=text, source=CriterionSource.POLICY, passage_id=p.id)
+        Criterion(
+            id=p.id, text=binding_text(p, text), source=CriterionSource.POLICY, passage_id=p.id
+        )
         for p in passages
         if is_criterion_passage(p)
-        and _numbered(p)
+        and is_item(p)
         and (text := for_this_service(criterion_text(p), service_codes)) is not None
+        and why_not(p, text, denial, purpose) is None
     ]
     links: list[EvidenceLink] = []
     merged: set[str] = set()

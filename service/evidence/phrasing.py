@@ -165,6 +165,44 @@ def dose(text: str) -> Threshold | None:
     return Threshold(op=Op.GE, value=float(m.group(1).replace(",", "")), unit=per)
 
 
+_STRENGTH = re.compile(
+    r"\b(?:dos(?:e|age)(?:\s+strength)?|strength)\b[^.;]{0,60}?"
+    r"(\d+(?:\.\d+)?)\s*(mg|mcg|g|units?|ml|mL)\b(?!\s*(?:a|per|/|each)\s*(?:day|week|d|wk)\b)",
+    re.I,
+)
+
+
+def strength(text: str) -> Threshold | None:
+    """The prescribed strength a criterion allows ("if the prescribed dosage strength is not
+    for Lupron Depot 3.75 mg"): exactly that amount unless it says at least or at most."""
+    m = _STRENGTH.search(text)
+    if not m:
+        return None
+    value, unit = float(m.group(1)), m.group(2).lower().rstrip("s")
+    tail = text[m.end() : m.end() + 20].lower()
+    head = text[max(0, m.start(1) - 20) : m.start(1)].lower()
+    if re.search(r"or (?:more|higher|greater)", tail) or re.search(r"at least|minimum", head):
+        return Threshold(op=Op.GE, value=value, unit=unit)
+    if re.search(r"or (?:less|lower)", tail) or re.search(r"up to|at most|no more than", head):
+        return Threshold(op=Op.LE, value=value, unit=unit)
+    return Threshold(op=Op.BETWEEN, low=value, high=value, unit=unit)
+
+
+_RATE = re.compile(
+    rf"\b(?:on\s+)?(?:{_GE}\s+)?{_N}\s+(?:or more\s+)?days?\s+(?:a|per|each|every)\s+month\b",
+    re.I,
+)
+
+
+def monthly_days(text: str) -> tuple[Threshold, int] | None:
+    """A number of days a month something happens ("headaches on 15 or more days a month"),
+    and where the phrase starts."""
+    m = _RATE.search(text)
+    if not m or number(m.group(1)) is None:
+        return None
+    return Threshold(op=Op.GE, value=float(number(m.group(1)) or 0), unit="days/month"), m.start()
+
+
 def before_time(text: str) -> str | None:
     """The latest time of day a sample may be drawn ("in the morning (before 10:00 a.m.)")."""
     m = re.search(r"\bbefore (\d{1,2})(?::(\d{2}))?\s*(a\.?m\.?|p\.?m\.?)?", text, re.I)

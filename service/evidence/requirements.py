@@ -11,7 +11,7 @@ import re
 
 from service.evidence import phrasing
 from service.evidence.leaves import read_leaf
-from service.evidence.vocabulary import category, clinical
+from service.evidence.vocabulary import category, clinical, specialties
 from service.models import Op, Requirement, RequirementKind
 from service.models.requirements import COMPOSITE
 
@@ -109,10 +109,21 @@ _FRAMING = re.compile(
 )
 
 
+# How a policy frames a criterion as the condition of coverage: "A lightweight chair is approved
+# only when the enrollee self-propels ...". The requirement is the condition.
+_COVERED_WHEN = re.compile(
+    r"^[^.;:]{3,160}?\b(?:is|are)\s+(?:only\s+)?(?:approved|covered|allowed|authori[sz]ed"
+    r"|considered medically necessary|medically necessary)\s+(?:only\s+)?(?:when|if)\s+",
+    re.I,
+)
+
+
 def parse_criterion(rid: str, text: str) -> Requirement:
     """The requirement tree of one criterion, in the payer's words."""
     text = re.sub(r"^\s*(?:\(?[ivx]+\)|\d+[.)])\s+", "", text.strip())
     text = _FRAMING.sub("", text, count=1)
+    if not _split(text):
+        text = _COVERED_WHEN.sub("", text, count=1)
     node = _parse(rid, text, "")
     window = phrasing.window(text)
     return _inherit(node, window) if window else node
@@ -201,7 +212,7 @@ _CONTINUES = re.compile(
 def _conjoined(rid: str, text: str, context: str, leaf: Requirement) -> Requirement | None:
     """ "six weeks of physical therapy and anti-inflammatory medicines that failed": two
     requirements of different kinds joined by "and", each required."""
-    if leaf.kind in (K.AGE, K.PRESCRIBER, K.PLACE_OF_SERVICE, K.TEXT):
+    if leaf.kind in (K.AGE, K.TEXT):
         return None
     for m in re.finditer(r"\s+and\s+", text):
         head, tail = text[: m.start()], text[m.end() :]
@@ -209,9 +220,25 @@ def _conjoined(rid: str, text: str, context: str, leaf: Requirement) -> Requirem
             continue  # "... and it did not work": one requirement going on, not a second
         first, second = read_leaf(f"{rid}.1", head, context), read_leaf(f"{rid}.2", tail, context)
         typed = K.TEXT not in (first.kind, second.kind)
-        if typed and first.kind is not second.kind and first.terms and second.terms:
+        if typed and first.kind is not second.kind and _names(first) and _names(second):
+            return Requirement(id=rid, kind=K.ALL_OF, text=text, items=[first, second])
+        if _role_then_more(leaf, first, tail):
+            # "ordered by the treating physician and performed in a certified laboratory": who
+            # orders is one requirement, what the rest of the sentence asks is another
             return Requirement(id=rid, kind=K.ALL_OF, text=text, items=[first, second])
     return None
+
+
+def _role_then_more(leaf: Requirement, first: Requirement, tail: str) -> bool:
+    """A prescriber or setting named before "and" a clause of its own (not another name)."""
+    roles = (K.PRESCRIBER, K.PLACE_OF_SERVICE)
+    clause = len(tail.split()) >= 3 and not specialties().concepts_in(tail.split(",")[0])
+    return leaf.kind in roles and first.kind is leaf.kind and clause
+
+
+def _names(r: Requirement) -> bool:
+    """The requirement names what it asks for: a concept, a specialty or a place."""
+    return bool(r.terms or r.specialties or r.places)
 
 
 def _conditions(text: str) -> list[str]:

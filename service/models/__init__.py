@@ -23,6 +23,7 @@ from service.models.evidence import EvidenceLink, EvidenceMap, EvidenceStatus
 from service.models.letter import (
     Citation,
     CitationKind,
+    Claim,
     DraftStatus,
     Enclosure,
     LetterDraft,
@@ -47,7 +48,7 @@ from service.models.necessity import (
     ServiceIn,
     SignerIn,
 )
-from service.models.policy import Criterion, CriterionSource, PolicyPassage
+from service.models.policy import Criterion, CriterionScope, CriterionSource, PolicyPassage
 from service.models.requirements import (
     Comparison,
     Evaluation,
@@ -83,6 +84,7 @@ __all__ = [
     "Chart",
     "PolicyPassage",
     "CriterionSource",
+    "CriterionScope",
     "Criterion",
     "EvidenceStatus",
     "EvidenceLink",
@@ -105,6 +107,7 @@ __all__ = [
     "CitationKind",
     "Citation",
     "Point",
+    "Claim",
     "Enclosure",
     "Signer",
     "LetterDraft",

@@ -23,10 +23,18 @@ class Citation(_Model):
     label: str = ""  # how the letter names it: "Acme Health policy IMG-204, Criteria 2"
 
 
+class Claim(StrEnum):
+    MET = "met"  # the point argues the criterion it answers is met (its evaluation must be MET)
+    # the point sets out the chart's evidence and asks for individual consideration; it claims
+    # nothing met (an experimental denial the chart cannot answer under the payer's policy)
+    CONSIDERATION = "consideration"
+
+
 class Point(_Model):
     number: int
     heading: str
     answers: str  # the Criterion id this point answers
+    claim: Claim = Claim.MET
     text: str
     citations: list[Citation] = Field(default_factory=list)
     chart_facts: list[str] = Field(default_factory=list)  # ChartFact ids

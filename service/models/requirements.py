@@ -129,6 +129,7 @@ class Comparison(_Model):
     count_found: int | None = None
     count_op: Op | None = None
     anchor: dt.date | None = None  # the date of service or request the window ends on
+    result: Result | None = None  # the result or outcome the chart reports, when one was asked
     window_start: dt.date | None = None
     born: dt.date | None = None  # for an age
     start: dt.date | None = None  # for a duration
@@ -140,6 +141,10 @@ class Evaluation(_Model):
     kind: RequirementKind
     text: str  # the criterion or requirement in the payer's words
     verdict: Verdict
+    # What was asked, as the requirement states it, so a letter can restate the comparison
+    subject: str = ""
+    window: Window | None = None
+    results: list[Result] = Field(default_factory=list)
     facts: list[Finding] = Field(default_factory=list)  # the decisive facts, dated
     comparison: Comparison | None = None
     need: str | None = None  # for NOT_DOCUMENTED / NOT_MET: what would document it

@@ -29,7 +29,7 @@ from chromadb.utils.embedding_functions import (
 )
 
 from service.errors import BadInput, IndexUnavailable
-from service.models import PolicyPassage
+from service.models import CriterionScope, PolicyPassage
 from service.policies.corpus import content_hash
 from service.policies.embedding import Embedder, get_embedder
 
@@ -358,6 +358,7 @@ def to_metadata(passage: PolicyPassage) -> dict[str, Any]:
         "superseded_date": _iso(passage.superseded_date),
         "codes": passage.codes or None,
         "plan_types": passage.plan_types or None,
+        "scope": passage.scope.model_dump_json() if passage.scope else None,
     }
     return {key: value for key, value in meta.items() if value is not None}
 
@@ -375,6 +376,7 @@ def from_metadata(pid: str, document: str | None, meta: Mapping[str, Any]) -> Po
         superseded_date=_date(meta.get("superseded_date")),
         codes=list(meta.get("codes") or []),
         plan_types=list(meta.get("plan_types") or []),
+        scope=CriterionScope.model_validate_json(meta["scope"]) if meta.get("scope") else None,
     )
 
 

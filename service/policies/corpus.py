@@ -18,6 +18,7 @@ import yaml
 
 from service.errors import BadInput
 from service.models import PolicyPassage
+from service.policies.declared import declare
 from service.policies.headings import heading_kind
 
 MAX_SECTION_CHARS = 1200
@@ -68,7 +69,7 @@ def document_passages(meta: dict, body: str, path: Path) -> list[PolicyPassage]:
     """The passages of a policy given its metadata and its Markdown-shaped body."""
     head = _header(meta, path)
     doc_id = f"{head['policy_id']}@v{head['version']}"
-    passages = [_passage(doc_id, head, chunk) for chunk in chunk_body(body)]
+    passages = declare([_passage(doc_id, head, chunk) for chunk in chunk_body(body)], meta, path)
     if not passages:
         raise BadInput(f"Policy document {path.name} has no text to index.", path=str(path))
     _check_unique(passages, where=path.name)
@@ -77,7 +78,9 @@ def document_passages(meta: dict, body: str, path: Path) -> list[PolicyPassage]:
 
 def content_hash(passage: PolicyPassage) -> str:
     """sha256 of everything that defines a passage (not its retrieval score)."""
-    canonical = passage.model_dump_json(exclude={"score"})
+    # a passage that declares nothing hashes as it did before declarations existed
+    unset = {"scope"} if passage.scope is None else set()
+    canonical = passage.model_dump_json(exclude={"score", *unset})
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

@@ -52,6 +52,16 @@ def criterion_number(passage: PolicyPassage) -> str:
     return passage.section.rsplit(">", 1)[-1].strip()
 
 
+_ITEM_MARK = re.compile(r"^(?:\d+|[A-Z]|[IVX]{1,5})$")
+
+
+def is_item(passage: PolicyPassage) -> bool:
+    """A criterion numbered 1., A. or IV., or a lead-in prerequisite; a note under the list
+    ("note 1": an exemption) is not one."""
+    number = criterion_number(passage)
+    return bool(_ITEM_MARK.match(number)) or number.startswith(PREREQUISITE)
+
+
 def alternative_groups(passages: Sequence[PolicyPassage]) -> list[set[str]]:
     """Sets of criterion passage ids of which any one suffices, read from the section lead-in."""
     numbered = {criterion_number(p): p.id for p in passages if is_criterion_passage(p)}

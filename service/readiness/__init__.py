@@ -123,7 +123,13 @@ def assess(
     policy = [*policy, *prerequisites(policy)]
     scope = applicable(policy, case)
     # a request has no date of service yet: its windows end on the letter's date
-    evidence = build_evidence_map(case.denial, case.chart, scope.passages, today=today)
+    evidence = build_evidence_map(
+        case.denial,
+        case.chart,
+        scope.passages,
+        today=today,
+        purpose=case.request.purpose.value,
+    )
     facts = {f.id: f for f in case.chart.facts}
     rows = _rows(policy, scope, evidence, facts)
     flags = [*diagnosis_flags(case.denial.diagnosis_codes, case.chart), *request_conflicts(case)]

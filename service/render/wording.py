@@ -44,6 +44,12 @@ def doc_name(source: str) -> str:
     return source[0].lower() + source[1:]
 
 
+def capitalize_first(text: str) -> str:
+    """The first letter upper case and the rest as written ('the ECG report' -> 'The ECG
+    report'), unlike Jinja's `capitalize`, which lowers the rest."""
+    return text[:1].upper() + text[1:]
+
+
 def read_yaml(path: Path) -> Any:
     """A YAML file through libyaml's loader when present (several times faster to start)."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -64,7 +70,12 @@ def partials() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(long_date=long_date, verbatim=verbatim, doc_name=doc_name)
+    env.filters.update(
+        long_date=long_date,
+        verbatim=verbatim,
+        doc_name=doc_name,
+        capitalize_first=capitalize_first,
+    )
     env.globals["words"] = {
         path.stem: read_yaml(path) for path in sorted((TEMPLATES_DIR / PARTIALS).glob("*.yaml"))
     }

@@ -17,10 +17,8 @@ from dateutil import parser as dateparser
 from service.config import Settings
 from service.models import (
     Chart,
-    CriterionSource,
     Denial,
     EvidenceMap,
-    EvidenceStatus,
     LetterDraft,
     PolicyPassage,
     Problem,
@@ -28,6 +26,7 @@ from service.models import (
     ValidationReport,
 )
 from service.render import letterhead, load_spec
+from service.validate import criteria
 from service.validate.substance import CHECKS as SUBSTANCE_CHECKS
 from service.validate.substance import check_substance
 
@@ -62,7 +61,6 @@ CHECKS = [
     "quotes",
     "policy_ids",
     "citations",
-    "criteria",
     "names",
     "voice",
     "tone",
@@ -360,32 +358,13 @@ def check_names(
     return problems
 
 
-def check_citations(
-    letter: LetterDraft, evidence: EvidenceMap, chart: Chart, grounds: Grounds
-) -> list[Problem]:
-    """Each point answers a known criterion, cites what was retrieved, relies on real facts."""
+def check_citations(letter: LetterDraft, chart: Chart, grounds: Grounds) -> list[Problem]:
+    """Each point cites what was retrieved, names the policy it holds the payer to, and relies
+    only on facts of this chart (what it may claim is the criteria gate's: validate/criteria.py)."""
     problems = []
-    links = {link.criterion.id: link for link in evidence.links}
     fact_ids = {f.id for f in chart.facts}
     for i, p in enumerate(letter.points):
         where = f"points[{i}]"
-        link = links.get(p.answers)
-        if link is None:
-            problems.append(
-                Problem(
-                    code="unknown_criterion",
-                    where=where,
-                    message=f"Point {p.number} answers {p.answers}, not a criterion of this case.",
-                )
-            )
-        elif link.status is not EvidenceStatus.MET:
-            problems.append(
-                Problem(
-                    code="claims_gap",
-                    where=where,
-                    message=f"Point {p.number} claims {p.answers}; the chart does not document it.",
-                )
-            )
         if not p.citations:
             problems.append(
                 Problem(
@@ -413,14 +392,6 @@ def check_citations(
                         "name it.",
                     )
                 )
-        if not p.chart_facts:
-            problems.append(
-                Problem(
-                    code="missing_evidence",
-                    where=where,
-                    message=f"Point {p.number} relies on no chart fact.",
-                )
-            )
         for fid in p.chart_facts:
             if fid not in fact_ids:
                 problems.append(
@@ -430,42 +401,6 @@ def check_citations(
                         message=f"Point {p.number} relies on fact {fid}, not in the chart.",
                     )
                 )
-    return problems
-
-
-def check_criteria(letter: LetterDraft, evidence: EvidenceMap) -> list[Problem]:
-    """Every stated criterion is answered; every gap is reported with what would close it."""
-    problems = []
-    answered = {p.answers for p in letter.points}
-    for link in evidence.links:
-        crit = link.criterion
-        stated = crit.source is CriterionSource.DENIAL
-        if link.status is EvidenceStatus.MET:
-            if stated and crit.id not in answered:
-                problems.append(
-                    Problem(
-                        code="unanswered_criterion",
-                        where="points",
-                        message=f"Stated criterion {crit.id} is documented; no point answers it.",
-                    )
-                )
-            continue
-        need = f" Needed: {link.need}." if link.need else ""
-        problems.append(
-            Problem(
-                code="stated_criterion_not_documented"
-                if stated
-                else "policy_criterion_not_documented",
-                where=f"criteria.{crit.id}",
-                message=(
-                    f"The payer's stated criterion {crit.id} is not documented in the chart."
-                    if stated
-                    else f"Policy criterion {crit.id} is not documented in the chart."
-                )
-                + need,
-                severity="error" if stated else "warning",
-            )
-        )
     return problems
 
 
@@ -542,11 +477,21 @@ def validate(
         *check_rendered(letter),
         *check_npi(letter, chart, settings),
         *check_names(letter, denial, chart, settings),
-        *check_citations(letter, evidence, chart, grounds),
-        *check_criteria(letter, evidence),
+        *check_citations(letter, chart, grounds),
+        *criteria.check_points(letter, evidence, chart, triage),
+        *criteria.check_criteria(letter, evidence, denial, chart),
         *check_voice_and_tone(letter),
-        *check_substance(letter, denial=denial, chart=chart, passages=passages, settings=settings),
+        *check_substance(
+            letter,
+            denial=denial,
+            chart=chart,
+            passages=passages,
+            settings=settings,
+            dated=criteria.age_points(letter, evidence),
+        ),
     ]
     unique = _one_per_gap(list({(p.code, p.where, p.message): p for p in problems}.values()))
     ok = not any(p.severity == "error" for p in unique)
-    return ValidationReport(ok=ok, problems=unique, checked=[*CHECKS, *SUBSTANCE_CHECKS])
+    return ValidationReport(
+        ok=ok, problems=unique, checked=[*CHECKS, *criteria.CHECKS, *SUBSTANCE_CHECKS]
+    )

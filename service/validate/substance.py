@@ -234,8 +234,11 @@ def _finding_problems(where: str, groups: set[str]) -> list[Problem]:
     ]
 
 
-def check_identity_slots(letter: LetterDraft, inputs: _Inputs) -> list[Problem]:
-    """The patient's identifiers appear only in the identity block, subject and signature."""
+def check_identity_slots(
+    letter: LetterDraft, inputs: _Inputs, dated: set[str] | None = None
+) -> list[Problem]:
+    """The patient's identifiers appear only in the identity block, subject and signature; the
+    date of birth also in a point that restates an age it decided (`dated`: where those are)."""
     problems = []
     private = inputs.private_values()
     names = inputs.patient_names()
@@ -243,6 +246,8 @@ def check_identity_slots(letter: LetterDraft, inputs: _Inputs) -> list[Problem]:
         if where.startswith(_IDENTITY):
             continue
         for what, v in private:
+            if what == "date of birth" and where in (dated or set()):
+                continue
             if re.search(rf"(?<![\w-]){re.escape(v)}(?![\w-])", value, re.I):
                 problems.append(
                     _problem(
@@ -315,14 +320,16 @@ def check_substance(
     chart: Chart,
     passages: Sequence[PolicyPassage],
     settings: Settings,
+    dated: set[str] | None = None,
 ) -> list[Problem]:
-    """Every substance problem of the letter."""
+    """Every substance problem of the letter; `dated`: the points that restate an age decided
+    from the date of birth (they may print it)."""
     inputs = _Inputs(denial, chart, passages, settings)
     return [
         *check_identifiers(letter, inputs),
         *check_people(letter, inputs),
         *check_findings(letter, inputs, denial),
-        *check_identity_slots(letter, inputs),
+        *check_identity_slots(letter, inputs, dated or set()),
         *check_outcome(letter),
         *check_instructions(letter, inputs),
         *check_ssn(letter),
