@@ -64,10 +64,27 @@ def load_policy(path: Path) -> list[PolicyPassage]:
     return document_passages(meta, body, path)
 
 
+def storage_key(printed: str) -> str:
+    """The id a policy number is stored under: the number as printed when it is already safe
+    in a passage id ("NW-IMG-104"), else its runs of other characters as one hyphen
+    ("SUR 7.01.112" -> "SUR-7.01.112", "DME/PROS-044" -> "DME-PROS-044").
+
+    Letters cite the number as the payer prints it (the passage's policy_id); only the
+    passage ids, which "#" and "@v" delimit, need this form.
+    """
+    printed = printed.strip()
+    if SAFE_KEY.match(printed):
+        return printed
+    return re.sub(r"[^A-Za-z0-9._:-]+", "-", printed).strip("-.:") or "policy"
+
+
+SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
+
+
 def document_passages(meta: dict, body: str, path: Path) -> list[PolicyPassage]:
     """The passages of a policy given its metadata and its Markdown-shaped body."""
     head = _header(meta, path)
-    doc_id = f"{head['policy_id']}@v{head['version']}"
+    doc_id = f"{storage_key(head['policy_id'])}@v{storage_key(head['version'])}"
     passages = [_passage(doc_id, head, chunk) for chunk in chunk_body(body)]
     if not passages:
         raise BadInput(f"Policy document {path.name} has no text to index.", path=str(path))
@@ -212,8 +229,15 @@ ITEM_RE = re.compile(r"^\(?(\d+|[A-Z]|[IVX]{1,5}|[a-z])[.)]\s+\S|^([-*•])\s+\S
 def chunk_body(body: str) -> list[Chunk]:
     """Cut a policy body into chunks: one per numbered criterion, one per other section."""
     chunks: list[Chunk] = []
+    used: set[str] = set()
     for heading, lines in _sections(body, "## ", "Overview"):
-        slug = slugify(heading)
+        # two sections of one name ("Disclaimer" at the top and the end, a code table's
+        # "Code / Description" header twice) are told apart by their order, not refused
+        slug, n = slugify(heading), 1
+        while slug in used:
+            n += 1
+            slug = f"{slugify(heading)}-s{n}"
+        used.add(slug)
         if heading_kind(heading) and any(ITEM_RE.match(line) for line in lines):
             chunks.extend(_item_section(heading, slug, lines))
         else:
