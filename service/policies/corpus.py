@@ -18,7 +18,7 @@ import yaml
 
 from service.errors import BadInput
 from service.models import PolicyPassage
-from service.policies.headings import heading_kind
+from service.policies.headings import heading_kind, opens_exclusions
 
 MAX_SECTION_CHARS = 1200
 NCD_PAYER = "medicare-ncd"
@@ -291,11 +291,18 @@ def _split_items(lines: list[str]) -> tuple[list[str], list[tuple[str, str]], li
     in_item = False
     # Bullets before the first numbered item are the lead-in's asides, not criteria.
     first_ordinal = next((i for i, x in enumerate(lines) if (m := ITEM_RE.match(x)) and m[1]), 0)
+    closed = False  # a paragraph after the list opened what is not covered
     for index, line in enumerate(lines):
         match = ITEM_RE.match(line)
         if match and index < first_ordinal:
             match = None
-        if match:
+        starts = index > 0 and not lines[index - 1].strip()  # a paragraph's first line
+        if items and not match and starts and line and not line.startswith((" ", "\t")):
+            # "... is unproven and not medically necessary for:": its list is no criteria
+            closed = closed or opens_exclusions(_paragraph_from(lines, index))
+        if closed:
+            rest.append(line)
+        elif match:
             items.append((match.group(1) or str(len(items) + 1), [line]))
             in_item = True
         elif not items:
@@ -308,6 +315,15 @@ def _split_items(lines: list[str]) -> tuple[list[str], list[tuple[str, str]], li
             in_item = False  # an unindented paragraph after the list is a note
             rest.append(line)
     return intro, [(num, "\n".join(body).strip()) for num, body in items], rest
+
+
+def _paragraph_from(lines: list[str], start: int) -> str:
+    out = []
+    for line in lines[start:]:
+        if not line.strip():
+            break
+        out.append(line.strip())
+    return " ".join(out)
 
 
 def _plain_chunks(heading: str, slug: str, lines: list[str]) -> list[Chunk]:
