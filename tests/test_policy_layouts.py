@@ -49,6 +49,29 @@ def test_a_policy_with_no_printed_number_is_known_by_its_title_and_says_so():
     assert all(p.policy_id == "Cervical Collars" for p in doc.passages)
 
 
+def test_a_front_matter_in_its_own_words_is_read_and_an_unreadable_date_is_left_out():
+    doc = read(
+        "---\nhealth_plan: Quarry Lake Health Plan\npolicy_number: QL 7.2\npolicy_title: Canes\n"
+        "effective: 01/15/2026\nlast_reviewed: December 2, 2025\n---\n"
+        "## Coverage criteria\n1. Unsafe gait.\n",
+        "canes.md",
+    )
+    assert (doc.payer, doc.policy_number, doc.title) == (
+        "Quarry Lake Health Plan",
+        "QL 7.2",
+        "Canes",
+    )
+    assert (doc.effective_date, doc.revision_date) == (dt.date(2026, 1, 15), dt.date(2025, 12, 2))
+    undated = read(
+        "---\npayer: Quarry Lake Health Plan\ntitle: Canes\neffective_date: soon\n---\n"
+        "## Coverage criteria\n1. Unsafe gait.\n",
+        "canes.md",
+    )
+    assert undated.effective_date is None and any(
+        "'soon' is not a date" in n for n in undated.notes
+    )
+
+
 # --- policy numbers as printed, stored under a safe key ----------------------------------
 
 

@@ -287,3 +287,48 @@ def read_metadata(body: str, payer: str | None = None) -> dict[str, Any]:
     if _MEDICARE.search(body[:5000]):
         meta["payer"] = "Medicare"
     return {k: v for k, v in meta.items() if v not in (None, "")}
+
+
+# Front matter keys of ours; any other key is read by the label families ("policy_number",
+# "last_reviewed", "date_of_origin", "health_plan").
+OUR_KEYS = frozenset(
+    {
+        "policy_id", "payer_id", "payer", "title", "version", "effective_date",
+        "superseded_date", "revision_date", "plan_types", "codes", "cpt", "hcpcs", "icd10",
+        "ocr",
+    }
+)  # fmt: skip
+
+
+def front_matter(meta: dict[str, Any]) -> dict[str, Any]:
+    """A front matter's keys as ours: its own keys kept, others named by a label family."""
+    from service.policies.payer_text import payer_labels
+
+    out = {k: v for k, v in meta.items() if k in OUR_KEYS}
+    for key, value in meta.items():
+        if key in OUR_KEYS or value in (None, ""):
+            continue
+        words = " ".join(str(key).replace("_", " ").replace("-", " ").lower().split())
+        family = next((f for f, labels in _words().items() if words in labels), None)
+        if family == "original_effective_date":
+            out.setdefault("original_effective_date", value)
+        elif family in ("policy_id", "title", "effective_date", "revision_date"):
+            out.setdefault(family, value)
+        elif words in payer_labels():
+            out.setdefault("payer", value)
+    if "original_effective_date" in out:
+        out.setdefault("effective_date", out.pop("original_effective_date"))
+    return out
+
+
+def as_date(value: object) -> dt.date | None:
+    """A date given in any common form (front matter, a caller's field); None when it is not
+    one."""
+    if value is None or isinstance(value, dt.date):
+        return value if not isinstance(value, dt.datetime) else value.date()
+    text = str(value).strip()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        m = DATE_RE.search(text)
+        return parse_date(m.group()) if m else None

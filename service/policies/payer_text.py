@@ -52,6 +52,11 @@ def payer_in_text(text: str, hints: Iterable[str] = (), title: str | None = None
     return None
 
 
+def payer_labels() -> tuple[str, ...]:
+    """The labels a payer's name is given under ("payer", "health plan", ...)."""
+    return _data()["labels"]
+
+
 def is_payer_name(line: str) -> bool:
     """True for a line that is a payer's name standing alone ("Marrowstone Health Plan")."""
     name = " ".join(_MARKS.sub(" ", line).split())

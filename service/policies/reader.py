@@ -20,7 +20,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from service.errors import BadInput
 from service.intake import codes as code_sets
 from service.intake.code_context import PROC_RE, never_code
 from service.intake.payers import resolve_payer
@@ -28,7 +27,7 @@ from service.models import PolicyPassage
 from service.policies import documents
 from service.policies.corpus import _sections, document_passages, storage_key
 from service.policies.headings import bare_heading, heading_kind, is_general, opens_exclusions
-from service.policies.metadata import read_metadata
+from service.policies.metadata import as_date, front_matter, read_metadata
 from service.policies.outline import ITEM_LINE, Item, parse_outline
 from service.policies.payer_text import payer_in_text
 from service.policies.text_layout import LIGATURES, clean_text, in_number_column, text_body
@@ -174,7 +173,7 @@ def read_document(data: bytes, filename: str, *, defaults: dict | None = None) -
         defaults["payer"], defaults["payer_id"] = given, None
     kind = documents.document_kind(data, name)
     meta, body, plain, hints = _read_body(data, name, kind, str(defaults.get("title") or ""))
-    meta = {k: v for k, v in meta.items() if v not in (None, "")}
+    meta = front_matter({k: v for k, v in meta.items() if v not in (None, "")})
     found = read_metadata(body)
     notes: list[str] = []
     merged = {k: v for k, v in defaults.items() if v is not None}
@@ -192,9 +191,12 @@ def read_document(data: bytes, filename: str, *, defaults: dict | None = None) -
         notes.append(NO_NUMBER)
     if not merged.get("codes") and not any(merged.get(s) for s in ("cpt", "hcpcs", "icd10")):
         merged["codes"] = _codes(body)
-    effective = _as_date(merged.get("effective_date"), name)
+    effective = _date(merged, "effective_date", notes)
+    merged["effective_date"] = effective
     merged["version"] = _version(merged, effective)
-    revision = merged.pop("revision_date", None)
+    revision = _date(merged, "revision_date", notes)
+    merged.pop("revision_date", None)
+    merged["superseded_date"] = _date(merged, "superseded_date", notes)
     passages = document_passages(documents.merged_meta(merged, name), body, Path(name))
     heading, items = _criteria(body)
     first = passages[0]
@@ -207,7 +209,7 @@ def read_document(data: bytes, filename: str, *, defaults: dict | None = None) -
         title=first.title,
         version=str(merged["version"]),
         effective_date=first.effective_date,
-        revision_date=_as_date(revision, name),
+        revision_date=revision,
         codes=list(first.codes),
         criteria_heading=heading,
         criteria=items,
@@ -238,13 +240,13 @@ def _fallback_title(body: str, name: str) -> str:
     return re.sub(r"[_-]+", " ", Path(name).stem).strip() or "Policy"
 
 
-def _as_date(value: object, name: str) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError as exc:
-        raise BadInput(f"The date {value!r} in {name} is not YYYY-MM-DD.", file=name) from exc
+def _date(merged: dict, key: str, notes: list[str]) -> dt.date | None:
+    """A date given in any common form; one that is not a date is left out, and said so."""
+    value = merged.get(key)
+    day = as_date(value)
+    if value not in (None, "") and day is None:
+        notes.append(f"The {key.replace('_', ' ')} {value!r} is not a date; it was left out.")
+    return day
 
 
 __all__ = ["PolicyDocument", "read_document", "storage_key", "text_body"]
