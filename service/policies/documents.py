@@ -97,20 +97,19 @@ def decode(data: bytes, name: str) -> str:
 
 
 def split_markdown(text: str, name: str) -> tuple[dict, str]:
-    """(front matter, body) of a Markdown document; front matter is optional here."""
+    """(front matter, body) of a Markdown document; front matter is optional here.
+
+    What sits between two '---' lines at the top and is not a YAML mapping is not front
+    matter (a horizontal rule, a pasted header block): the document is read whole."""
     match = re.match(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", text, re.DOTALL)
     if not match:
         return {}, text  # metadata may all come from the caller's defaults
     try:
         meta = yaml.safe_load(match.group(1))
-    except yaml.YAMLError as exc:
-        raise BadInput(
-            f"Policy document {name} has front matter that is not valid YAML.",
-            field=FIELD,
-            file=name,
-        ) from exc
+    except yaml.YAMLError:
+        return {}, text
     if not isinstance(meta, dict):
-        raise BadInput(f"Front matter of {name} is not a mapping.", field=FIELD, file=name)
+        return {}, text
     return meta, text[match.end() :]
 
 

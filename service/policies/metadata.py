@@ -195,6 +195,8 @@ def _first_title_line(body: str, payer: str | None = None) -> str | None:
     """The title of a plain-text policy with no label: its first line that reads as one (not
     the payer's name)."""
     own = _plain(payer or "")
+    letters = [c for c in body if c.isalpha()]
+    shouting = sum(c.islower() for c in letters) < 0.05 * len(letters)  # all in capitals
     seen = 0
     for line in body.split("\n"):
         if line.startswith("## "):  # a heading the text's layout gave: a section ends the head
@@ -214,7 +216,7 @@ def _first_title_line(body: str, payer: str | None = None) -> str | None:
             and len(words) >= 2
             and not _NOT_TITLE.search(line.strip())
             and capitals >= len(words) / 2
-            and not line.isupper()
+            and (shouting or not line.isupper())
             and not (own and _plain(m["t"]).startswith(own))
             and not is_payer_name(m["t"])
             and not is_label_line(line)
