@@ -88,7 +88,7 @@ def test_scanned_policy_is_ingested_by_ocr():
     assert "physician" not in first.text  # criterion 2 is its own passage
     assert "treating physician" in passages["HB-DME-510@v1#coverage-criteria-2"].text
     assert "dyspnea" in passages["HB-DME-510@v1#exclusions-1"].text
-    meta, _ = pdf_body(scanned_pdf(POLICY_LINES), "scan.pdf")
+    meta, _, _ = pdf_body(scanned_pdf(POLICY_LINES), "scan.pdf")
     assert meta.get("ocr") is True
 
 

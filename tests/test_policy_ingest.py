@@ -90,13 +90,24 @@ def test_markdown_without_front_matter_takes_defaults():
     assert passages[0].effective_date == dt.date(2025, 3, 1) and passages[0].title == "Walkers"
 
 
-@pytest.mark.parametrize("missing", ["policy_id", "payer_id", "title"])
-def test_missing_metadata_is_bad_input_naming_the_field(missing):
+def test_a_policy_with_no_payer_anywhere_is_refused_asking_for_one():
+    # the one gap that is not ours to fill: guessing would file the policy under another plan
     meta = {**PDF_META, "title": "Walkers"}
-    del meta[missing]
+    del meta["payer_id"]
     with pytest.raises(BadInput) as caught:
         load_document(b"## Scope\nWalkers.\n", "walkers.md", defaults=meta)
-    assert caught.value.fields["field"] == missing
+    assert caught.value.fields["field"] == "payer_id"
+    assert "--payer" in caught.value.detail
+
+
+@pytest.mark.parametrize("missing", ["policy_id", "title"])
+def test_a_policy_lacking_our_metadata_still_loads(missing):
+    # no number: the policy is known by its title; no title: by its file's name
+    meta = {**PDF_META, "title": "Walkers"}
+    del meta[missing]
+    passages = load_document(b"## Scope\nWalkers.\n", "walkers.md", defaults=meta)
+    assert passages[0].policy_id == ("Walkers" if missing == "policy_id" else "HB-DME-500")
+    assert passages[0].title == ("Walkers" if missing == "policy_id" else "walkers")
 
 
 def test_a_missing_version_is_the_effective_date_and_an_undated_policy_loads():
@@ -401,7 +412,8 @@ def test_api_refusals_are_problems(real_client, monkeypatch):
         content_type="multipart/form-data",
         data={"file": (BytesIO(policy_pdf()), "oxygen.pdf")},
     )
-    assert assert_problem(missing, 400, "bad-input")["field"] == "policy_id"
+    problem = assert_problem(missing, 400, "bad-input")
+    assert problem["field"] == "payer_id" and "payer" in problem["detail"]
     assert_problem(
         real_client.post("/v1/policies", content_type="multipart/form-data", data={}),
         400,

@@ -174,7 +174,8 @@ def read_policy(text: str, fmt: str) -> dict[str, Any]:
         return {}
     return {
         "payer": doc.payer,
-        "policy_id": doc.policy_id,
+        # the number as printed; a policy that prints none is known by its title instead
+        "policy_id": getattr(doc, "policy_number", doc.policy_id),
         "title": doc.title,
         "effective_date": _iso(doc.effective_date),
         "revision_date": _iso(doc.revision_date),

@@ -83,6 +83,12 @@ def _is_org(name: str) -> bool:
     return 2 <= len(words) <= 8 and any(w in _ORG_WORDS for w in words)
 
 
+def is_org_name(text: str) -> bool:
+    """True when the whole text reads as an organisation's name ("Harrow Valley Health Plan")."""
+    name = _clean(text)
+    return bool(name) and bool(_ORG_RE.fullmatch(name)) and _is_org(name)
+
+
 _SENTENCE_END = re.compile(r"(?<!\b(?:Co|St|Mt|Dr))(?<!\b(?:Inc|Ltd))(?<!\bCorp)\.\s.*$", re.S)
 
 

@@ -19,7 +19,7 @@ import yaml
 from service.errors import BadInput
 from service.models import PolicyPassage
 from service.policies.declared import declare
-from service.policies.headings import heading_kind
+from service.policies.headings import heading_kind, opens_exclusions
 
 MAX_SECTION_CHARS = 1200
 NCD_PAYER = "medicare-ncd"
@@ -65,10 +65,27 @@ def load_policy(path: Path) -> list[PolicyPassage]:
     return document_passages(meta, body, path)
 
 
+def storage_key(printed: str) -> str:
+    """The id a policy number is stored under: the number as printed when it is already safe
+    in a passage id ("NW-IMG-104"), else its runs of other characters as one hyphen
+    ("SUR 7.01.112" -> "SUR-7.01.112", "DME/PROS-044" -> "DME-PROS-044").
+
+    Letters cite the number as the payer prints it (the passage's policy_id); only the
+    passage ids, which "#" and "@v" delimit, need this form.
+    """
+    printed = printed.strip()
+    if SAFE_KEY.match(printed):
+        return printed
+    return re.sub(r"[^A-Za-z0-9._:-]+", "-", printed).strip("-.:") or "policy"
+
+
+SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
+
+
 def document_passages(meta: dict, body: str, path: Path) -> list[PolicyPassage]:
     """The passages of a policy given its metadata and its Markdown-shaped body."""
     head = _header(meta, path)
-    doc_id = f"{head['policy_id']}@v{head['version']}"
+    doc_id = f"{storage_key(head['policy_id'])}@v{storage_key(head['version'])}"
     passages = declare([_passage(doc_id, head, chunk) for chunk in chunk_body(body)], meta, path)
     if not passages:
         raise BadInput(f"Policy document {path.name} has no text to index.", path=str(path))
@@ -215,8 +232,15 @@ ITEM_RE = re.compile(r"^\(?(\d+|[A-Z]|[IVX]{1,5}|[a-z])[.)]\s+\S|^([-*•])\s+\S
 def chunk_body(body: str) -> list[Chunk]:
     """Cut a policy body into chunks: one per numbered criterion, one per other section."""
     chunks: list[Chunk] = []
+    used: set[str] = set()
     for heading, lines in _sections(body, "## ", "Overview"):
-        slug = slugify(heading)
+        # two sections of one name ("Disclaimer" at the top and the end, a code table's
+        # "Code / Description" header twice) are told apart by their order, not refused
+        slug, n = slugify(heading), 1
+        while slug in used:
+            n += 1
+            slug = f"{slugify(heading)}-s{n}"
+        used.add(slug)
         if heading_kind(heading) and any(ITEM_RE.match(line) for line in lines):
             chunks.extend(_item_section(heading, slug, lines))
         else:
@@ -270,11 +294,18 @@ def _split_items(lines: list[str]) -> tuple[list[str], list[tuple[str, str]], li
     in_item = False
     # Bullets before the first numbered item are the lead-in's asides, not criteria.
     first_ordinal = next((i for i, x in enumerate(lines) if (m := ITEM_RE.match(x)) and m[1]), 0)
+    closed = False  # a paragraph after the list opened what is not covered
     for index, line in enumerate(lines):
         match = ITEM_RE.match(line)
         if match and index < first_ordinal:
             match = None
-        if match:
+        starts = index > 0 and not lines[index - 1].strip()  # a paragraph's first line
+        if items and not match and starts and line and not line.startswith((" ", "\t")):
+            # "... is unproven and not medically necessary for:": its list is no criteria
+            closed = closed or opens_exclusions(_paragraph_from(lines, index))
+        if closed:
+            rest.append(line)
+        elif match:
             items.append((match.group(1) or str(len(items) + 1), [line]))
             in_item = True
         elif not items:
@@ -287,6 +318,15 @@ def _split_items(lines: list[str]) -> tuple[list[str], list[tuple[str, str]], li
             in_item = False  # an unindented paragraph after the list is a note
             rest.append(line)
     return intro, [(num, "\n".join(body).strip()) for num, body in items], rest
+
+
+def _paragraph_from(lines: list[str], start: int) -> str:
+    out = []
+    for line in lines[start:]:
+        if not line.strip():
+            break
+        out.append(line.strip())
+    return " ".join(out)
 
 
 def _plain_chunks(heading: str, slug: str, lines: list[str]) -> list[Chunk]:

@@ -97,28 +97,39 @@ def decode(data: bytes, name: str) -> str:
 
 
 def split_markdown(text: str, name: str) -> tuple[dict, str]:
-    """(front matter, body) of a Markdown document; front matter is optional here."""
+    """(front matter, body) of a Markdown document; front matter is optional here.
+
+    What sits between two '---' lines at the top and is not a YAML mapping is not front
+    matter (a horizontal rule, a pasted header block): the document is read whole."""
     match = re.match(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", text, re.DOTALL)
     if not match:
         return {}, text  # metadata may all come from the caller's defaults
     try:
         meta = yaml.safe_load(match.group(1))
-    except yaml.YAMLError as exc:
-        raise BadInput(
-            f"Policy document {name} has front matter that is not valid YAML.",
-            field=FIELD,
-            file=name,
-        ) from exc
+    except yaml.YAMLError:
+        return {}, text
     if not isinstance(meta, dict):
-        raise BadInput(f"Front matter of {name} is not a mapping.", field=FIELD, file=name)
+        return {}, text
     return meta, text[match.end() :]
 
 
 def merged_meta(merged: dict, name: str) -> dict:
-    """Checked metadata: the keys every policy needs, safe ids, codes by system."""
+    """Checked metadata: the keys every policy needs, codes by system.
+
+    The reader fills the policy number (or an id from the title), the title and the version
+    from the document; only a payer can be missing, when neither the document nor the caller
+    names one, and guessing it would file the policy under the wrong plan.
+    """
     merged = {key: value for key, value in merged.items() if value not in (None, "")}
     merged.pop("payer", None)  # a payer's name: the reader turned it into payer_id
     missing = [key for key in REQUIRED_KEYS if merged.get(key) in (None, "")]
+    if "payer_id" in missing:
+        raise BadInput(
+            f"Policy document {name} does not name its payer: give the payer's name with the "
+            "upload (--payer on the command line, the 'payer' form field on the API).",
+            field="payer_id",
+            file=name,
+        )
     if missing:
         raise BadInput(
             f"Policy document {name} lacks metadata: {', '.join(missing)}. Put it in the "
@@ -126,13 +137,6 @@ def merged_meta(merged: dict, name: str) -> dict:
             field=missing[0],
             file=name,
         )
-    for key in ("policy_id", "version"):
-        if not SAFE_ID.match(str(merged[key]).strip()):
-            raise BadInput(
-                f"The {key} of {name} may hold only letters, digits and . _ : -",
-                field=key,
-                file=name,
-            )
     merged["plan_types"] = _listed(merged.get("plan_types"))
     codes = merged.get("codes")
     if not isinstance(codes, dict):
@@ -156,53 +160,34 @@ def _listed(value: Any) -> list:
 
 # --- PDF ---------------------------------------------------------------------------------------
 
-KNOWN_HEADINGS = {
-    "scope", "overview", "description", "background", "policy", "policy statement", "purpose",
-    "applicability", "coverage", "coverage criteria", "coverage indications", "criteria",
-    "medical necessity criteria", "indications", "limitations", "exclusions", "not covered",
-    "non-covered indications", "documentation", "documentation required",
-    "documentation requirements", "coding", "coding information", "codes", "applicable codes",
-    "definitions", "references", "sources", "summary", "policy history", "revision history",
-}  # fmt: skip
-HEADING_NUMBER = re.compile(r"^(?:[IVX]+|[A-Z]|\d+(?:\.\d+)*)[.)]?\s+(?=[A-Za-z])")
 
-
-def pdf_body(data: bytes, name: str, title: str = "") -> tuple[dict, str]:
-    """(metadata, Markdown body) of a PDF: its layout (or OCR) text, headings marked "## ".
+def pdf_body(data: bytes, name: str, title: str = "") -> tuple[dict, str, str]:
+    """(metadata, Markdown body, plain text) of a PDF: its layout (or OCR) text, cleaned of
+    page furniture as a plain-text policy is, headings marked "## ".
 
     The metadata's "ocr" is True when the text was read from a scan by OCR.
     """
+    from service.policies.text_layout import clean_text, text_body
+
     text, pdf_title, scanned = _pdf_text(data, name)
     # the caller's title beats the PDF's own, which is often a file name ("Microsoft Word - ...")
     meta: dict[str, Any] = {"title": pdf_title} if pdf_title and not title else {}
     if scanned:
         meta["ocr"] = True  # passages ignore it; it tells the caller where the text came from
     title = title or pdf_title
+    plain = clean_text("\n".join(re.sub(r"(?<=\S) {2,}(?=\S)", _gap, x) for x in text.split("\n")))
     lines = []
-    for raw in text.splitlines():
-        line = re.sub(r"(?<=\S) {2,}", " ", raw.rstrip())  # justified text spreads words apart
-        heading = pdf_heading(line)
-        if title and line.strip().lower() == title.strip().lower():
-            lines.append(f"# {line.strip()}")  # the title line repeats the metadata: not indexed
+    for line in text_body(plain).split("\n"):
+        if title and line.strip().lower().lstrip("# ") == title.strip().lower():
+            lines.append(f"# {line.strip().lstrip('# ')}")  # the title repeats the metadata
         else:
-            lines += ["", f"## {heading}", ""] if heading else [line]
-    return meta, "\n".join(lines) + "\n"
+            lines.append(line)
+    return meta, "\n".join(lines) + "\n", plain
 
 
-def pdf_heading(line: str) -> str | None:
-    """The heading a line of PDF text stands for, or None for ordinary text (a heuristic)."""
-    stripped = line.strip()
-    if not 3 <= len(stripped) <= 80 or stripped.endswith((".", ",", ";", ":")):
-        return None
-    bare = HEADING_NUMBER.sub("", stripped).strip()
-    letters = [c for c in bare if c.isalpha()]
-    if bare.lower() in KNOWN_HEADINGS:
-        return bare[0].upper() + bare[1:].lower() if bare.isupper() else bare
-    shouting = len(letters) >= 4 and all(c.isupper() for c in letters) and len(bare.split()) <= 8
-    # "1. MRI" is a criterion and "E0601 CPAP" a row of a code table, not headings
-    if shouting and not any(c.isdigit() for c in stripped):
-        return bare.capitalize()
-    return None
+def _gap(m: re.Match[str]) -> str:
+    # justified text spreads words apart; a wide gap (a table's or a layout's column) stays
+    return m.group() if len(m.group()) >= 4 else " "
 
 
 def _pdf_text(data: bytes, name: str) -> tuple[str, str, bool]:
@@ -241,12 +226,15 @@ def add_documents(
     _check_batch(loaded)
     hashes = index.hashes()
     rows = []
-    for name, passages in loaded:
+    for (name, passages), (_, policy) in zip(loaded, read, strict=True):
         doc = document_id(passages[0].id)
         written = sum(hashes.get(p.id) != content_hash(p) for p in passages)
         ids = {p.id for p in passages}
         removed = sum(document_id(pid) == doc and pid not in ids for pid in hashes)
-        rows.append(_row(name, passages, written, removed))
+        row = _row(name, passages, written, removed)
+        # the number as printed (None when the document prints none) and what was derived
+        row.update(policy_number=policy.policy_number, notes=policy.notes)
+        rows.append(row)
     ingest(index, [p for _, passages in loaded for p in passages])
     if payer_file is not None:
         for _, policy in read:

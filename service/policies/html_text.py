@@ -1,6 +1,8 @@
 """An HTML policy page as the Markdown body the chunker reads: headings marked, list items
 numbered and indented by depth, a table of label/value pairs as "Label: value" lines and any
-other table's rows as cells joined by " | "; scripts, styles and comments left out.
+other table's rows as cells joined by " | "; scripts, styles, comments and the site's chrome
+(navigation menus, search forms, buttons) left out. The page's title and its images' alt
+texts are kept aside: a page often names its payer only in its logo and its title.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ META_KEYS = (
     *REQUIRED_KEYS, "effective_date", "superseded_date", "revision_date", "plan_types", "codes",
     "cpt", "hcpcs", "icd10", "payer",
 )  # fmt: skip
-SKIPPED_TAGS = {"script", "style", "noscript", "template", "svg", "iframe", "object", "canvas"}
+SKIPPED_TAGS = {
+    "script", "style", "noscript", "template", "svg", "iframe", "object", "canvas", "nav",
+    "form", "button", "select",
+}  # fmt: skip
 BLOCK_TAGS = {
     "p", "div", "section", "article", "main", "header", "footer", "aside", "nav", "blockquote",
     "pre", "table", "tr", "dl", "dt", "dd", "figure", "figcaption", "address", "form", "hr",
@@ -40,12 +45,17 @@ class _HtmlText(HTMLParser):
         self._prefix = ""  # the marker of the list item being read, until its first line
         self._row: list[tuple[str, str]] | None = None  # the table row's cells so far
         self._cell = ""  # the tag of the cell being read (td or th)
+        self.images: list[str] = []  # alt texts, in order
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in SKIPPED_TAGS:
             self._skip += 1
         elif tag == "meta":
             self._meta(dict(attrs))
+        elif tag == "img" and not self._skip:
+            alt = (dict(attrs).get("alt") or "").strip()
+            if alt:
+                self.images.append(_squash(alt))
         elif tag == "title":
             self._in_title = True
         elif tag in HEADINGS:
@@ -81,8 +91,13 @@ class _HtmlText(HTMLParser):
         self._end_cell()
         row, self._row = self._row or [], None
         cells = [text for _, text in row]
-        if len(row) == 2 and row[0][0] == "th" and row[1][0] == "td":
-            self.blocks.append(("line", 0, f"{cells[0]}: {cells[1]}"))
+        marker = (
+            re.fullmatch(r"\(?(\d{1,2}|[A-Ha-h]|[ivxIVX]{1,4})[.)]?", cells[0]) if cells else None
+        )
+        if len(row) >= 2 and marker and row[1][1]:  # a criteria table: "1 | The member ..."
+            self.blocks.append(("line", 0, f"{marker[1]}. " + " | ".join(cells[1:])))
+        elif len(row) == 2 and row[1][1] and (row[0][0] == "th" or _label_cell(cells[0])):
+            self.blocks.append(("line", 0, f"{cells[0].rstrip(':')}: {cells[1]}"))
         elif any(cells):
             self.blocks.append(("line", 0, " | ".join(cells)))
 
@@ -125,8 +140,8 @@ class _HtmlText(HTMLParser):
 
     def _meta(self, attrs: dict[str, str | None]) -> None:
         key = (attrs.get("name") or attrs.get("property") or "").strip().lower()
-        key = key.removeprefix("policy:").replace("-", "_")
-        if key in META_KEYS and attrs.get("content"):
+        key = key.removeprefix("policy:").removeprefix("og:").replace("-", "_")
+        if key in (*META_KEYS, "site_name") and attrs.get("content"):
             self.meta[key] = str(attrs["content"]).strip()
 
     def _marker(self) -> str:
@@ -169,6 +184,11 @@ def _numbering(number: int, kind: str) -> str:
     return str(number)
 
 
+def _label_cell(text: str) -> bool:
+    """A short cell of words that labels the cell beside it ("Policy #", "Effective")."""
+    return 0 < len(text) <= 40 and not re.search(r"\d", text) and len(text.split()) <= 5
+
+
 def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
@@ -188,6 +208,9 @@ def html_body(text: str) -> tuple[dict, str]:
         levels.remove(1)
     if parser.title.strip():
         meta.setdefault("title", _squash(parser.title))
+    hints = [_squash(parser.title)] if parser.title.strip() else []
+    hints += parser.images + [v for k, v in parser.meta.items() if k == "site_name"]
+    meta["payer_hints"] = hints
     top = min(levels, default=2)
     lines: list[str] = []
     for kind, level, line in parser.blocks:

@@ -119,5 +119,5 @@ class LazyRetriever:
             return []
         return list(self._open().search(query, payer=payer, **options))
 
-    def policy_passages(self, policy_id: str, version: int | None = None) -> list[Any]:
+    def policy_passages(self, policy_id: str, version: int | str | None = None) -> list[Any]:
         return list(self._open().policy_passages(policy_id, version))

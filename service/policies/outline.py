@@ -12,10 +12,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-# 1. 1) (1) a. (a) i. IV. 2.1 2.1.3 and bullets (- * • – › ...)
+# 1. 1) (1) a. (a) i. IV. 2.1 2.1.3 and bullets (- * • – › ...; "o", the second-level bullet of
+# a word processor as a PDF's text gives it)
 MARKER = (
     r"(?:\(?(?:\d{1,2}(?:\.\d{1,2})*|[A-Za-z]|[IVXivx]{1,5})[.)]|\d{1,2}(?:\.\d{1,2})+"
-    r"|[-*•·▪◦–—›»▸►‣⁃○●■➢➤])"
+    r"|[-*•·▪◦–—›»▸►‣⁃○●■➢➤]|o(?=[ \t]))"
 )
 ITEM_LINE = re.compile(rf"^(?P<ind>[ \t]*)(?P<m>{MARKER})[ \t]+(?=\S)")
 _JOINER = re.compile(r"(?:[;,]\s*(?:and|or)|;|,)\s*$", re.I)

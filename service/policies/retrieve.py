@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from service.config import shipped
 from service.errors import BadInput, IndexUnavailable
 from service.models import PolicyPassage
-from service.policies.corpus import content_hash, corpus_hash, load_corpus
+from service.policies.corpus import content_hash, corpus_hash, load_corpus, storage_key
 from service.policies.lexical import LexicalIndex
 from service.policies.manifest import read_manifest, write_manifest
 
@@ -143,9 +143,13 @@ class Retriever:
             groups.setdefault(p.payer, []).append(p)
         return groups
 
-    def policy_passages(self, policy_id: str, version: int | None = None) -> list[PolicyPassage]:
-        """Every passage of one policy (one version when given), in document order."""
-        tag = f"{policy_id}@v{version}#" if version is not None else f"{policy_id}@v"
+    def policy_passages(
+        self, policy_id: str, version: int | str | None = None
+    ) -> list[PolicyPassage]:
+        """Every passage of one policy (one version when given), in document order; the policy
+        by its number as printed ("SUR 7.01.112") or as stored ("SUR-7.01.112")."""
+        key = storage_key(policy_id)
+        tag = f"{key}@v{storage_key(str(version))}#" if version is not None else f"{key}@v"
         return [p for pid, p in self.passages.items() if pid.startswith(tag)]
 
     def count(self) -> int:

@@ -39,7 +39,9 @@ class PracticeView:
         """The inner search with the other practices' documents hidden."""
         return list(self.inner.search(query, hidden=self.hidden, **kw))
 
-    def policy_passages(self, policy_id: str, version: int | None = None) -> list[PolicyPassage]:
+    def policy_passages(
+        self, policy_id: str, version: int | str | None = None
+    ) -> list[PolicyPassage]:
         """One policy's passages, unless another practice loaded that version."""
         found = self.inner.policy_passages(policy_id, version)
         return [p for p in found if document_id(p.id) not in self.hidden]

@@ -31,7 +31,7 @@ class Retriever(Protocol):
     ) -> list[PolicyPassage]: ...
 
     def policy_passages(
-        self, policy_id: str, version: int | None = None
+        self, policy_id: str, version: int | str | None = None
     ) -> list[PolicyPassage]: ...
 
 
@@ -82,12 +82,11 @@ def select_policy(
     return Selection(passages=criteria, hits=hits, policy_id=top.policy_id)
 
 
-def _version(passage_id: str) -> int | None:
+def _version(passage_id: str) -> str | None:
+    # the stored version: "2", or an uploaded policy's effective date ("2025-04-01"), so that
+    # only the version the search chose is read, never its predecessors too
     head = passage_id.split("#", 1)[0]
-    if "@v" in head:
-        tail = head.rsplit("@v", 1)[1]
-        return int(tail) if tail.isdigit() else None
-    return None
+    return head.rsplit("@v", 1)[1] if "@v" in head else None
 
 
 def cited_ids(passages: Sequence[PolicyPassage]) -> list[str]:
