@@ -289,3 +289,36 @@ def test_a_finding_on_the_other_side_is_not_evidence():
     assert evidence.links[0].status is EvidenceStatus.GAP
     _, _, evidence = _draft(denial=denial, chart=_chart([left, right]), passages=[])
     assert evidence.links[0].fact_ids == ["F2"]
+
+
+def test_the_signer_keeps_the_address_of_their_own_practice():
+    """A chart naming another practice does not borrow the configured practice's address."""
+    from service.drafting.composer import _signer
+    from service.models import Chart, Provider
+
+    settings = Settings(
+        practice_name="Harbor View Medical Group",
+        practice_address="1 Main St",
+        practice_phone="555-010-0001",
+    )
+    provider = Provider(
+        name="Ana Reyes",
+        credentials="MD",
+        npi="1234567893",
+        practice="Bayview Oral Surgery",
+        phone="555-014-2200",
+    )
+    theirs = Chart(provider=provider)
+    signer = _signer(theirs, settings)
+    assert (signer.practice, signer.address, signer.phone) == (
+        "Bayview Oral Surgery",
+        None,
+        "555-014-2200",
+    )
+    ours = Chart(provider=provider.model_copy(update={"practice": None, "phone": None}))
+    signer = _signer(ours, settings)
+    assert (signer.practice, signer.address, signer.phone) == (
+        "Harbor View Medical Group",
+        "1 Main St",
+        "555-010-0001",
+    )

@@ -137,15 +137,26 @@ def _recipient(d: Denial) -> str:
 def _signer(chart: Chart, s: Settings) -> Signer:
     p = chart.provider
     named = bool(p.name)
+    # The configured practice's address and numbers belong to that practice: they fill what
+    # the chart leaves out only when the chart names no other practice for its clinician.
+    other = bool(p.practice) and _key(p.practice) != _key(s.practice_name)
+
+    def fill(chart_value: str | None, configured: str) -> str | None:
+        return chart_value or (None if other else configured) or None
+
     return Signer(
         name=p.name if named else (s.signer_name or placeholder("signer_name")),
         credentials=p.credentials if named else (s.signer_credentials or None),
         npi=(p.npi if named else s.signer_npi) or placeholder("signer_npi"),
         practice=p.practice or s.practice_name or None,
-        address=p.address or s.practice_address or None,
-        phone=p.phone or s.practice_phone or None,
-        fax=p.fax or s.practice_fax or None,
+        address=fill(p.address, s.practice_address),
+        phone=fill(p.phone, s.practice_phone),
+        fax=fill(p.fax, s.practice_fax),
     )
+
+
+def _key(name: str | None) -> str:
+    return " ".join((name or "").lower().split())
 
 
 def _patient_signer(inp: ComposeInput) -> Signer:
