@@ -13,7 +13,7 @@ from llm_server import ScriptedServer, Step
 from scripted_model import respond
 from support import FakeRetriever
 
-from service.drafting import composer
+from service.drafting import composer, points
 from service.evals import cli, runner
 from service.evals.cases import load_cases
 from service.evals.metrics import reading_grade
@@ -104,8 +104,8 @@ def test_the_clean_run_passes_and_the_cases_load(accepted, retriever):
 
 def test_dropping_the_policy_citation_fails_citation_recall(accepted, retriever, monkeypatch):
     monkeypatch.setattr(
-        composer,
-        "_policy_citation",
+        points,
+        "policy_citation",
         lambda p: Citation(kind=CitationKind.DENIAL, label="the policy"),
     )
     failed = _failed(accepted, retriever)

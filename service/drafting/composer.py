@@ -22,7 +22,6 @@ from service.models import (
     Chart,
     ChartFact,
     Citation,
-    CitationKind,
     Claim,
     CriterionSource,
     Denial,
@@ -189,21 +188,6 @@ def _enclosures(
     return [*out, Enclosure(number=len(out) + 1, description=copy)], by_fact
 
 
-def _policy_citation(p: PolicyPassage) -> Citation:
-    return Citation(
-        kind=CitationKind.POLICY,
-        passage_id=p.id,
-        policy_id=p.policy_id,
-        section=p.section,
-        label=phrase("common", "policy_citation", passage=p),
-    )
-
-
-def _denial_citation(denial: Denial, crit_id: str) -> Citation:
-    text = phrase("appeal", "denial_citation", guideline=denial.guideline, criterion=crit_id)
-    return Citation(kind=CitationKind.DENIAL, label=text)
-
-
 def _point(
     number: int,
     link: EvidenceLink,
@@ -232,7 +216,9 @@ def _point(
         same_policy=[] if source else cited,
         enclosures=numbers,
     )
-    citations = [_policy_citation(p) for p in cited] or [_denial_citation(inp.denial, crit.id)]
+    citations = [points.policy_citation(p) for p in cited] or [
+        points.denial_citation(inp.denial, crit.id)
+    ]
     return Point(
         number=number,
         heading=phrase("appeal", "heading", title=points.title(link), passage=source),
@@ -266,7 +252,7 @@ def _consideration(
         answers=link.criterion.id,
         claim=Claim.CONSIDERATION,
         text=text,
-        citations=[_denial_citation(inp.denial, link.criterion.id)],
+        citations=[points.denial_citation(inp.denial, link.criterion.id)],
         chart_facts=[f.id for f in used],
         enclosures=numbers,
     )

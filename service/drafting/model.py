@@ -28,7 +28,6 @@ from service.llm.phi import Redactor
 from service.llm.prompts import load_prompt, render
 from service.models import (
     Citation,
-    CitationKind,
     Claim,
     Evaluation,
     EvidenceLink,
@@ -212,18 +211,7 @@ def _describe(err: ErrorDetails) -> str:
 
 def _citation(cid: str, inp: ComposeInput, answers: str) -> Citation:
     p = _passages(inp).get(cid)
-    if p is None:
-        text = phrase(
-            "appeal", "denial_citation", guideline=inp.denial.guideline, criterion=answers
-        )
-        return Citation(kind=CitationKind.DENIAL, label=text)
-    return Citation(
-        kind=CitationKind.POLICY,
-        passage_id=p.id,
-        policy_id=p.policy_id,
-        section=p.section,
-        label=phrase("common", "policy_citation", passage=p),
-    )
+    return points.denial_citation(inp.denial, answers) if p is None else points.policy_citation(p)
 
 
 def merge(skeleton: LetterDraft, out: DraftOut, inp: ComposeInput) -> LetterDraft:

@@ -17,15 +17,12 @@ from service.drafting.composer import enclosures_for, label, placeholder
 from service.intake.necessity import template_id
 from service.models import (
     ChartFact,
-    Citation,
-    CitationKind,
     EvidenceLink,
     EvidenceStatus,
     LetterDraft,
     LetterKind,
     PlanType,
     Point,
-    PolicyPassage,
     Signer,
 )
 from service.policies.criteria import criterion_text
@@ -152,19 +149,9 @@ def _point(n: int, link: EvidenceLink, a: Assessment, encl: dict[str, int]) -> P
         heading=phrase("necessity", "heading", title=points.title(link), passage=p),
         answers=p.id,
         text=text,
-        citations=[_citation(p)],
+        citations=[points.policy_citation(p)],
         chart_facts=used,
         enclosures=numbers,
-    )
-
-
-def _citation(p: PolicyPassage) -> Citation:
-    return Citation(
-        kind=CitationKind.POLICY,
-        passage_id=p.id,
-        policy_id=p.policy_id,
-        section=p.section,
-        label=phrase("common", "policy_citation", passage=p),
     )
 
 

@@ -19,9 +19,12 @@ from service.models import (
     Category,
     Chart,
     ChartFact,
+    Citation,
+    CitationKind,
     CriterionSource,
     Denial,
     EvidenceLink,
+    PolicyPassage,
     Triage,
     Verdict,
 )
@@ -100,3 +103,20 @@ def routine_trial_care(denial: Denial, chart: Chart) -> bool:
 
 def fact_map(facts: Sequence[ChartFact]) -> dict[str, ChartFact]:
     return {f.id: f for f in facts}
+
+
+def policy_citation(p: PolicyPassage) -> Citation:
+    """A citation of one policy passage, labelled as every letter kind labels it."""
+    return Citation(
+        kind=CitationKind.POLICY,
+        passage_id=p.id,
+        policy_id=p.policy_id,
+        section=p.section,
+        label=phrase("common", "policy_citation", passage=p),
+    )
+
+
+def denial_citation(denial: Denial, criterion: str) -> Citation:
+    """A citation of the denial's own statement of a criterion (the payer has no policy indexed)."""
+    text = phrase("appeal", "denial_citation", guideline=denial.guideline, criterion=criterion)
+    return Citation(kind=CitationKind.DENIAL, label=text)

@@ -133,7 +133,8 @@ def input_codes(denial: Denial, chart: Chart, passages: Sequence[PolicyPassage])
     return found
 
 
-def letter_fields(letter: LetterDraft) -> Iterator[tuple[str, str]]:
+def letter_fields(letter: LetterDraft, signer: bool = True) -> Iterator[tuple[str, str]]:
+    """Every field of the letter a person reads, by its report path; the signer's block last."""
     yield "recipient", letter.recipient
     yield "subject", letter.subject
     for label, value in letter.identifiers.items():
@@ -145,6 +146,8 @@ def letter_fields(letter: LetterDraft) -> Iterator[tuple[str, str]]:
     yield "closing", letter.closing
     for i, e in enumerate(letter.enclosures):
         yield f"enclosures[{i}]", e.description
+    if not signer:
+        return
     for name in ("name", "credentials", "npi", "practice", "address", "phone", "fax"):
         value = getattr(letter.signer, name)
         if value:

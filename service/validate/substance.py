@@ -20,7 +20,7 @@ case. Quotations are checked verbatim elsewhere, so most rules read the unquoted
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
@@ -29,6 +29,7 @@ import yaml
 from service.config import Settings
 from service.llm.phi import date_spellings
 from service.models import Chart, Denial, LetterDraft, PolicyPassage, Problem
+from service.validate.grounds import letter_fields
 
 _QUOTED = re.compile(r"\u201c[^\u201d]*\u201d|\"[^\"]*\"")
 # identity slots: where the patient's identifiers belong
@@ -143,20 +144,6 @@ class _Inputs:
         return sorted(names, key=len, reverse=True)
 
 
-def _fields(letter: LetterDraft) -> Iterator[tuple[str, str]]:
-    yield "recipient", letter.recipient
-    yield "subject", letter.subject
-    for label, value in letter.identifiers.items():
-        yield f"identifiers.{label}", value
-    yield "opening", letter.opening
-    for i, p in enumerate(letter.points):
-        yield f"points[{i}].heading", p.heading
-        yield f"points[{i}].text", p.text
-    yield "closing", letter.closing
-    for i, e in enumerate(letter.enclosures):
-        yield f"enclosures[{i}]", e.description
-
-
 def _problem(code: str, where: str, message: str) -> Problem:
     return Problem(code=code, where=where, message=message)
 
@@ -164,7 +151,7 @@ def _problem(code: str, where: str, message: str) -> Problem:
 def check_identifiers(letter: LetterDraft, inputs: _Inputs) -> list[Problem]:
     """Every identifying number and phone is one the inputs or the passages contain."""
     problems = []
-    for where, value in _fields(letter):
+    for where, value in letter_fields(letter, signer=False):
         free = _unquoted(value)
         found = [_norm_id(t) for t in _ID_TOKEN.findall(free)]
         found += [re.sub(r"\D", "", p)[-10:] for p in _PHONE.findall(free)]
@@ -184,7 +171,7 @@ def check_identifiers(letter: LetterDraft, inputs: _Inputs) -> list[Problem]:
 def check_people(letter: LetterDraft, inputs: _Inputs) -> list[Problem]:
     """Everyone named with a title or credentials is named in the inputs."""
     problems = []
-    for where, value in _fields(letter):
+    for where, value in letter_fields(letter, signer=False):
         free = _unquoted(value)
         for pattern in (_TITLED, _CREDENTIALED):
             for name in pattern.findall(free):
@@ -242,7 +229,7 @@ def check_identity_slots(
     problems = []
     private = inputs.private_values()
     names = inputs.patient_names()
-    for where, value in _fields(letter):
+    for where, value in letter_fields(letter, signer=False):
         if where.startswith(_IDENTITY):
             continue
         for what, v in private:
@@ -279,7 +266,7 @@ def check_outcome(letter: LetterDraft) -> list[Problem]:
             "The letter states an outcome the payer has not decided; ask for the denial to be "
             "reversed instead.",
         )
-        for where, value in _fields(letter)
+        for where, value in letter_fields(letter, signer=False)
         if _OUTCOME.search(_unquoted(value))
     ]
 
@@ -291,7 +278,7 @@ def check_instructions(letter: LetterDraft, inputs: _Inputs) -> list[Problem]:
         said = _WORD.findall(sentence.lower())
         shingles |= {" ".join(said[i : i + SHINGLE]) for i in range(len(said) - SHINGLE + 1)}
     problems = []
-    for where, value in _fields(letter):
+    for where, value in letter_fields(letter, signer=False):
         words = _words(value)
         echoed = any(f" {s} " in words for s in shingles) or _ECHO.search(value)
         if echoed:
@@ -307,7 +294,7 @@ def check_instructions(letter: LetterDraft, inputs: _Inputs) -> list[Problem]:
 
 def check_ssn(letter: LetterDraft) -> list[Problem]:
     """No social security number, anywhere, ever."""
-    texts = [*(v for _, v in _fields(letter)), letter.text]
+    texts = [*(v for _, v in letter_fields(letter, signer=False)), letter.text]
     if any(_SSN.search(t) for t in texts):
         return [_problem("ssn", "letter", "The letter carries a social security number.")]
     return []
