@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from service.models.base import _Model
+from service.models.chart import Provider
 
 
 class CitationKind(StrEnum):
@@ -47,14 +48,8 @@ class Enclosure(_Model):
     fact_ids: list[str] = Field(default_factory=list)
 
 
-class Signer(_Model):
-    name: str | None = None
-    credentials: str | None = None
-    npi: str | None = None
-    practice: str | None = None
-    address: str | None = None
-    phone: str | None = None
-    fax: str | None = None
+class Signer(Provider):
+    """Who signs the letter: a clinician's or a practice's name and contact lines."""
 
 
 class LetterDraft(_Model):
