@@ -19,7 +19,7 @@ import yaml
 from service.errors import BadInput
 from service.models import PolicyPassage
 from service.policies.declared import declare
-from service.policies.headings import heading_kind, opens_exclusions
+from service.policies.headings import heading_kind, opens_exclusions, paragraph_at
 
 MAX_SECTION_CHARS = 1200
 NCD_PAYER = "medicare-ncd"
@@ -233,7 +233,7 @@ def chunk_body(body: str) -> list[Chunk]:
     """Cut a policy body into chunks: one per numbered criterion, one per other section."""
     chunks: list[Chunk] = []
     used: set[str] = set()
-    for heading, lines in _sections(body, "## ", "Overview"):
+    for heading, lines in sections(body, "## ", "Overview"):
         # two sections of one name ("Disclaimer" at the top and the end, a code table's
         # "Code / Description" header twice) are told apart by their order, not refused
         slug, n = slugify(heading), 1
@@ -248,7 +248,7 @@ def chunk_body(body: str) -> list[Chunk]:
     return chunks
 
 
-def _sections(body: str, marker: str, first: str) -> list[tuple[str, list[str]]]:
+def sections(body: str, marker: str, first: str) -> list[tuple[str, list[str]]]:
     sections: list[tuple[str, list[str]]] = []
     heading, lines = first, list[str]()
     for line in body.splitlines():
@@ -263,7 +263,7 @@ def _sections(body: str, marker: str, first: str) -> list[tuple[str, list[str]]]
 
 def _item_section(heading: str, slug: str, lines: list[str]) -> list[Chunk]:
     # "### Initial approval" / "### Continuation" restart their numbering: keep them apart
-    parts = _sections("\n".join(lines), "### ", "")
+    parts = sections("\n".join(lines), "### ", "")
     chunks: list[Chunk] = []
     for sub, sub_lines in parts:
         sub_slug = f"{slug}-{slugify(sub)}" if sub else slug
@@ -302,7 +302,7 @@ def _split_items(lines: list[str]) -> tuple[list[str], list[tuple[str, str]], li
         starts = index > 0 and not lines[index - 1].strip()  # a paragraph's first line
         if items and not match and starts and line and not line.startswith((" ", "\t")):
             # "... is unproven and not medically necessary for:": its list is no criteria
-            closed = closed or opens_exclusions(_paragraph_from(lines, index))
+            closed = closed or opens_exclusions(paragraph_at(lines, index))
         if closed:
             rest.append(line)
         elif match:
@@ -318,15 +318,6 @@ def _split_items(lines: list[str]) -> tuple[list[str], list[tuple[str, str]], li
             in_item = False  # an unindented paragraph after the list is a note
             rest.append(line)
     return intro, [(num, "\n".join(body).strip()) for num, body in items], rest
-
-
-def _paragraph_from(lines: list[str], start: int) -> str:
-    out = []
-    for line in lines[start:]:
-        if not line.strip():
-            break
-        out.append(line.strip())
-    return " ".join(out)
 
 
 def _plain_chunks(heading: str, slug: str, lines: list[str]) -> list[Chunk]:

@@ -92,3 +92,13 @@ def opens_exclusions(paragraph: str) -> bool:
     """True for a paragraph that opens what is not covered ("... is unproven and not
     medically necessary for:")."""
     return bool(_exclusion_lead_in().search(paragraph))
+
+
+def paragraph_at(lines: list[str], start: int) -> str:
+    """The paragraph that begins at line `start`, joined into one line (to test what it opens)."""
+    out = []
+    for line in lines[start:]:
+        if not line.strip():
+            break
+        out.append(line.strip())
+    return " ".join(out)

@@ -25,8 +25,14 @@ from service.intake.code_context import PROC_RE, never_code
 from service.intake.payers import resolve_payer
 from service.models import PolicyPassage
 from service.policies import documents
-from service.policies.corpus import _sections, document_passages, storage_key
-from service.policies.headings import bare_heading, heading_kind, is_general, opens_exclusions
+from service.policies.corpus import document_passages, sections, storage_key
+from service.policies.headings import (
+    bare_heading,
+    heading_kind,
+    is_general,
+    opens_exclusions,
+    paragraph_at,
+)
 from service.policies.metadata import as_date, front_matter, read_metadata
 from service.policies.outline import ITEM_LINE, Item, parse_outline
 from service.policies.payer_text import payer_in_text
@@ -70,7 +76,7 @@ def _codes(body: str) -> list[str]:
     for hit, _ in code_sets.find_procedure_codes(body):
         if hit.code not in found and not in_number_column(body, hit.start):
             found.append(hit.code)
-    for heading, lines in _sections(body, "## ", "Overview"):
+    for heading, lines in sections(body, "## ", "Overview"):
         part = "\n".join(lines) if _CODES_HEADING.search(heading) else ""
         for m in PROC_RE.finditer(part):
             if m["code"] in found or never_code(part, m.start(), m.end()):
@@ -89,8 +95,8 @@ def _criteria(body: str) -> tuple[str | None, list[Item]]:
     with its outline: the first one a specific heading names ("Coverage Rationale"), else the
     first under a general one ("Policy")."""
     found: list[tuple[bool, str, list[Item]]] = []
-    for heading, lines in _sections(body, "## ", "Overview"):
-        parts = [(heading, lines)] + _sections("\n".join(lines), "### ", "")
+    for heading, lines in sections(body, "## ", "Overview"):
+        parts = [(heading, lines)] + sections("\n".join(lines), "### ", "")
         for name, part in parts:
             if heading_kind(name) == "criteria":
                 own = [x for x in part if not x.startswith("### ")]
@@ -111,18 +117,9 @@ def _until_exclusions(lines: list[str]) -> list[str]:
             continue
         blank_before = k == 0 or not lines[k - 1].strip()
         prose = line.strip() and line == line.lstrip() and blank_before
-        if seen_item and prose and opens_exclusions(_paragraph(lines, k)):
+        if seen_item and prose and opens_exclusions(paragraph_at(lines, k)):
             return lines[:k]
     return lines
-
-
-def _paragraph(lines: list[str], start: int) -> str:
-    out = []
-    for line in lines[start:]:
-        if not line.strip():
-            break
-        out.append(line.strip())
-    return " ".join(out)
 
 
 _EMPHASIS = (
