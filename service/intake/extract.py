@@ -33,21 +33,12 @@ from service.models import (
     Span,
     StatedCriterion,
 )
+from service.models.denial import DENIAL_DATE_FIELDS, DENIAL_TEXT_FIELDS
 
 PROMPT_ID = "extract_denial"
 MAX_CHARS = 20_000
-TEXT_FIELDS = (
-    "payer",
-    "plan_name",
-    "reviewer",
-    "patient_name",
-    "member_id",
-    "claim_number",
-    "reference_number",
-    "denial_reason",
-    "guideline",
-)
-DATE_FIELDS = ("date_of_birth", "denial_date")
+TEXT_FIELDS = DENIAL_TEXT_FIELDS
+DATE_FIELDS = DENIAL_DATE_FIELDS
 _FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$")
 
 

@@ -70,6 +70,21 @@ class StatedCriterion(_Model):
     span: Span | None = None
 
 
+# The denial's single-value fields a person corrects in the workspace and a model may fill in.
+DENIAL_TEXT_FIELDS = (
+    "payer",
+    "plan_name",
+    "reviewer",
+    "patient_name",
+    "member_id",
+    "claim_number",
+    "reference_number",
+    "denial_reason",
+    "guideline",
+)
+DENIAL_DATE_FIELDS = ("date_of_birth", "denial_date")
+
+
 class Denial(_Model):
     payer: str | None = None
     plan_type: PlanType = PlanType.UNKNOWN

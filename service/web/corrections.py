@@ -23,19 +23,10 @@ from service.models import (
     ServiceLine,
     StatedCriterion,
 )
+from service.models.denial import DENIAL_DATE_FIELDS, DENIAL_TEXT_FIELDS
 
-TEXT_FIELDS = (
-    "payer",
-    "plan_name",
-    "reviewer",
-    "patient_name",
-    "member_id",
-    "claim_number",
-    "reference_number",
-    "guideline",
-    "denial_reason",
-)
-DATE_FIELDS = ("date_of_birth", "denial_date")
+TEXT_FIELDS = DENIAL_TEXT_FIELDS
+DATE_FIELDS = DENIAL_DATE_FIELDS
 _SPLIT = re.compile(r"[,;\n]+")
 _ADJ = re.compile(r"^(?:(CO|PR|OA|PI|CR)\s*-?\s*)?([A-Z]?\d{1,3}|[A-Z]\d?)$")
 _COMPUTED = ("service_codes", "carc_codes")
