@@ -52,6 +52,14 @@ class UnsupportedContentType(OverturnError):
     title = "The request body's content type is not accepted"
 
 
+class TooManyAttempts(OverturnError):
+    """Sign-in refused for a while after repeated wrong passwords; `retry_after` in seconds."""
+
+    status = 429
+    slug = "too-many-attempts"
+    title = "Too many failed sign-ins"
+
+
 class SchemaError(OverturnError):
     status = 422
     slug = "schema"

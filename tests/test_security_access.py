@@ -5,6 +5,7 @@ uploaded cross-origin with a signed-in cookie (refused, nothing stored)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import stat
@@ -13,7 +14,7 @@ import pytest
 from support import account, api_client, web_client
 from test_api import LUMBAR_CHART, LUMBAR_DENIAL, assert_problem
 
-from service import cli
+from service import auth, cli
 from service.auth import Accounts, access
 
 
@@ -162,6 +163,43 @@ def test_password_login_and_one_time_link(app) -> None:
     link = f"/signin/{accounts.signin_link_token(user.id)}"
     assert app.test_client().get(link).status_code == 303
     assert app.test_client().get(link).status_code == 401  # spent
+
+
+def test_repeated_wrong_passwords_lock_the_name_for_a_while(app, monkeypatch) -> None:
+    accounts = Accounts(app.extensions["overturn"].store())
+    accounts.add_user("Rae Biller", "biller", "default", password="correct horse battery")
+    web = app.test_client()
+    token = re.search(
+        r'name="form_token" value="([^"]+)"', web.get("/login").get_data(as_text=True)
+    ).group(1)
+
+    def attempt(name: str, password: str):
+        return web.post("/login", data={"form_token": token, "name": name, "password": password})
+
+    for _ in range(auth.MAX_FAILED_SIGNINS):
+        assert attempt("Rae Biller", "guess guess guess").status_code == 401
+    locked = attempt("Rae Biller", "correct horse battery")  # the right one is refused too
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 60
+    assert "Too many wrong passwords" in locked.get_data(as_text=True)
+    # an unknown name locks the same way, so the answer never tells which names exist
+    for _ in range(auth.MAX_FAILED_SIGNINS):
+        assert attempt("Nobody Here", "guess guess guess").status_code == 401
+    assert attempt("Nobody Here", "guess guess guess").status_code == 429
+    # another name is not affected; once the window has passed the right password works
+    later = auth._now() + auth.FAILED_SIGNIN_WINDOW + dt.timedelta(seconds=1)
+    monkeypatch.setattr(auth, "_now", lambda: later)
+    assert attempt("Rae Biller", "correct horse battery").status_code == 303
+
+
+def test_a_right_password_clears_earlier_failures(app) -> None:
+    accounts = Accounts(app.extensions["overturn"].store())
+    accounts.add_user("Sol Biller", "biller", "default", password="correct horse battery")
+    for _ in range(auth.MAX_FAILED_SIGNINS - 1):
+        assert accounts.check_password("Sol Biller", "wrong wrong wrong") is None
+    assert accounts.check_password("Sol  Biller", "correct horse battery") is not None
+    for _ in range(auth.MAX_FAILED_SIGNINS - 1):
+        assert accounts.check_password("Sol Biller", "wrong wrong wrong") is None
+    assert accounts.check_password("Sol Biller", "correct horse battery") is not None
 
 
 def test_cli_users_add_prints_the_token_last(settings, capsys, monkeypatch) -> None:

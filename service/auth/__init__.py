@@ -32,10 +32,16 @@ from sqlalchemy import (
 )
 
 from service.auth.roles import DEFAULT_PRACTICE, PERMISSIONS, ROLES
-from service.errors import BadInput, NotFound
+from service.errors import BadInput, NotFound, TooManyAttempts
 from service.store import Store, metadata
 
 SIGNIN_TTL = dt.timedelta(hours=24)
+# Password guessing: after this many wrong passwords for one name within the window, that name
+# cannot sign in by password until the window has passed since the first of them. A short lock
+# on the name (not the address: a practice often shares one) stops guessing and costs a person
+# who mistyped a quarter of an hour at most; a sign-in link from an admin still works.
+MAX_FAILED_SIGNINS = 5
+FAILED_SIGNIN_WINDOW = dt.timedelta(minutes=15)
 TOKEN_PREFIX = "ovt_"
 MIN_PASSWORD = 12
 _PASSWORDS = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
@@ -59,6 +65,13 @@ users = Table(
     Column("active", Boolean, nullable=False, default=True),
     Column("epoch", Integer, nullable=False, default=0),  # bumped to end every session
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+failed_signins = Table(
+    "failed_signins",
+    metadata,
+    Column("name", String(120), primary_key=True),  # as typed, normalised; any name, known or not
+    Column("failures", Integer, nullable=False),
+    Column("since", DateTime(timezone=True), nullable=False),
 )
 tokens = Table(
     "tokens",
@@ -236,13 +249,62 @@ class Accounts:
         return self.by_id(row["user_id"])
 
     def check_password(self, name: str, password: str) -> Principal | None:
-        """The account when the name and password match; None otherwise (same time either way)."""
-        row = self._row(users.c.name == " ".join(name.split()))
+        """The account when the name and password match; None otherwise (same time either way).
+
+        Raises TooManyAttempts while the name is locked after repeated failures, whether or not
+        an account has that name (the answer must not tell which names exist).
+        """
+        name = " ".join(name.split())
+        self._refuse_if_locked(name)
+        row = self._row(users.c.name == name)
         stored = row["password_hash"] if row is not None and row["active"] else None
         if not _verify(stored or _dummy_hash(), password, _PASSWORDS) or stored is None:
+            self._count_failure(name)
             return None
         assert row is not None
+        with self.engine.begin() as conn:
+            conn.execute(failed_signins.delete().where(failed_signins.c.name == name))
         return _principal(row)
+
+    def _refuse_if_locked(self, name: str) -> None:
+        with self.engine.connect() as conn:
+            row = (
+                conn.execute(select(failed_signins).where(failed_signins.c.name == name))
+                .mappings()
+                .first()
+            )
+        if row is None or row["failures"] < MAX_FAILED_SIGNINS:
+            return
+        left = (_window_end(row) - _now()).total_seconds()
+        if left > 0:
+            raise TooManyAttempts(
+                "Too many wrong passwords for this name. Wait a quarter of an hour, or ask an "
+                "administrator for a sign-in link.",
+                retry_after=int(left) + 1,
+            )
+
+    def _count_failure(self, name: str) -> None:
+        now = _now()
+        with self.engine.begin() as conn:
+            row = (
+                conn.execute(select(failed_signins).where(failed_signins.c.name == name))
+                .mappings()
+                .first()
+            )
+            if row is None:
+                conn.execute(failed_signins.insert().values(name=name, failures=1, since=now))
+            elif _window_end(row) <= now:
+                conn.execute(
+                    failed_signins.update()
+                    .where(failed_signins.c.name == name)
+                    .values(failures=1, since=now)
+                )
+            else:
+                conn.execute(
+                    failed_signins.update()
+                    .where(failed_signins.c.name == name)
+                    .values(failures=failed_signins.c.failures + 1)
+                )
 
     def set_password(self, user_id: str, password: str) -> None:
         """Set a password and end every other session of the account."""
@@ -262,6 +324,12 @@ class Accounts:
     def _row(self, condition: Any) -> Any:
         with self.engine.connect() as conn:
             return conn.execute(select(users).where(condition)).mappings().first()
+
+
+def _window_end(row: Any) -> dt.datetime:
+    since = _aware(row["since"])
+    assert since is not None  # the column is not nullable
+    return since + FAILED_SIGNIN_WINDOW
 
 
 def _principal(row: Any) -> Principal:

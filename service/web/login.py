@@ -10,7 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from werkzeug.wrappers import Response as BaseResponse
 
 from service.auth import access
-from service.errors import BadInput
+from service.errors import BadInput, TooManyAttempts
 from service.web import guard
 
 bp = Blueprint("login", __name__, template_folder="templates")
@@ -23,13 +23,17 @@ def login_page() -> str:
 
 
 @bp.post("/login")
-def login() -> BaseResponse | tuple[str, int]:
+def login() -> BaseResponse | tuple[str, int] | tuple[str, int, dict[str, str]]:
     """Check the name and password; start a session and go where the person was headed."""
     guard.check_same_site()
     target = access.safe_next(request.form.get("next"))
-    principal = access.accounts().check_password(
-        request.form.get("name", ""), request.form.get("password", "")
-    )
+    try:
+        principal = access.accounts().check_password(
+            request.form.get("name", ""), request.form.get("password", "")
+        )
+    except TooManyAttempts as err:
+        page = render_template("login.html", next=target, locked=err.detail)
+        return page, 429, {"Retry-After": str(err.fields["retry_after"])}
     if principal is None:
         # the same answer for an unknown name and a wrong password
         return render_template("login.html", next=target, failed=True), 401
@@ -69,7 +73,11 @@ def set_password() -> BaseResponse | tuple[str, int]:
     accounts = access.accounts()
     new = request.form.get("password", "")
     has_password = any(u["name"] == who.name and u["password"] for u in accounts.list())
-    if has_password and accounts.check_password(who.name, request.form.get("current", "")) is None:
+    try:
+        wrong = has_password and accounts.check_password(who.name, request.form.get("current", ""))
+    except TooManyAttempts as err:
+        return render_template("account.html", problem=err.detail), 429
+    if wrong is None:
         return render_template("account.html", problem="The current password is wrong."), 400
     if new != request.form.get("confirm", ""):
         return render_template("account.html", problem="The two passwords differ."), 400
