@@ -332,3 +332,54 @@ def test_json_schema_errors_name_fields_never_values():
 def test_text_that_is_not_json_goes_to_notes_parser():
     chart = parse_chart("{draft} Patient reports jaw pain 6/10.")
     assert chart.facts and chart.facts[0].type is FactType.SYMPTOM
+
+
+# A note's header dates every sentence under it, whatever the header looks like. Each layout
+# below is the same two notes; every fact of the first must carry 11/14/2023 and every fact of
+# the second 03/20/2024.
+_BODY_1 = "Apnea-hypopnea index 38.2 events/hr.\nNadir SpO2 79%."
+_BODY_2 = "Pt has tried CPAP since last winter.\nCPAP intolerance after a 3.5-month trial."
+_HEADER_LAYOUTS = {
+    "date label then identity": (
+        "Study date: 11/14/2023   Patient: Marcus Delano   DOB: 04/02/1968",
+        "Visit date: 03/20/2024",
+    ),
+    "title, date, clinician": (
+        "Attended polysomnography 11/14/2023 - Priya Raman, MD",
+        "Sleep medicine follow-up 03/20/2024 - Priya Raman, MD",
+    ),
+    "procedure title by its word ending": (
+        "ENT / Sleep Surgery - Drug-induced sleep endoscopy 11/14/2023",
+        "Pulmonary function testing 03/20/2024 (Dr. Tomas Herrera)",
+    ),
+    "date first": ("11/14/2023 Sleep study", "03/20/2024 Follow-up visit"),
+    "upper case, other spelling": (
+        "SLEEP STUDY NOV 14, 2023 - PRIYA RAMAN, MD",
+        "PROCEDURE DATE: MARCH 20, 2024",
+    ),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(_HEADER_LAYOUTS))
+def test_a_note_header_dates_the_sentences_under_it(layout):
+    first, second = _HEADER_LAYOUTS[layout]
+    chart = parse_chart_text(f"{first}\n{_BODY_1}\n\n{second}\n{_BODY_2}\n")
+    dated = {f.text.split()[0]: f.date for f in chart.facts}
+    assert dated["Apnea-hypopnea"] == dt.date(2023, 11, 14)
+    assert dated["Nadir"] == dt.date(2023, 11, 14)
+    assert dated["Pt"] == dt.date(2024, 3, 20)
+    assert dated["CPAP"] == dt.date(2024, 3, 20)
+
+
+def test_a_birth_date_label_never_dates_a_note():
+    chart = parse_chart_text(
+        "Birth date: 04/02/1968\nApnea-hypopnea index 38.2 events/hr.\n"
+        "Sentence about care without any date.\n"
+    )
+    assert all(f.date != dt.date(1968, 4, 2) for f in chart.facts)
+
+
+def test_a_sentence_after_a_date_is_not_read_as_a_clinician():
+    # only a name with credentials (or "Dr.") may follow a title's date
+    chart = parse_chart_text("Follow-up 03/20/2024 - Started ibuprofen\nPain improved.\n")
+    assert any("Started ibuprofen" in f.text for f in chart.facts)

@@ -6,6 +6,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from service.intake.names import is_credential
+
 _MONTHS = {
     m: i
     for i, m in enumerate(
@@ -99,16 +101,43 @@ def parse_date(value: str) -> dt.date | None:
 # ---------------------------------------------------------------- note headers
 
 BULLET_RE = re.compile(r"^\s*(?:[-*•·▪◦]|\d{1,2}[.)]|[a-z][.)])\s+")
+# A date label at the start of a line: "Date of service:", "DOS", "Visit date", and any
+# "<one or two words> date" ("Study date", "Collection date", "Procedure date"), but never
+# a birth date.
 _DOS_RE = re.compile(
-    r"(?i)^\s*(?:date of service|dos|service date|visit date|date of visit|encounter date"
-    r"|exam date|date of exam|date)\s*[:#]?\s*"
+    r"(?i)^\s*(?:date of (?:service|visit|exam|study|procedure|test|report|encounter|admission)"
+    r"|dos|(?:(?!birth\b|of\b|dob\b)[a-z]+\s+){0,2}date)\s*[:#]?\s*"
 )
 _NOTE_WORD_RE = re.compile(
     r"(?i)\b(?:note|visit|consult\w*|report|evaluation|eval|re-?eval\w*|exam\w*|encounter"
     r"|follow[- ]?up|f/u|summary|appointment|procedure|session|letter|h&p|history and physical"
     r"|imaging|mri|x-?ray|radiograph\w*|ct|cbct|ultrasound|therapy|pt|discharge|intake|office"
-    r"|admission|operative)\b"
+    r"|admission|operative|study|test(?:ing)?|labs?|panel|screening|biopsy|download|echo\w*"
+    r"|ecg|ekg|eeg|emg|dexa|spirometry|pft)\b"
+    # procedures and tests by their word endings: endoscopy, polysomnography, audiogram,
+    # arthroscopy, mammography, tonsillectomy, arthroplasty
+    r"|\b\w+(?:scopy|graphy|gram|ectomy|plasty|otomy)\b"
 )
+# A clinician named after a header's date: "- Priya Raman, MD", "(Dr. Tomas Herrera)",
+# ", J. Ode, DO"
+_ATTRIBUTION_RE = re.compile(
+    r"^[\s\-–—,|(]*(?:(?:by|with|signed by)\s+)?"
+    r"(?:(?:dr\.?\s+)?[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}"
+    r"(?P<creds>(?:,?\s+[A-Za-z][A-Za-z.-]{0,7})*))[\s)\].]*$"
+)
+
+
+def _attribution(tail: str) -> bool:
+    """Whether the text after a header's date only names its clinician."""
+    m = _ATTRIBUTION_RE.match(tail)
+    if not m:
+        return False
+    if re.match(r"(?i)[\s\-–—,|(]*(?:(?:by|with|signed by)\s+)?dr\b", tail):
+        return True
+    creds = [c.strip(" ,") for c in re.split(r"[,\s]+", m.group("creds")) if c.strip(" ,")]
+    return bool(creds) and all(is_credential(c) for c in creds)
+
+
 _TITLE_WORD_RE = re.compile(
     r"(?i)\b(?:note|visit|consult(?:ation)?|report|evaluation|encounter|summary|h&p"
     r"|history and physical|discharge|letter)\b"
@@ -122,6 +151,18 @@ class Note:
     date: dt.date | None
     end_date: dt.date | None
     title: str | None
+
+
+def dated_label(line: str) -> Note | None:
+    """The date a line's leading date label gives its note ("Study date: 11/14/2023  Patient:
+    ..."), for a line otherwise read as identity: the date still starts a note."""
+    dos = _DOS_RE.match(line)
+    if not dos or not dos.group().strip():
+        return None
+    dates = find_dates(line)
+    if not dates or dates[0].start != dos.end() or dates[0].month_only:
+        return None
+    return Note(dates[0].first, None, None)
 
 
 @dataclass(frozen=True)
@@ -162,8 +203,9 @@ def _titled_header(line: str, dates: list[_Date]) -> list[object] | None:
         rng = date_range(line, dates)
         last = rng[1] if rng else dates[-1]
         pre = line[: dates[0].start].strip(" \t-–—:,(|[")
+        tail = line[last.end :].strip(" \t)]:.")
         if (
-            line[last.end :].strip(" \t)]:.")
+            (tail and not _attribution(tail))
             or dates[0].month_only
             or not pre
             or len(pre.split()) > 8

@@ -19,6 +19,7 @@ from service.intake.chart_dates import (
     Note,
     TextBlock,
     date_range,
+    dated_label,
     find_dates,
     note_header,
     parse_date,
@@ -64,7 +65,8 @@ def _line_events(source: str, start: int, end: int, people: People) -> list[obje
     if not people.candidates and block_line(line, people):  # the letterhead and its phones
         return [_BREAK]
     if identity_line(line, people):
-        return [_BREAK]
+        note = dated_label(line)  # "Study date: 11/14/2023   Patient: ..." still dates a note
+        return [note, _BREAK] if note else [_BREAK]
     header = note_header(source, start, end)
     if header is not None:
         return header
