@@ -268,6 +268,33 @@ def test_the_most_recent_reading_in_the_window_decides():
     assert _judge(text, only_old) is Verdict.NOT_MET
 
 
+def test_a_residual_or_goal_value_is_not_the_patients_measurement():
+    text = "A sleep study shows an AHI of 15 or more events per hour."
+    study = ("Polysomnogram: AHI 38.2 events/hr.", "2023-11-14")
+    on_cpap = ("CPAP download: average use 1.9 h; residual AHI 3.1.", "2024-03-05")
+    assert _judge(text, _chart(study, on_cpap)) is Verdict.MET
+    assert _judge(text, _chart(on_cpap)) is Verdict.NOT_DOCUMENTED
+    goal = ("BMI 36.0 kg/m2; goal BMI 34 before surgery.", "2024-03-01")
+    assert _judge("BMI of 35 kg/m2 or more", _chart(goal)) is Verdict.MET  # 34 is a goal
+    # a criterion about the residual value reads the residual value
+    residual = "Residual AHI above 15 events per hour on PAP."
+    assert _judge(residual, _chart(study, on_cpap)) is Verdict.NOT_MET
+
+
+@pytest.mark.parametrize(
+    ("reading", "verdict"),
+    [
+        ("1.5 ppd x 12 yrs (18 pack-years) + 0.5 ppd x 6 yrs (3 pack-years)", Verdict.MET),
+        ("18 pack-years plus 2 pack-years", Verdict.MET),
+        ("18 pack-years plus 1 pack-year", Verdict.NOT_MET),
+        ("18 pack-years; 3 pack-years in the 1990s", Verdict.NOT_MET),  # not added up
+    ],
+)
+def test_readings_a_sentence_adds_up_are_judged_as_their_total(reading, verdict):
+    text = "A smoking history of at least 20 pack-years."
+    assert _judge(text, _chart((f"Smoking history: {reading}.", "2024-03-01"))) is verdict
+
+
 # ------------------------------------------------------------------ diagnosis, roles, text
 
 

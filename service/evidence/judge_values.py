@@ -178,14 +178,47 @@ def readings(
     unit = req.threshold.unit if req.threshold else ""
     out = []
     for tf in ctx.facts:
+        mine = []
         for m in mentions_of(tf, "clinical", concepts):
-            q = _value_after(tf, m.start, m.end) if usable(m) else None
+            if not usable(m) or _qualified(tf.text, m.start, req.text):
+                continue
+            # the mention may be the reading's own unit ("18 pack-years")
+            q = next((q for q in tf.quantities if q.start < m.start < q.end <= m.end), None)
+            q = q or _value_after(tf, m.start, m.end)
             value = _in_unit(q, unit, req.threshold) if q else None
             if q is not None and value is not None:
                 value = _bounded(tf.text[max(0, q.start - 12) : q.start], value)
             if q is not None and value is not None and _on_time(tf.text, q.start, req.before_time):
-                out.append((tf, value, tf.date_near(q.start), q.start, q.high is not None))
+                mine.append((tf, value, tf.date_near(q.start), q.start, q.high is not None))
+        out += _summed(tf.text, list({r[3]: r for r in mine}.values()))
     return out
+
+
+# A reading named as something other than the patient's measured state: a treatment's
+# residual, a goal or target. It counts only when the criterion asks for that very thing
+# ("residual AHI above 15 on PAP").
+_QUALIFIER = re.compile(r"\b(residual|goal|target|desired)\b[\w\s-]{0,12}$", re.I)
+
+
+def _qualified(text: str, at: int, criterion: str) -> bool:
+    m = _QUALIFIER.search(text[max(0, at - 30) : at])
+    return m is not None and m.group(1).lower() not in criterion.lower()
+
+
+def _summed(
+    text: str, rows: list[tuple[TypedFact, float, dt.date | None, int, bool]]
+) -> list[tuple[TypedFact, float, dt.date | None, int, bool]]:
+    """Readings a sentence adds up ("18 pack-years + 3 pack-years") as their one total."""
+    if len(rows) < 2:
+        return rows
+    rows = sorted(rows, key=lambda r: r[3])
+    joined = all(
+        re.search(r"\+|\bplus\b", text[a[3] : b[3]]) for a, b in zip(rows, rows[1:], strict=False)
+    )
+    if not joined:
+        return rows
+    first = rows[0]
+    return [(first[0], sum(r[1] for r in rows), first[2], first[3], any(r[4] for r in rows))]
 
 
 _CLOCK = re.compile(r"\b(\d{1,2}):(\d{2})\b")
