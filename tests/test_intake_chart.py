@@ -383,3 +383,17 @@ def test_a_sentence_after_a_date_is_not_read_as_a_clinician():
     # only a name with credentials (or "Dr.") may follow a title's date
     chart = parse_chart_text("Follow-up 03/20/2024 - Started ibuprofen\nPain improved.\n")
     assert any("Started ibuprofen" in f.text for f in chart.facts)
+
+
+def test_a_visit_title_with_its_first_sentence_dates_the_lines_after_it():
+    chart = parse_chart_text(
+        "Follow-up 08/27/2024: wearing 20-30 mm Hg stockings daily since 05/21.\n"
+        "Aching and swelling no better.\nStill limited at work.\n"
+    )
+    assert [f.date for f in chart.facts] == [dt.date(2024, 8, 27)] * 3
+    assert chart.facts[0].text.startswith("Follow-up 08/27/2024")  # the line stays a fact
+    # a test's result line is a fact of its own, not a note for the lines after it
+    xray = parse_chart_text(
+        "Progress note 2024-08-01\nPanoramic x-ray 2024-08-03: nondiagnostic.\nPain persists.\n"
+    )
+    assert [f.date for f in xray.facts] == [dt.date(2024, 8, 3), dt.date(2024, 8, 1)]

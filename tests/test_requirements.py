@@ -295,6 +295,18 @@ def test_readings_a_sentence_adds_up_are_judged_as_their_total(reading, verdict)
     assert _judge(text, _chart((f"Smoking history: {reading}.", "2024-03-01"))) is verdict
 
 
+def test_a_long_enough_course_whose_outcome_is_not_stated_is_not_documented():
+    text = "Compression stockings worn for at least 3 months without enough relief."
+    started = ("Compression stockings fitted and worn daily from 11/01/2023.", "2023-11-01")
+    later = "Wearing compression stockings daily"
+    silent = _chart(started, (f"{later}.", "2024-02-20"))
+    assert _judge(text, silent) is Verdict.NOT_DOCUMENTED  # 111 days; the outcome unstated
+    failed = _chart(started, (f"{later}; swelling no better.", "2024-02-20"))
+    assert _judge(text, failed) is Verdict.MET
+    short = _chart(started, (f"{later}; swelling no better.", "2023-12-20"))
+    assert _judge(text, short) is Verdict.NOT_MET  # 49 days, dated: too short
+
+
 # ------------------------------------------------------------------ diagnosis, roles, text
 
 

@@ -252,21 +252,27 @@ def judge_duration(req: Requirement, ctx: Context) -> Evaluation:
         end=course.end,
         anchor=ctx.anchor,
     )
-    ok = _meets_days(course.days, req.threshold)
+    long_enough = _meets_days(course.days, req.threshold)
+    outcome_shown, outcome_contradicted = True, False
     if req.results:
         found = set(results().concepts_in(course.text))
         shown = found & set().union(*(accepted_results(r.value) for r in req.results))
         # the outcome the chart reports, in the criterion's terms when it is one it accepts
         said = next((r for r in req.results if shown), None) or _outcome(found)
         comp = comp.model_copy(update={"result": said})
-        ok = ok and bool(shown)
-    if ok and req.stop_reasons and course.ended() is None:
-        ok = False
-    if not ok and not course.measured:
-        # one dated mention, no span and no stated length: the chart does not say how long,
-        # which is silence, not a shorter course
-        return evaluation(req, Verdict.NOT_DOCUMENTED, facts, comp, missing)
-    return evaluation(req, Verdict.MET if ok else Verdict.NOT_MET, facts, comp, missing)
+        outcome_shown = bool(shown)
+        outcome_contradicted = not shown and said is not None  # another outcome is reported
+    if req.stop_reasons and course.ended() is None:
+        outcome_shown = False
+    if long_enough and outcome_shown:
+        return evaluation(req, Verdict.MET, facts, comp, missing)
+    # Not met only when the chart contradicts the criterion: a course it dates as shorter, or
+    # an outcome other than the one asked for. A course of unknown length (one dated mention)
+    # or one whose outcome the notes do not state is silence: not documented.
+    contradicted = (not long_enough and course.measured) or outcome_contradicted
+    return evaluation(
+        req, Verdict.NOT_MET if contradicted else Verdict.NOT_DOCUMENTED, facts, comp, missing
+    )
 
 
 def _outcome(found: set[str]) -> Result | None:

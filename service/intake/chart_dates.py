@@ -118,6 +118,10 @@ _NOTE_WORD_RE = re.compile(
     # arthroscopy, mammography, tonsillectomy, arthroplasty
     r"|\b\w+(?:scopy|graphy|gram|ectomy|plasty|otomy)\b"
 )
+_VISIT_TITLE_RE = re.compile(
+    r"(?i)\b(?:note|visit|consult(?:ation)?|encounter|follow[- ]?up|f/u|appointment|h&p"
+    r"|history and physical|re-?evaluation|evaluation|summary|letter)\b"
+)
 # A clinician named after a header's date: "- Priya Raman, MD", "(Dr. Tomas Herrera)",
 # ", J. Ode, DO"
 _ATTRIBUTION_RE = re.compile(
@@ -198,12 +202,18 @@ def _dated_header(source: str, start: int, end: int, dates: list[_Date]) -> list
     return events
 
 
-def _titled_header(line: str, dates: list[_Date]) -> list[object] | None:
+def _titled_header(line: str, dates: list[_Date], offset: int = 0) -> list[object] | None:
     if dates:  # "Progress note - 03/02/2017", "MRI report (04/10/2017)"
         rng = date_range(line, dates)
         last = rng[1] if rng else dates[-1]
         pre = line[: dates[0].start].strip(" \t-–—:,(|[")
         tail = line[last.end :].strip(" \t)]:.")
+        # "Follow-up 08/27/2024: wearing stockings daily": a note (a visit, not a test's
+        # result line) whose first sentence shares its line; the line stays a fact as written
+        body = re.match(r"\s*\)?\s*:\s*(?=\S)", line[last.end :])
+        if body and pre and len(pre.split()) <= 8 and _VISIT_TITLE_RE.search(pre):
+            note = Note(dates[0].first, rng[1].last if rng else None, pre)
+            return [note, TextBlock(offset, offset + len(line))]
         if (
             (tail and not _attribution(tail))
             or dates[0].month_only
@@ -234,4 +244,4 @@ def note_header(source: str, start: int, end: int) -> list[object] | None:
     dates = find_dates(line)
     if dates and dates[0].start == lead:
         return _dated_header(source, start, end, dates)
-    return None if dos and dos.group().strip() else _titled_header(line, dates)
+    return None if dos and dos.group().strip() else _titled_header(line, dates, start)
