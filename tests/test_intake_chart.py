@@ -397,3 +397,14 @@ def test_a_visit_title_with_its_first_sentence_dates_the_lines_after_it():
         "Progress note 2024-08-01\nPanoramic x-ray 2024-08-03: nondiagnostic.\nPain persists.\n"
     )
     assert [f.date for f in xray.facts] == [dt.date(2024, 8, 3), dt.date(2024, 8, 1)]
+
+
+def test_a_letterhead_or_identity_line_still_dates_its_note_and_keeps_a_stated_age():
+    chart = parse_chart_text(
+        "Cedar Hill Psychiatry - TMS Evaluation, 02/18/2025\n"
+        "Amara Nwosu, MD - Psychiatry\n\n"
+        "ID: 41-year-old woman, recurrent depression.\n"
+        "PHQ-9 today: 21 (severe).\n"
+    )
+    assert {f.date for f in chart.facts} == {dt.date(2025, 2, 18)}
+    assert any("41-year-old" in f.text for f in chart.facts)

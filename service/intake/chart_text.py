@@ -51,6 +51,22 @@ _ABBREV_WORDS = (
 )
 _ABBREV = frozenset(_ABBREV_WORDS.split())
 _BLANK, _BREAK = "blank", "break"
+_AGE_RE = re.compile(r"\b\d{1,3}[- ]?(?:y/?o|yo|yrs? old|years? old|-year-old)\b", re.I)
+
+
+def _consumed(source: str, start: int, end: int) -> list[object]:
+    """What a line read as letterhead, clinician or identity still gives the notes: the note it
+    dates ("Cedar Hill Psychiatry - TMS Evaluation, 02/18/2025", "Study date: 11/14/2023
+    Patient: ...") and a stated age ("ID: 41-year-old woman"), which the age criteria read."""
+    line = source[start:end]
+    header = note_header(source, start, end)
+    note = header[0] if header and isinstance(header[0], Note) and header[0].date else None
+    note = note or dated_label(line)
+    events: list[object] = [note] if note else []
+    events.append(_BREAK)
+    if _AGE_RE.search(line):
+        events.append(TextBlock(start + len(line) - len(line.lstrip()), end))
+    return events
 
 
 def _line_events(source: str, start: int, end: int, people: People) -> list[object]:
@@ -61,12 +77,11 @@ def _line_events(source: str, start: int, end: int, people: People) -> list[obje
     if _BOILER_RE.match(line):
         return [_BREAK]
     if provider_line(line, people) or people.block_left and block_line(line, people):
-        return [_BREAK]
+        return _consumed(source, start, end)
     if not people.candidates and block_line(line, people):  # the letterhead and its phones
-        return [_BREAK]
+        return _consumed(source, start, end)
     if identity_line(line, people):
-        note = dated_label(line)  # "Study date: 11/14/2023   Patient: ..." still dates a note
-        return [note, _BREAK] if note else [_BREAK]
+        return _consumed(source, start, end)
     header = note_header(source, start, end)
     if header is not None:
         return header
