@@ -307,6 +307,13 @@ def test_a_long_enough_course_whose_outcome_is_not_stated_is_not_documented():
     assert _judge(text, short) is Verdict.NOT_MET  # 49 days, dated: too short
 
 
+def test_an_ongoing_course_since_a_date_lasts_until_its_note():
+    text = "Compression stockings worn for at least 3 months without enough relief."
+    note = "Still wearing compression stockings daily since 11/01/2023; swelling no better."
+    assert _judge(text, _chart((note, "2024-02-20"))) is Verdict.MET  # 111 days
+    assert _judge(text, _chart((note, "2024-01-20"))) is Verdict.NOT_MET  # 80 days
+
+
 # ------------------------------------------------------------------ diagnosis, roles, text
 
 

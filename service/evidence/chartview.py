@@ -9,6 +9,7 @@ facts from pasted notes, chart JSON and FHIR are typed alike.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -34,6 +35,9 @@ LEXICONS = {
     "place": places,
     "result": results,
 }
+
+
+_SINCE = re.compile(r"\bsince\s*$", re.I)
 
 
 @dataclass(frozen=True)
@@ -76,10 +80,17 @@ class TypedFact:
 
     @cached_property
     def span(self) -> tuple[dt.date, dt.date] | None:
-        """The range the sentence states ("02/20/2024 - 03/05/2024"), if any."""
+        """The range the sentence states ("02/20/2024 - 03/05/2024"), or that an ongoing
+        course states up to its note's date ("still using it daily since 04/22/2024")."""
         found = find_dates(self.text)
         rng = date_range(self.text, found)
-        return (rng[0].first, rng[1].last) if rng else None
+        if rng:
+            return rng[0].first, rng[1].last
+        note = self.fact.date
+        for d in found:
+            if not d.month_only and note and d.first < note and _SINCE.search(self.text[: d.start]):
+                return d.first, note
+        return None
 
     @cached_property
     def quantities(self) -> list[Quantity]:
