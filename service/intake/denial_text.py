@@ -86,8 +86,9 @@ def parse_denial_text(text: str, today: dt.date | None = None) -> Denial:
     letter_date(d)
     patient_from_letter(d)
     sentences = prose_sentences(work)
-    lines = _service_lines(d, [(v.start, v.end) for v in values], sentences)
-    diagnoses = _diagnoses(d)
+    fields = [(v.start, v.end) for v in values]
+    lines = _service_lines(d, fields, sentences)
+    diagnoses = _diagnoses(d, fields, sentences)
     adjustments, remarks = _adjustments(d), _remarks(d)
     segs = segments(work)
     criteria = _stated_criteria(d, sentences, segs)
@@ -252,14 +253,18 @@ def _date_on_line(d: Draft, pos: int) -> dt.date | None:
     return None
 
 
-def _diagnoses(d: Draft) -> list[DiagnosisCode]:
+def _diagnoses(
+    d: Draft, fields: list[tuple[int, int]], sentences: list[tuple[int, int]]
+) -> list[DiagnosisCode]:
     out: list[DiagnosisCode] = []
-    for hit in codes.find_icd10(d.text):
-        norm = codes.repair_icd10(hit.code)
+    hits = [(h, codes.repair_icd10(h.code)) for h in codes.find_icd10(d.text)]
+    # Codes quoted from a policy's list of covered diagnoses are not the claim's own.
+    passing = named_in_passing(d.text, [(n, h.start) for h, n in hits if n], fields, sentences)
+    for hit, norm in hits:
         if norm is None:
             d.warn(f"invalid ICD-10-CM code not used: {hit.code}")
             continue
-        if any(x.code == norm for x in out):
+        if norm in passing or any(x.code == norm for x in out):
             continue
         desc = codes.icd10_description(norm)
         billable = codes.is_billable_icd10(norm)
