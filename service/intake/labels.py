@@ -52,9 +52,9 @@ class Labelled:
 
 def _pattern(phrase: str) -> str:
     out = []
-    for ch in phrase.lower():
-        if ch == " ":
-            out.append(r"[ \t]+")
+    for i, ch in enumerate(phrase.lower()):
+        if ch == " ":  # "Member#" is "member #": a "#" may be printed against its word
+            out.append(r"[ \t]*" if phrase[i + 1 : i + 2] == "#" else r"[ \t]+")
         elif ch in _LOOKALIKE:
             out.append(_LOOKALIKE[ch])
         elif ch.isalpha():
