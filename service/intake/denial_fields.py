@@ -46,7 +46,7 @@ def _identifier(d: Draft, field: str, value: str, start: int) -> None:
     token = m.group().rstrip("-")
     if not any(c.isdigit() for c in token):
         return
-    if field == "reference_number" and len(token.replace(" ", "")) < 6:
+    if field == "reference_number" and len(token.replace(" ", "")) < 5:
         return
     d.put(field, id_digits(token), start, start + len(token))
 

@@ -41,6 +41,7 @@ from service.intake.labels import Labelled, labelled_values
 from service.intake.layout import (
     fix_dates,
     fix_inner_digits,
+    fix_state_codes,
     fix_word_digits,
     fold,
     is_ocr_damaged,
@@ -73,7 +74,7 @@ def parse_denial_text(text: str, today: dt.date | None = None) -> Denial:
     view = reading_order(text)
     work = fix_inner_digits(fix_dates(view.text))
     if is_ocr_damaged(work):
-        work = fix_word_digits(work)
+        work = fix_state_codes(fix_word_digits(work))
         ocr = True
     else:
         ocr = False

@@ -159,6 +159,14 @@ def _cell_value(text: str, start: int, label_re: re.Pattern[str]) -> tuple[int, 
     return start, value
 
 
+@cache
+def _inline_id_re() -> re.Pattern[str]:
+    """An identifier labelled after a comma inside another value: "Member: Jo Doe, ID K4410"."""
+    phrases = [p for f in _ID_FIELDS for p in _families()[0][f]]
+    sep = {p: r"[ \t]*(?:#[ \t]*:?|:)?[ \t]+(?=[A-Za-z0-9-]*\d)" for p in phrases}
+    return re.compile(r"[,;][ \t]+" + _alternatives(sep, _ID_FIELDS), re.I)
+
+
 def _found(text: str, pattern: re.Pattern[str]) -> list[Labelled]:
     out = []
     for m in pattern.finditer(text):
@@ -166,8 +174,15 @@ def _found(text: str, pattern: re.Pattern[str]) -> list[Labelled]:
         if text.startswith("(", m.start()):  # "(ID: BVM-30281-04)": the value ends with it
             value = value.split(")")[0].rstrip()
         label = " ".join(m.group(m.lastgroup or 0).split())
+        inner = _inline_id_re().search(value) if family_of(m) not in _ID_FIELDS else None
+        if inner:
+            rest = value[inner.end() :].split(",")[0].split()[0]
+            a = start + inner.end()
+            value = value[: inner.start()]
+            inner_label = " ".join(inner.group(inner.lastgroup or 0).split())
+            out.append(Labelled(family_of(inner), inner_label, rest, a, a + len(rest)))
         out.append(Labelled(family_of(m), label, value, start, start + len(value)))
-    return out
+    return sorted(out, key=lambda v: v.start)
 
 
 # A label the families do not list, at the start of a line: "Dentist who will perform it:".
