@@ -1,6 +1,8 @@
 """Header fields read by label families, however the letter is rewritten.
 
-The base letters print their fields the ways UM vendors, EOBs and plain notices do: two label
+The base letters print their fields the ways UM vendors, EOBs and plain notices do: a vendor
+acting "on behalf of" the plan with its employer sponsor in a wrapped bracket, a group number
+followed by the employer's name, two label
 pairs on one line ("Participant: ...   Participant ID: ..."), a "#" against its word
 ("Member#:"), an id after a comma in the name's value ("Member: Emeka Lindahl, ID KVH41..."),
 a five-digit reference, an appeal address inside a wrapped sentence that goes on to a fax
@@ -22,6 +24,10 @@ BASES = {
 Cardinal Peak Specialty Review, LLC
 1400 Commerce Parkway, Suite 20550, Brentwood, TN 37027
 
+Utilization review performed on behalf of Hearthstone Health Plan, claims administrator for
+the Delvecchio Logistics Employee Health Benefit Plan (plan sponsor: Delvecchio
+Logistics, Inc.)
+
 Date of notice: 01/09/2026
 Participant: Marisol Okonkwo          Participant ID: HHP-DL-3302187
 Case ID: CPS-26-000418
@@ -38,6 +44,7 @@ Kittredge Valley Health Insurance Co.
 PO Box 97161, Denver CO 80217-9716
 
 Date issued: 11/18/2025
+Grp: 004471 ALDERWOOD SCHOOLS
 Patient: Emeka J. Lindahl, ID KVH410028813   Member#: KVH410028813
 Our reference: 52319
 Claim: KV25-319-004471
@@ -52,6 +59,10 @@ Reconsiderations, PO Box 97188, Denver CO 80217-9718, or fax 303-555-0190.
 
 EXPECTED = {
     "vendor": {
+        "payer": "hearthstone health plan",
+        "reviewer": "cardinal peak specialty review, llc",
+        "employer_group": "delvecchio logistics, inc.",
+        "plan_type": "erisa",
         "patient_name": "marisol okonkwo",
         "member_id": "HHP-DL-3302187",
         "reference_number": "CPS-26-000418",
@@ -64,6 +75,10 @@ EXPECTED = {
         "deadline_days": 180,
     },
     "eob": {
+        "payer": "kittredge valley health insurance co.",
+        "reviewer": None,
+        "employer_group": "alderwood schools",
+        "plan_type": "commercial",  # a school district's plan is governmental, not ERISA
         "patient_name": "emeka j. lindahl",
         "member_id": "KVH410028813",
         "reference_number": "52319",
@@ -135,6 +150,10 @@ def fields(text: str) -> dict:
     d = parse_denial_text(text)
     norm = lambda s: " ".join(str(s).split()).casefold() if s else None  # noqa: E731
     return {
+        "payer": norm(d.payer),
+        "reviewer": norm(d.reviewer),
+        "employer_group": norm(getattr(d, "employer_group", None)),
+        "plan_type": d.plan_type.value,
         "patient_name": norm(d.patient_name),
         "member_id": d.member_id,
         "reference_number": d.reference_number,

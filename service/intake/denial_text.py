@@ -204,8 +204,16 @@ def _parties(d: Draft, values: list[Labelled], address: str | None) -> None:
         if m:
             d.values.pop("payer", None)
             d.put("payer", "Medicare", m.start(), m.end())
-    if "employer_group" in d.values and d.values["plan_type"] is PlanType.COMMERCIAL:
+    employer = d.values.get("employer_group")
+    if employer and d.values["plan_type"] is PlanType.COMMERCIAL and not _PUBLIC.search(employer):
         d.values["plan_type"] = PlanType.ERISA  # an employer's group plan
+
+
+# ERISA leaves out governmental employers' plans: a school district's, a city's, a state's.
+_PUBLIC = re.compile(
+    r"(?i)\b(?:schools?|school\s+district|public|county|city\s+of|state\s+of|township"
+    r"|municipal\w*|borough|commonwealth\s+of|unified)\b"
+)
 
 
 # ---- codes ----------------------------------------------------------------------------------

@@ -172,6 +172,9 @@ def _found(text: str, pattern: re.Pattern[str]) -> list[Labelled]:
     for m in pattern.finditer(text):
         start, value = _cell_value(text, m.end(), _label_re())
         if text.startswith("(", m.start()):  # "(ID: BVM-30281-04)": the value ends with it
+            close = text.find(")", start, start + 100)
+            if ")" not in value and close > 0 and "\n\n" not in text[start:close]:
+                value = text[start:close]  # the bracket wraps onto the next line
             value = value.split(")")[0].rstrip()
         label = " ".join(m.group(m.lastgroup or 0).split())
         inner = _inline_id_re().search(value) if family_of(m) not in _ID_FIELDS else None
