@@ -143,3 +143,40 @@ def test_a_rewritten_letter_gives_the_same_codes(base, rewrite):
     changed = REWRITES[rewrite](BASES[base])
     assert changed != BASES[base]
     assert codes(changed) == EXPECTED[base]
+
+
+NOT_CODES = [
+    "Call Provider Services at 1-800-555-0100 ext. 27447 Monday through Friday.",
+    "Provider line 801-555-0163 x 99213",
+    "Check #: 99214   Issued to provider",
+    "Invoice 99215 covering services in March",
+    "EFT trace 20610 Deposit date 04/02/2025",
+    "Account ending 99213 will be credited",
+    "Confirmation 97110 was sent",
+    "Total 99213 units of service",
+    "Remit to Lockbox 99283 Chicago",
+    "Route 64483 Office Park",
+    "Tracking no. 64483 for your appeal",
+    "Apt 73721, Springfield IL 62701",
+]
+CODES = [
+    ("Visit 31 of 30, 97110 therapeutic exercise", "97110"),
+    ("CPT 97110 x 4 units", "97110"),
+    ("97110 therapeutic exercise, 5 units", "97110"),
+    ("Procedure: 99214-25 office visit", "99214"),
+]
+
+
+@pytest.mark.parametrize("line", NOT_CODES)
+def test_a_number_in_a_non_code_context_is_no_code(line):
+    from service.intake.codes import find_procedure_codes
+
+    assert [h.code for h, _ in find_procedure_codes(line)] == []
+    assert [h.code for h, _ in find_procedure_codes(line.upper())] == []
+
+
+@pytest.mark.parametrize(("line", "code"), CODES)
+def test_a_code_in_a_code_context_is_read(line, code):
+    from service.intake.codes import find_procedure_codes
+
+    assert [h.code for h, _ in find_procedure_codes(line)] == [code]

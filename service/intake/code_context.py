@@ -38,7 +38,10 @@ _SYSTEM_AFTER = re.compile(r"^\s*[|:]?\s*(?:HCPCS|CPT)\b")
 _NOT_CODE_BEFORE = re.compile(
     r"(?:\b[A-Z]{2},?|\b(?:box|suite|ste|unit|apt|floor|room|bldg|building|no|number|#)\.?"
     r"|\b(?:reference|ref|claim|member|account|acct|id|case|auth\w*|npi|tin|tax|zip|phone|fax"
-    r"|tel|icn|dcn|group|contract|contracts|policy|pcn|mrn|ssn|medicaid|medicare)\s*"
+    r"|tel|icn|dcn|group|contract|contracts|policy|pcn|mrn|ssn|medicaid|medicare"
+    # a phone extension, a payment's or a message's own number, a mail or office stop
+    r"|ext|extension|x|check|cheque|eft|trace|invoice|confirmation|tracking|order|lockbox"
+    r"|route|rm|room|ending(?:\s+in)?|total)\s*"
     r"(?:numbers?|no\.?|#|ids?)?\s*[:#]?)\s*\|?\s*$",
     re.I,
 )
@@ -48,6 +51,13 @@ _STREET_AFTER = re.compile(
     r"|parkway|boulevard|court|place|highway|plaza|circle|terrace|trail|pike|square)\b"
     r"|^\s+(?:[NSEW]\.?\s+)?(?:[A-Z0-9][\w.'-]*\s+){1,4}(?:St|Ave|Rd|Dr|Ln|Pkwy|Blvd|Ct|Pl|Hwy"
     r"|Cir|Sq|Ctr|ST|AVE|RD|DR|LN|PKWY|BLVD|HWY)\b\.?"
+)
+# A count, not a code: "99213 units of service", "97110 visits". A weekday or month after the
+# number is no description ("ext. 27447 Monday through Friday").
+_NOT_CODE_AFTER = re.compile(
+    r"(?i)^\s+(?:units?|visits?|days?|hours?|minutes?|sessions?|miles?|mg|ml|doses?)\b"
+    r"|^\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march"
+    r"|april|june|july|august|september|october|november|december)\b"
 )
 _CELL_BEFORE = re.compile(r"(?:\||\s{2,}|\t)\s*$|^\s*$")
 _CELL_AFTER = re.compile(r"^\s*(?:\||\s{2,}|\t|$)")
@@ -117,6 +127,8 @@ def context(text: str, m: re.Match[str]) -> str | None:
     lead = _LIST_BEFORE.sub("", _wrapped_before(text, ls, before))
     if _NOT_CODE_BEFORE.search(lead[-40:]) or _STREET_AFTER.match(after):
         return None
+    if _NOT_CODE_AFTER.match(after) and not m["mods"]:
+        return None
     if _CODE_LABEL.search(lead[-40:]) or _SYSTEM_AFTER.match(after) or m["mods"]:
         return "label"
     cell = _CELL_BEFORE.search(before) and _CELL_AFTER.match(after)
@@ -185,4 +197,8 @@ def never_code(text: str, start: int, end: int) -> bool:
     before = _LIST_BEFORE.sub("", text[max(ls, start - 60) : start])
     le = text.find("\n", end)
     after = text[end : (le if le >= 0 else len(text))][:80]
-    return bool(_NOT_CODE_BEFORE.search(before[-40:]) or _STREET_AFTER.match(after))
+    return bool(
+        _NOT_CODE_BEFORE.search(before[-40:])
+        or _STREET_AFTER.match(after)
+        or _NOT_CODE_AFTER.match(after)
+    )
