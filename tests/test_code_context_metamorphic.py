@@ -180,3 +180,18 @@ def test_a_code_in_a_code_context_is_read(line, code):
     from service.intake.codes import find_procedure_codes
 
     assert [h.code for h, _ in find_procedure_codes(line)] == [code]
+
+
+@pytest.mark.parametrize(
+    ("line", "codes"),
+    [
+        ("See Section B12.3 of the policy", []),
+        ("Policy A12.01 applies to this request", []),
+        ("Diagnosis code no. M17.11", ["M17.11"]),
+        ("Dx M54.50 and M51.26", ["M54.50", "M51.26"]),
+    ],
+)
+def test_a_documents_own_numbering_is_no_diagnosis(line, codes):
+    from service.intake.codes import find_icd10
+
+    assert [h.code for h in find_icd10(line)] == codes

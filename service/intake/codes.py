@@ -196,11 +196,21 @@ _ICD_RE = re.compile(
 )
 
 
+# A document's own numbering ("Section B12.3", "Policy A12.01", "Form C12.2") is no diagnosis.
+_NOT_ICD_BEFORE = re.compile(
+    r"(?i)\b(?:section|sec|version|ver|rev|revision|policy|form|rule|chapter|article|page|suite"
+    r"|ste|room|rm|model|item)\.?[ \t]*(?:#|:)?[ \t]*$"
+)
+
+
 def find_icd10(text: str) -> list[CodeHit]:
-    """ICD-10-CM shaped codes: dotted anywhere, undotted only on a diagnosis line."""
+    """ICD-10-CM shaped codes: dotted anywhere, undotted only on a diagnosis line; never a
+    document's own numbering."""
     out = []
     for m in _ICD_RE.finditer(text):
         code = m["code"]
+        if _NOT_ICD_BEFORE.search(text[max(0, m.start() - 20) : m.start()]):
+            continue
         if "." not in code:
             ls, le = _line_bounds(text, m.start())
             if not _DX_CONTEXT.search(text[ls:le]):
