@@ -184,3 +184,18 @@ def test_a_rewritten_letter_gives_the_same_fields(base, rewrite):
             for k, v in want.items()
         }
     assert got == want
+
+
+@pytest.mark.parametrize("case", [str, str.upper])
+def test_an_id_named_in_a_sentence_reads_in_any_case(case):
+    text = (
+        "Sablewood Health\nAugust 14, 2025\n\nWe denied the claim for chiropractic care (98941)."
+        " Your member number is SWH 4471 0926 and the claim was received on 08/01/2025.\n"
+    )
+    assert parse_denial_text(case(text)).member_id == "SWH 4471 0926"
+
+
+def test_an_ids_last_digits_alone_are_no_id():
+    text = "Halcyon Lakes Health Plan\nDate: 10/21/2025\nMember ID: ENDING IN 4471\n"
+    d = parse_denial_text(text + "Your request for H0018 was denied.\n")
+    assert d.member_id is None

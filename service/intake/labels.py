@@ -199,9 +199,11 @@ _AFTER = re.compile(
     r"^[ \t]*(?P<v>\S[^\n]{0,80}?)[ \t]+\((?P<l>[A-Za-z][^()\n]{2,60})\)[ \t]*$", re.M
 )
 # "Your member number is SWH 4471 0926": an identifier named in a sentence.
+# In capitals the label is too ("YOUR MEMBER NUMBER IS ..."); a group after the first holds a
+# digit, so the words after the id are not more of it.
 _IN_SENTENCE = re.compile(
-    r"\b(?i:your|the|our)\s+(?P<l>[A-Za-z][a-z'\s]{2,60}?)\s+(?:is|was)\s+"
-    r"(?P<v>(?=[A-Z0-9 -]*\d)[A-Z0-9][A-Z0-9-]*(?:[ ][A-Z0-9][A-Z0-9-]*)*)"
+    r"\b(?i:your|the|our)\s+(?P<l>[A-Za-z](?:[a-z'\s]|(?-i:[A-Z'\s])){2,60}?)\s+(?i:is|was)\s+"
+    r"(?P<v>(?=[A-Z0-9 -]*\d)[A-Z0-9][A-Z0-9-]*(?:[ ](?=[A-Z-]*\d)[A-Z0-9][A-Z0-9-]*)*)"
 )
 
 
