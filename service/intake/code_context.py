@@ -52,10 +52,11 @@ _STREET_AFTER = re.compile(
     r"|^\s+(?:[NSEW]\.?\s+)?(?:[A-Z0-9][\w.'-]*\s+){1,4}(?:St|Ave|Rd|Dr|Ln|Pkwy|Blvd|Ct|Pl|Hwy"
     r"|Cir|Sq|Ctr|ST|AVE|RD|DR|LN|PKWY|BLVD|HWY)\b\.?"
 )
-# A count, not a code: "99213 units of service", "97110 visits". A weekday or month after the
-# number is no description ("ext. 27447 Monday through Friday").
+# A count, not a code: "99213 units of service" ("the 99215 visit" is a code). A weekday or
+# month after the number is no description ("ext. 27447 Monday through Friday"). Read only
+# here: the validator's never_code stays strict, so a letter cannot hide a code behind a unit.
 _NOT_CODE_AFTER = re.compile(
-    r"(?i)^\s+(?:units?|visits?|days?|hours?|minutes?|sessions?|miles?|mg|ml|doses?)\b"
+    r"(?i)^\s+(?:units?|days?|hours?|minutes?|miles?|mg|ml|doses?)\b"
     r"|^\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march"
     r"|april|june|july|august|september|october|november|december)\b"
 )
@@ -197,8 +198,4 @@ def never_code(text: str, start: int, end: int) -> bool:
     before = _LIST_BEFORE.sub("", text[max(ls, start - 60) : start])
     le = text.find("\n", end)
     after = text[end : (le if le >= 0 else len(text))][:80]
-    return bool(
-        _NOT_CODE_BEFORE.search(before[-40:])
-        or _STREET_AFTER.match(after)
-        or _NOT_CODE_AFTER.match(after)
-    )
+    return bool(_NOT_CODE_BEFORE.search(before[-40:]) or _STREET_AFTER.match(after))
