@@ -96,9 +96,17 @@ def appeal_address(text: str) -> tuple[str, Span, int] | None:
         return ", ".join(pieces), Span(start=a, end=end), end
     for cue in notice("send_to").finditer(text):
         lead = " ".join(text[max(0, cue.start() - 150) : cue.end()].split())
-        found = None if notice("not_appeal_address").search(lead) else inline_after(text, cue.end())
-        if found:
-            return found[0], Span(start=found[1], end=found[2]), found[2]
+        if notice("not_appeal_address").search(lead):
+            continue
+        # The cue runs to its last "to"; the address may follow an earlier one ("Mail it to
+        # <address>, or fax it to <number>").
+        tos = [m.end() for m in re.finditer(r"\bto\b", text[cue.start() : cue.end()], re.I)]
+        for end in [cue.end()] + [cue.start() + x for x in tos[:-1]]:
+            found = inline_after(text, end)
+            if found and notice("send_to").search(found[0].split(", ")[0]):
+                break  # "Appeals: Send ... to <address>": the sentence's own cue leads to it
+            if found:
+                return found[0], Span(start=found[1], end=found[2]), found[2]
     return None
 
 

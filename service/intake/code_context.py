@@ -21,23 +21,28 @@ PROC_RE = re.compile(
     rf"(?<![\w$.,/#-])(?P<code>{CODE_TOKEN})"
     r"(?:-(?P<mods>[A-Z0-9]{2}(?:-[A-Z0-9]{2}){0,3}))?(?![\w/]|[.,]\d|-\d)"
 )
-# Earlier codes of a list ("CPT 97110, 97112 and 97140") between a label and this code.
-_LIST_BEFORE = re.compile(rf"(?:{CODE_TOKEN}(?:-\w\w)*\s*(?:,|;|\band\b|\bor\b|\bplus\b)\s*)+$")
+# Earlier codes of a list ("CPT 97110, 97112 and 97140") between a label and this code; an
+# add-on code may carry its "+" ("CPT 64493 and +64494").
+_LIST_BEFORE = re.compile(rf"(?:\+?{CODE_TOKEN}(?:-\w\w)*\s*(?:,|;|\b(?i:and|or|plus)\b)\s*\+?)+$")
 # A code label names a code system or says "code": "Service:" alone labels a service, and a
 # bare number after it ("Service: 11530", a ZIP) is not a code without a description.
 _CODE_LABEL = re.compile(
     r"(?:\b(?:CPT|HCPCS|CPT/HCPCS)(?:\s+codes?)?|\b(?:procedure|billing|service|proc)\s+codes?"
     r"|\bcodes?)(?:\(s\))?"
-    r"\s*(?:#|no\.?|:)?\s*\(?\s*$",
+    r"\s*(?:#|no\.?|:|\|)?\s*\(?\s*\+?$",
     re.I,
 )
 _SYSTEM_AFTER = re.compile(r"^\s*[|:]?\s*(?:HCPCS|CPT)\b")
-# What precedes a number that is an address, phone, identifier or contract, never a code.
+# What precedes a number that is an address, phone, identifier or contract, never a code
+# (also across a table's cell rule: "| Group | 71003 |").
 _NOT_CODE_BEFORE = re.compile(
     r"(?:\b[A-Z]{2},?|\b(?:box|suite|ste|unit|apt|floor|room|bldg|building|no|number|#)\.?"
     r"|\b(?:reference|ref|claim|member|account|acct|id|case|auth\w*|npi|tin|tax|zip|phone|fax"
-    r"|tel|icn|dcn|group|contract|contracts|policy|pcn|mrn|ssn|medicaid|medicare)\s*"
-    r"(?:numbers?|no\.?|#|ids?)?\s*[:#]?)\s*$",
+    r"|tel|icn|dcn|group|contract|contracts|policy|pcn|mrn|ssn|medicaid|medicare"
+    # a phone extension, a payment's or a message's own number, a mail or office stop
+    r"|ext|extension|x|check|cheque|eft|trace|invoice|confirmation|tracking|order|lockbox"
+    r"|route|rm|room|ending(?:\s+in)?|total)\s*"
+    r"(?:numbers?|no\.?|#|ids?)?\s*[:#]?)\s*\|?\s*$",
     re.I,
 )
 # A street number: the words after it end in a street type (abbreviated only after a name).
@@ -46,6 +51,14 @@ _STREET_AFTER = re.compile(
     r"|parkway|boulevard|court|place|highway|plaza|circle|terrace|trail|pike|square)\b"
     r"|^\s+(?:[NSEW]\.?\s+)?(?:[A-Z0-9][\w.'-]*\s+){1,4}(?:St|Ave|Rd|Dr|Ln|Pkwy|Blvd|Ct|Pl|Hwy"
     r"|Cir|Sq|Ctr|ST|AVE|RD|DR|LN|PKWY|BLVD|HWY)\b\.?"
+)
+# A count, not a code: "99213 units of service" ("the 99215 visit" is a code). A weekday or
+# month after the number is no description ("ext. 27447 Monday through Friday"). Read only
+# here: the validator's never_code stays strict, so a letter cannot hide a code behind a unit.
+_NOT_CODE_AFTER = re.compile(
+    r"(?i)^\s+(?:units?|days?|hours?|minutes?|miles?|mg|ml|doses?)\b"
+    r"|^\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march"
+    r"|april|june|july|august|september|october|november|december)\b"
 )
 _CELL_BEFORE = re.compile(r"(?:\||\s{2,}|\t)\s*$|^\s*$")
 _CELL_AFTER = re.compile(r"^\s*(?:\||\s{2,}|\t|$)")
@@ -91,6 +104,18 @@ def _description(text: str, pos: int, after: str) -> tuple[int, int] | None:
     return pos + lead, pos + lead + len(piece)
 
 
+def _wrapped_before(text: str, ls: int, before: str) -> str:
+    """What precedes a code that starts a line: the previous line's end too, when the line
+    only wraps a sentence or list ("... for chronic migraine" / "(64615)", "CPT 64493 and" /
+    "+64494")."""
+    if _LIST_BEFORE.sub("", before).strip(" \t(+") or ls == 0:
+        return before
+    prev = text[text.rfind("\n", 0, ls - 1) + 1 : ls - 1]
+    if not prev.strip() or re.search(r"\||\S {3,}\S|\t", prev):
+        return before  # a table row above is another row, not this line's start
+    return prev.rstrip() + " " + before.lstrip()
+
+
 def context(text: str, m: re.Match[str]) -> str | None:
     """'label', 'segment', 'cell' or 'described' when the match is used as a code; else None."""
     edi = _edi(text, m)
@@ -100,15 +125,17 @@ def context(text: str, m: re.Match[str]) -> str | None:
         return None
     ls, le = _line(text, m.start())
     before, after = text[ls : m.start()], text[m.end() : le]
-    lead = _LIST_BEFORE.sub("", before)
+    lead = _LIST_BEFORE.sub("", _wrapped_before(text, ls, before))
     if _NOT_CODE_BEFORE.search(lead[-40:]) or _STREET_AFTER.match(after):
+        return None
+    if _NOT_CODE_AFTER.match(after) and not m["mods"]:
         return None
     if _CODE_LABEL.search(lead[-40:]) or _SYSTEM_AFTER.match(after) or m["mods"]:
         return "label"
     cell = _CELL_BEFORE.search(before) and _CELL_AFTER.match(after)
     if cell and _MONEY_OR_DATE.search(text[ls:le]):
         return "cell"
-    if _DESC_AFTER.match(after) or _DESC_BEFORE.search(before):
+    if _DESC_AFTER.match(after) or _DESC_BEFORE.search(_wrapped_before(text, ls, before)):
         return "described"
     return None
 

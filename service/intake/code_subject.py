@@ -25,9 +25,15 @@ def _line(text: str, pos: int) -> str:
     return text[start : len(text) if end < 0 else end]
 
 
+# A sentence ending inside a field's value: what follows is prose, not the field.
+_SENTENCE_END = re.compile(r"[.!?]\s+[A-Z]")
+
+
 def _structured(text: str, pos: int, fields: Iterable[tuple[int, int]]) -> bool:
-    """In a labelled field's value, a table row or a segment."""
-    return any(a <= pos < b for a, b in fields) or bool(_CELLS.search(_line(text, pos)))
+    """In a labelled field's value (its first sentence: "Decision: DENIED. A home test (95806)
+    may be approved instead" names the alternative in prose), a table row or a segment."""
+    in_field = any(a <= pos < b and not _SENTENCE_END.search(text, a, pos) for a, b in fields)
+    return in_field or bool(_CELLS.search(_line(text, pos)))
 
 
 def _said_to_be_the_service(text: str, pos: int, sentences: list[tuple[int, int]]) -> bool:

@@ -172,25 +172,45 @@ _OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1"})
 
 
 def repair_icd10(code: str) -> str | None:
-    """An OCR-damaged ICD-10-CM code put right ('K8O.20' -> 'K80.20') when that makes it valid."""
-    norm = normalize_icd10(code)
-    if is_valid_icd10(norm):
+    """An OCR-damaged ICD-10-CM code put right ('K8O.20' -> 'K80.20', 'M47.8l6' -> 'M47.816')
+    when that, and only that, makes it a valid code."""
+    raw = code.strip()
+    norm = normalize_icd10(raw)
+    if is_valid_icd10(norm) and raw == raw.upper():
         return norm
-    fixed = norm[0] + norm[1:3].translate(_OCR_DIGITS) + norm[3:]
-    return fixed if fixed != norm and is_valid_icd10(fixed) else None
+    # A lower-case l or o is never part of a code: OCR's 1 or 0. An upper-case O or I in the
+    # category is too; after the dot it may be a real letter, so it is tried last.
+    lower = normalize_icd10(raw[0] + raw[1:].replace("l", "1").replace("o", "0"))
+    for fixed in (lower, lower[0] + lower[1:3].translate(_OCR_DIGITS) + lower[3:]):
+        if is_valid_icd10(fixed):
+            return fixed
+    tail = lower[0] + lower[1:].translate(_OCR_DIGITS)
+    return tail if is_valid_icd10(tail) else None
 
 
+# A lower-case l or o after the dot is OCR's 1 or 0 ('M47.8l6'); repair_icd10 decides.
 _ICD_RE = re.compile(
-    r"(?<![\w.-])(?P<code>[A-TV-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?|[A-TV-Z]\d[0-9A-Z]{2,5})"
+    r"(?<![\w.-])(?P<code>[A-TV-Z]\d[0-9A-Z](?:\.[0-9A-Z]{0,3}[0-9A-Zlo][0-9A-Z]{0,3})?"
+    r"|[A-TV-Z]\d[0-9A-Z]{2,5})"
     r"(?![\w]|\.\w|-\d)"
 )
 
 
+# A document's own numbering ("Section B12.3", "Policy A12.01", "Form C12.2") is no diagnosis.
+_NOT_ICD_BEFORE = re.compile(
+    r"(?i)\b(?:section|sec|version|ver|rev|revision|policy|form|rule|chapter|article|page|suite"
+    r"|ste|room|rm|model|item)\.?[ \t]*(?:#|:)?[ \t]*$"
+)
+
+
 def find_icd10(text: str) -> list[CodeHit]:
-    """ICD-10-CM shaped codes: dotted anywhere, undotted only on a diagnosis line."""
+    """ICD-10-CM shaped codes: dotted anywhere, undotted only on a diagnosis line; never a
+    document's own numbering."""
     out = []
     for m in _ICD_RE.finditer(text):
         code = m["code"]
+        if _NOT_ICD_BEFORE.search(text[max(0, m.start() - 20) : m.start()]):
+            continue
         if "." not in code:
             ls, le = _line_bounds(text, m.start())
             if not _DX_CONTEXT.search(text[ls:le]):

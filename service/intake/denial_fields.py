@@ -39,14 +39,21 @@ def id_digits(token: str) -> str:
     return _BETWEEN_DIGITS.sub(lambda m: m.group().translate(_OCR_DIGITS), token)
 
 
+# "ending in 4471": only the id's last digits, which is no id.
+_PARTIAL = re.compile(r"(?i)^\s*(?:ending|ends)\s+(?:in|with)\b|^\s*last\s+\d\s+digits\b")
+
+
 def _identifier(d: Draft, field: str, value: str, start: int) -> None:
+    if _PARTIAL.match(value):
+        d.warn(f"partly masked field: {field}")
+        return
     m = _ID.match(value)
     if not m:
         return
     token = m.group().rstrip("-")
     if not any(c.isdigit() for c in token):
         return
-    if field == "reference_number" and len(token.replace(" ", "")) < 6:
+    if field == "reference_number" and len(token.replace(" ", "")) < 5:
         return
     d.put(field, id_digits(token), start, start + len(token))
 

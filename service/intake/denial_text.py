@@ -41,6 +41,7 @@ from service.intake.labels import Labelled, labelled_values
 from service.intake.layout import (
     fix_dates,
     fix_inner_digits,
+    fix_state_codes,
     fix_word_digits,
     fold,
     is_ocr_damaged,
@@ -73,7 +74,7 @@ def parse_denial_text(text: str, today: dt.date | None = None) -> Denial:
     view = reading_order(text)
     work = fix_inner_digits(fix_dates(view.text))
     if is_ocr_damaged(work):
-        work = fix_word_digits(work)
+        work = fix_state_codes(fix_word_digits(work))
         ocr = True
     else:
         ocr = False
@@ -86,8 +87,9 @@ def parse_denial_text(text: str, today: dt.date | None = None) -> Denial:
     letter_date(d)
     patient_from_letter(d)
     sentences = prose_sentences(work)
-    lines = _service_lines(d, [(v.start, v.end) for v in values], sentences)
-    diagnoses = _diagnoses(d)
+    fields = [(v.start, v.end) for v in values]
+    lines = _service_lines(d, fields, sentences)
+    diagnoses = _diagnoses(d, fields, sentences)
     adjustments, remarks = _adjustments(d), _remarks(d)
     segs = segments(work)
     criteria = _stated_criteria(d, sentences, segs)
@@ -202,8 +204,16 @@ def _parties(d: Draft, values: list[Labelled], address: str | None) -> None:
         if m:
             d.values.pop("payer", None)
             d.put("payer", "Medicare", m.start(), m.end())
-    if "employer_group" in d.values and d.values["plan_type"] is PlanType.COMMERCIAL:
+    employer = d.values.get("employer_group")
+    if employer and d.values["plan_type"] is PlanType.COMMERCIAL and not _PUBLIC.search(employer):
         d.values["plan_type"] = PlanType.ERISA  # an employer's group plan
+
+
+# ERISA leaves out governmental employers' plans: a school district's, a city's, a state's.
+_PUBLIC = re.compile(
+    r"(?i)\b(?:schools?|school\s+district|public|county|city\s+of|state\s+of|township"
+    r"|municipal\w*|borough|commonwealth\s+of|unified)\b"
+)
 
 
 # ---- codes ----------------------------------------------------------------------------------
@@ -252,14 +262,18 @@ def _date_on_line(d: Draft, pos: int) -> dt.date | None:
     return None
 
 
-def _diagnoses(d: Draft) -> list[DiagnosisCode]:
+def _diagnoses(
+    d: Draft, fields: list[tuple[int, int]], sentences: list[tuple[int, int]]
+) -> list[DiagnosisCode]:
     out: list[DiagnosisCode] = []
-    for hit in codes.find_icd10(d.text):
-        norm = codes.repair_icd10(hit.code)
+    hits = [(h, codes.repair_icd10(h.code)) for h in codes.find_icd10(d.text)]
+    # Codes quoted from a policy's list of covered diagnoses are not the claim's own.
+    passing = named_in_passing(d.text, [(n, h.start) for h, n in hits if n], fields, sentences)
+    for hit, norm in hits:
         if norm is None:
             d.warn(f"invalid ICD-10-CM code not used: {hit.code}")
             continue
-        if any(x.code == norm for x in out):
+        if norm in passing or any(x.code == norm for x in out):
             continue
         desc = codes.icd10_description(norm)
         billable = codes.is_billable_icd10(norm)

@@ -52,9 +52,9 @@ class Labelled:
 
 def _pattern(phrase: str) -> str:
     out = []
-    for ch in phrase.lower():
-        if ch == " ":
-            out.append(r"[ \t]+")
+    for i, ch in enumerate(phrase.lower()):
+        if ch == " ":  # "Member#" is "member #": a "#" may be printed against its word
+            out.append(r"[ \t]*" if phrase[i + 1 : i + 2] == "#" else r"[ \t]+")
         elif ch in _LOOKALIKE:
             out.append(_LOOKALIKE[ch])
         elif ch.isalpha():
@@ -159,15 +159,33 @@ def _cell_value(text: str, start: int, label_re: re.Pattern[str]) -> tuple[int, 
     return start, value
 
 
+@cache
+def _inline_id_re() -> re.Pattern[str]:
+    """An identifier labelled after a comma inside another value: "Member: Jo Doe, ID K4410"."""
+    phrases = [p for f in _ID_FIELDS for p in _families()[0][f]]
+    sep = {p: r"[ \t]*(?:#[ \t]*:?|:)?[ \t]+(?=[A-Za-z0-9-]*\d)" for p in phrases}
+    return re.compile(r"[,;][ \t]+" + _alternatives(sep, _ID_FIELDS), re.I)
+
+
 def _found(text: str, pattern: re.Pattern[str]) -> list[Labelled]:
     out = []
     for m in pattern.finditer(text):
         start, value = _cell_value(text, m.end(), _label_re())
         if text.startswith("(", m.start()):  # "(ID: BVM-30281-04)": the value ends with it
+            close = text.find(")", start, start + 100)
+            if ")" not in value and close > 0 and "\n\n" not in text[start:close]:
+                value = text[start:close]  # the bracket wraps onto the next line
             value = value.split(")")[0].rstrip()
         label = " ".join(m.group(m.lastgroup or 0).split())
+        inner = _inline_id_re().search(value) if family_of(m) not in _ID_FIELDS else None
+        if inner:
+            rest = value[inner.end() :].split(",")[0].split()[0]
+            a = start + inner.end()
+            value = value[: inner.start()]
+            inner_label = " ".join(inner.group(inner.lastgroup or 0).split())
+            out.append(Labelled(family_of(inner), inner_label, rest, a, a + len(rest)))
         out.append(Labelled(family_of(m), label, value, start, start + len(value)))
-    return out
+    return sorted(out, key=lambda v: v.start)
 
 
 # A label the families do not list, at the start of a line: "Dentist who will perform it:".
@@ -181,9 +199,11 @@ _AFTER = re.compile(
     r"^[ \t]*(?P<v>\S[^\n]{0,80}?)[ \t]+\((?P<l>[A-Za-z][^()\n]{2,60})\)[ \t]*$", re.M
 )
 # "Your member number is SWH 4471 0926": an identifier named in a sentence.
+# In capitals the label is too ("YOUR MEMBER NUMBER IS ..."); a group after the first holds a
+# digit, so the words after the id are not more of it.
 _IN_SENTENCE = re.compile(
-    r"\b(?i:your|the|our)\s+(?P<l>[A-Za-z][a-z'\s]{2,60}?)\s+(?:is|was)\s+"
-    r"(?P<v>(?=[A-Z0-9 -]*\d)[A-Z0-9][A-Z0-9-]*(?:[ ][A-Z0-9][A-Z0-9-]*)*)"
+    r"\b(?i:your|the|our)\s+(?P<l>[A-Za-z](?:[a-z'\s]|(?-i:[A-Z'\s])){2,60}?)\s+(?i:is|was)\s+"
+    r"(?P<v>(?=[A-Z0-9 -]*\d)[A-Z0-9][A-Z0-9-]*(?:[ ](?=[A-Z-]*\d)[A-Z0-9][A-Z0-9-]*)*)"
 )
 
 

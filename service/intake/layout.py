@@ -159,13 +159,41 @@ def fix_word_digits(text: str) -> str:
     return re.sub(r"\b[A-Za-z01]*[A-Za-z][A-Za-z01]*\b", fix, text)
 
 
+# A state's code before its ZIP with OCR's l or 1 for I ("Lansing, Ml 48909"): HI, MI, RI...
+_DAMAGED_STATE = re.compile(r"(?<=[\s,])(?P<s>[A-Z])[l1|](?=[ \t]+\d{5}(?:-\d{4})?\b)")
+
+
+def fix_state_codes(text: str) -> str:
+    """'Ml 48909' -> 'MI 48909' in OCR'd text; same length."""
+    return _DAMAGED_STATE.sub(lambda m: m["s"] + "I", text)
+
+
 _DATE_CHARS = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "|": "1"})
 _DAMAGED_DATE = re.compile(r"(?<![\w/])[\dOolI|]{1,2}/[\dOolI|]{1,2}/[\dOolI|]{2,4}(?![\w/])")
 
 
+# A month's name, then a day and year that OCR damaged ("March 2l, 2025", "May O6, 2O25").
+_DAMAGED_WORD_DATE = re.compile(
+    r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?[ \t]+"
+    r"(?=[\dOolI|]{1,2},?[ \t]+[\dOolI|]{4}\b)(?=[^\n]{0,12}[OolI|])"
+    r"(?P<d>[\dOolI|]{1,2}),?[ \t]+(?P<y>[\dOolI|]{4})\b"
+)
+
+
+def _word_date(m: re.Match[str]) -> str:
+    day, year = m["d"].translate(_DATE_CHARS), m["y"].translate(_DATE_CHARS)
+    if not (day.isdigit() and year.isdigit() and year[:2] in ("19", "20")):
+        return m.group()
+    g = m.group()
+    d0, y0 = m.start("d") - m.start(), m.start("y") - m.start()
+    return g[:d0] + day + g[d0 + len(day) : y0] + year + g[y0 + len(year) :]
+
+
 def fix_dates(text: str) -> str:
-    """Digits for letters inside dates ('1O/27/1979' -> '10/27/1979'); same length."""
-    return _DAMAGED_DATE.sub(lambda m: m.group().translate(_DATE_CHARS), text)
+    """Digits for letters inside dates ('1O/27/1979' -> '10/27/1979', 'March 2l, 2025' ->
+    'March 21, 2025'); same length."""
+    text = _DAMAGED_DATE.sub(lambda m: m.group().translate(_DATE_CHARS), text)
+    return _DAMAGED_WORD_DATE.sub(_word_date, text)
 
 
 # OCR confuses l, I, 1 and | (and 0 with o). Keyword patterns run on a folded copy of the text

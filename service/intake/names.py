@@ -20,7 +20,7 @@ CREDENTIALS = _words(
     "DPM DC OD PHD PSYD LCSW LMFT LPC SLP CCC-SLP RD CRNA CNM MBBS FACC FACS FACP FAAOS "
     "FAAFP MPH MS MSN BSN RRT PHARMD AUD CST ATC"
 )
-_HONORIFIC = re.compile(r"^(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+")
+_HONORIFIC = re.compile(r"^(?i:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+")
 _SURNAME_FIRST = re.compile(r"^\s*(?P<last>[A-Z][\w'’-]+),[ \t]*(?P<tail>\S.*)$", re.S)
 _GIVEN = re.compile(r"[A-Z][\w'’-]*\.?$")
 _NAME = re.compile(r"[A-Z][\w'’.-]+(?:,?\s[A-Z][\w'’.-]*){1,3}")

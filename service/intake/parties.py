@@ -27,7 +27,9 @@ _ORG_WORDS = _words(
     "health plan plans insurance mutual cooperative co-op alliance partners care healthcare "
     "company rx benefit benefits services management administrators medicare medicaid assurance "
     "network solutions complete hmo ppo mutual-health life group foundation trust association "
-    "blue cross shield medical"
+    "blue cross shield medical "
+    # a corporate suffix makes any name an organisation's ("Cardinal Peak Specialty Review, LLC")
+    "llc inc corp ltd pllc llp l.l.c"
 )
 _NAME_WORD = r"(?:[A-Z][\w&'.-]*|&|of|and|the|for|de)"
 _GAP = r"(?:[ \t]+|[ \t]*\n[ \t]*)"  # a name may wrap onto the next line
@@ -35,12 +37,12 @@ _GAP = r"(?:[ \t]+|[ \t]*\n[ \t]*)"  # a name may wrap onto the next line
 _SUFFIX = r"(?:,[ ](?i:inc|llc|l\.l\.c|corp|ltd|pllc|p\.c|lp|llp)\b\.?)"
 _ORG = rf"{_NAME_WORD}(?:{_GAP}{_NAME_WORD}){{1,7}}{_SUFFIX}?"
 _ORG_RE = re.compile(rf"{_NAME_WORD}(?:[ ]{_NAME_WORD}){{1,7}}{_SUFFIX}?")
-_BEHALF = re.compile(rf"\bon{_GAP}behalf{_GAP}of{_GAP}(?:the{_GAP})?(?P<org>{_ORG})")
+_BEHALF = re.compile(rf"\b(?i:on{_GAP}behalf{_GAP}of{_GAP})(?:(?i:the){_GAP})?(?P<org>{_ORG})")
 # The vendor that says it acts for the plan: "Northlight Behavioral Health manages ... on
 # behalf of Halcyon Lakes Health Plan" (the sentence's subject).
 _ACTS_FOR = re.compile(
     rf"(?:^|(?<=[.!?] )|(?<=\n))[ \t]*(?P<org>{_ORG}),?{_GAP}(?:[\w'-]+{_GAP}){{1,9}}?"
-    rf"on{_GAP}behalf{_GAP}of\b"
+    rf"(?i:on{_GAP}behalf{_GAP}of)\b"
 )
 _INSURED_BY = re.compile(rf"\binsured{_GAP}by{_GAP}(?P<org>{_ORG})")
 _SKIP_LINE = re.compile(
@@ -190,6 +192,8 @@ def _employer(text: str, values: list[Labelled]) -> tuple[str, int] | None:
     for v in values:
         through = re.search(r"(?i),?\s+through\s+", v.value) if v.field == "plan_name" else None
         value = v.value[through.end() :] if through else v.value
+        if v.field == "group_number":  # "Grp: 004471 ALDERWOOD SCHOOLS": number, then name
+            value = re.sub(r"^[A-Z0-9-]*\d[A-Z0-9-]*[ \t]+", "", value)
         if (through or v.field == "group_number") and (name := _employer_name(value)):
             return name, v.start + len(v.value) - len(value)
     for m in notice("employer_of").finditer(text):
