@@ -25,10 +25,10 @@ from service.intake.enumeration import (
     ordinal,
     trim_item,
 )
-from service.intake.unmarked_lists import comma_series, plain_lines, table_column
+from service.intake.unmarked_lists import comma_series, labelled_rows, plain_lines, table_column
 
 _INLINE = re.compile(
-    r"(?:(?<=\s)|^)(?P<m>\((?:\d{1,2}|[a-z]|[ivx]{1,4})\)|(?:\d{1,2}|[a-z])\)"
+    r"(?:(?<=\s)|^)(?P<m>\((?:\d{1,2}|[a-zA-Z]|[ivx]{1,4})\)|(?:\d{1,2}|[a-z])\)"
     + "|(?i:"
     + "|".join(ORDINAL_WORDS)
     + "),)\\s+"
@@ -212,5 +212,7 @@ def find_enumeration(text: str, sentences: list[tuple[int, int]]) -> Enumeration
         + either_or(text, sentences)
         + parallel_definitions(text, sentences)
     )
-    found = found or table_column(text) + plain_lines(text) + comma_series(text, sentences)
+    found = found or (
+        table_column(text) + labelled_rows(text) + plain_lines(text) + comma_series(text, sentences)
+    )
     return min(found, key=lambda e: e.start) if found else None
