@@ -84,3 +84,27 @@ def test_criteria_numbered_as_sub_headings_are_one_criterion_each():
     criteria = [c for c in chunks if c.section.startswith("Criteria >")]
     assert [c.section for c in criteria] == ["Criteria > 1", "Criteria > 2", "Criteria > 3"]
     assert "(b) physical therapy" in criteria[1].text and "BMI below 40" in criteria[2].text
+
+
+def test_an_either_or_inside_a_bullet_is_that_bullets_words_not_the_list():
+    texts, logic = _criteria(
+        "Home oxygen is covered when:\n"
+        "  •  You have a chronic lung condition that oxygen is expected to help.\n"
+        "  •  A resting test within 30 days showed either a saturation of 88% or lower, or\n"
+        "     a PaO2 of 55 mm Hg or lower.\n"
+        "  •  Your practitioner saw you within the 30 days before the order.\n"
+    )
+    assert len(texts) == 3 and logic == "all"
+    assert "either a saturation" in texts[1] and "55 mm Hg" in texts[1]
+
+
+def test_examples_after_such_as_are_one_criterion_and_each_requirement_sentence_is_read():
+    texts, _ = _criteria(
+        "An MRI is denied because: treatment should include at least 6 weeks of physical "
+        "therapy. You also need a recent exam that shows signs of a pinched nerve, such as "
+        "weakness, a lost reflex, or a positive straight leg raise test. Your records need to "
+        "show that an injection is planned. The notes do not show all of these things.\n"
+    )
+    assert len(texts) == 3
+    assert "such as weakness, a lost reflex" in texts[1]
+    assert not any("all of these" in t for t in texts)

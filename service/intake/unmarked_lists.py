@@ -30,6 +30,7 @@ from service.intake.enumeration import (
 # Commas between items; "that" repeated before each item is the lead-in's, not the item's.
 _SPLIT = re.compile(r",\s+(?:(?:and|or)\s+)?(?:that\s+)?", re.I)
 _MIN_ITEMS = 3
+_EXAMPLES = re.compile(r"\s*(?:such\s+as|for\s+example|e\.g\.|including|like)\b", re.I)
 
 
 def _series(text: str, a: int, b: int) -> Enumeration | None:
@@ -57,6 +58,10 @@ def _after(text: str, start: int, end: int) -> tuple[list[tuple[int, int]], str]
     bounds.append((cuts[-1].end(), len(body)))
     if any(len(body[x:y].split()) < 2 for x, y in bounds):
         return None  # "rest, ice, and elevation" inside a sentence: words, not criteria
+    if any(_EXAMPLES.match(body[x:y]) for x, y in bounds):
+        return None  # "an exam showing X, such as A, B, or C": one criterion and its examples
+    if any(body[x:y].count("(") != body[x:y].count(")") for x, y in bounds):
+        return None  # the commas of a bracketed aside "(for example A, B, or C)"
     logic = "any" if cuts[-1].group().strip(", ").lower().startswith("or") else "all"
     return [trim_item(text, start + x, start + y) for x, y in bounds], logic
 
