@@ -344,6 +344,7 @@ SAMPLES.update(
         ("report", "consideration_not_allowed"): {"number": 1, "answers": "SC1"},
         ("report", "missing_evidence"): {"number": 1, "decisive": ["F1", "F2"]},
         ("report", "unanswered"): {"criterion": "Six weeks of care."},
+        ("report", "unread"): {"requirement": "An exam must show weakness."},
         ("report", "undocumented"): {"criterion": "Six weeks of care.", "need": "a PT note"},
         ("report", "unknown_criterion"): {"number": 1, "answers": "SC9"},
         ("report", "not_binding"): {"why": "plan_rule"},

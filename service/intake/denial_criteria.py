@@ -25,10 +25,10 @@ from service.intake.enumeration import (
     ordinal,
     trim_item,
 )
-from service.intake.unmarked_lists import comma_series, plain_lines, table_column
+from service.intake.unmarked_lists import comma_series, labelled_rows, plain_lines, table_column
 
 _INLINE = re.compile(
-    r"(?:(?<=\s)|^)(?P<m>\((?:\d{1,2}|[a-z]|[ivx]{1,4})\)|(?:\d{1,2}|[a-z])\)"
+    r"(?:(?<=\s)|^)(?P<m>\((?:\d{1,2}|[a-zA-Z]|[ivx]{1,4})\)|(?:\d{1,2}|[a-z])\)"
     + "|(?i:"
     + "|".join(ORDINAL_WORDS)
     + "),)\\s+"
@@ -154,11 +154,22 @@ def either_or(text: str, sentences: list[tuple[int, int]]) -> list[Enumeration]:
     """'covered only when either A, or B.'"""
     out = []
     for a, b in sentences:
+        b = _item_end(text, a, b)
         m = _EITHER.search(text, a, b)
         if m and not is_boiler(text[a:b]) and CUE.search(text[a : m.start()]):
             items = [trim_item(text, m.start(g), m.end(g)) for g in ("a", "b")]
             out.append(Enumeration(items, "any", a))
     return out
+
+
+def _item_end(text: str, a: int, b: int) -> int:
+    """Where the list item holding `a` ends within a sentence that runs on across bullets."""
+    pos = text.find("\n", a)
+    while 0 <= pos < b:
+        if LINE_ITEM.match(text[pos + 1 : pos + 40]):
+            return pos
+        pos = text.find("\n", pos + 1)
+    return b
 
 
 _DEFINES = re.compile(
@@ -212,5 +223,17 @@ def find_enumeration(text: str, sentences: list[tuple[int, int]]) -> Enumeration
         + either_or(text, sentences)
         + parallel_definitions(text, sentences)
     )
-    found = found or table_column(text) + plain_lines(text) + comma_series(text, sentences)
+    found = found or (
+        table_column(text) + labelled_rows(text) + plain_lines(text) + comma_series(text, sentences)
+    )
+    found = [e for e in found if not any(_nested(e, outer) for outer in found)]
     return min(found, key=lambda e: e.start) if found else None
+
+
+def _nested(inner: Enumeration, outer: Enumeration) -> bool:
+    """Every item of `inner` lies within one item of `outer`: a sub-list ("either A or B"
+    inside a bullet), not the list of criteria."""
+    if inner is outer or len(outer.items) < 2:
+        return False
+    lo, hi = inner.items[0][0], inner.items[-1][1]
+    return any(a <= lo and hi <= b for a, b in outer.items)

@@ -47,8 +47,9 @@ _REASON_LEAD = _keywords(
 _CRITERION = _keywords(
     r"\bshould\s+(?:only\s+)?(?:be\s+(?:used|done|tried|given|performed|considered)|include"
     r"|have|show)\b"
-    r"|\b(?:you|patient|member|there)\s+(?:also\s+)?(?:must|needs?\s+to|has\s+to|have\s+to)\b"
-    r"|\bmust\s+(?:be|have|show|include|document|meet|try|fail)\b"
+    r"|\b(?:you|patient|member|there|records?|notes?|documentation)\s+(?:also\s+)?"
+    r"(?:must|needs?|has\s+to|have\s+to)\b"
+    r"|\bmust\s+(?:also\s+)?(?:be|have|show|include|document|meet|try|fail)\b"
     r"|\b(?:is|are)\s+required\s+(?:for|before|when|if)\b"
     r"|\brequires?\s+(?:a|an|the|that|prior|documentation|evidence|failure|trial)\b"
     r"|\bonly\s+(?:covered|approved|allowed|medically\s+necessary)\s+(?:when|if|for)\b"
@@ -71,7 +72,9 @@ _NOT_CRITERION = _keywords(
     r"\b(?:this|that)\s+is\s+the\s+case\b|\bdoes\s+not\s+meet\s+the\s+(?:clinical\s+)?criteria\b"
     r"|\bnot\s+show\s+that\s+(?:you|the\s+(?:patient|member))\s+meets?\s+the\s+(?:\w+\s+)?criteria\b"
     r"|\bbased\s+on\s+the\s+information\b|\bappeal\b|\bgrievance\b|\bright\s+to\b"
-    r"|\bfree\s+of\s+charge\b|\bupon\s+request\b|\bTTY\b|\bcall\s+us\b",
+    r"|\bfree\s+of\s+charge\b|\bupon\s+request\b|\bTTY\b|\bcall\s+us\b"
+    # a sentence that points back at the whole list ("... do not show all of these things")
+    r"|\b(?:all|any|each|none|either)\s+of\s+(?:these|those|them)(?:\s+things)?\s*\.?\s*$",
     re.I,
 )
 _REASON_STOP = _keywords(

@@ -29,7 +29,7 @@ _ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"]
 ORDINAL_WORDS = ("first", "second", "third", "fourth", "fifth", "sixth")
 CUE = re.compile(
     r"\b(?:following|these|criteria|when|if|unless|requires?|show|documents?|only|applies"
-    r"|at\s+least|must|covered|need)\b",
+    r"|at\s+least|must|covered|need|requirements?)\b",
     re.I,
 )
 

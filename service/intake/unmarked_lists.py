@@ -6,7 +6,9 @@ series of three or more joined by commas with "and" or "or" before the last; "we
 that A, that B, and that C" repeats its "that". A table whose first column is headed as the
 criteria ("Guideline element", "Criterion", "Requirement") lists one per row, each row's
 cell wrapped over as many lines as it needs: a new row starts where the cell starts with a
-capital. These are read only when the letter has no list with markers (denial_criteria.py).
+capital. A form that repeats a criterion label ("Requirement: ...", "Criterion: ...") gives one
+criterion per label, its value wrapped under it. These are read only when the letter has no
+list with markers (denial_criteria.py).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from service.intake.enumeration import (
 # Commas between items; "that" repeated before each item is the lead-in's, not the item's.
 _SPLIT = re.compile(r",\s+(?:(?:and|or)\s+)?(?:that\s+)?", re.I)
 _MIN_ITEMS = 3
+_EXAMPLES = re.compile(r"\s*(?:such\s+as|for\s+example|e\.g\.|including|like)\b", re.I)
 
 
 def _series(text: str, a: int, b: int) -> Enumeration | None:
@@ -55,6 +58,10 @@ def _after(text: str, start: int, end: int) -> tuple[list[tuple[int, int]], str]
     bounds.append((cuts[-1].end(), len(body)))
     if any(len(body[x:y].split()) < 2 for x, y in bounds):
         return None  # "rest, ice, and elevation" inside a sentence: words, not criteria
+    if any(_EXAMPLES.match(body[x:y]) for x, y in bounds):
+        return None  # "an exam showing X, such as A, B, or C": one criterion and its examples
+    if any(body[x:y].count("(") != body[x:y].count(")") for x, y in bounds):
+        return None  # the commas of a bracketed aside "(for example A, B, or C)"
     logic = "any" if cuts[-1].group().strip(", ").lower().startswith("or") else "all"
     return [trim_item(text, start + x, start + y) for x, y in bounds], logic
 
@@ -102,7 +109,8 @@ def table_column(text: str) -> list[Enumeration]:
                     rows[-1][1] = pos + len(cell)
                     cells[-1].append(cell.strip())
             pos += len(line) + 1
-        intro = intro_before(text, head.start())
+        # the column's own heading names its rows as criteria: it leads them in as well
+        intro = f"{intro_before(text, head.start())} {head['h']}"
         texts = [" ".join(c) for c in cells]
         if len(rows) >= 2 and acceptable(text, head.start(), intro, texts):
             items = [trim_item(text, x, y) for x, y in rows]
@@ -139,3 +147,35 @@ def plain_lines(text: str) -> list[Enumeration]:
             spans = [trim_item(text, a, b) for a, b in items]
             out.append(Enumeration(spans, logic_of(intro, texts), lead.start()))
     return out
+
+
+# "Requirement:  <text>" (or Criterion, Guideline element...) at a line's start, the value
+# wrapped on the lines under it; another "Label:" line or a blank line ends it.
+_CRITERION_LABEL = re.compile(
+    r"^[ \t]*(?i:(?:guideline\s+|policy\s+|coverage\s+)?(?:requirement|criterion|element|standard)"
+    r"(?:\s+\d+)?)[ \t]*:[ \t]*(?P<v>\S[^\n]*)$",
+    re.M,
+)
+_ANY_LABEL = re.compile(r"^[ \t]*[A-Z][\w /-]{0,30}:(?:[ \t]|$)")
+
+
+def labelled_rows(text: str) -> list[Enumeration]:
+    """One criterion per repeated criterion label, in a form that lists them label by label."""
+    spans: list[tuple[int, int]] = []
+    for m in _CRITERION_LABEL.finditer(text):
+        a, b = m.start("v"), m.end("v")
+        pos = b + 1
+        for line in text[pos:].split("\n"):
+            if not line.strip() or _ANY_LABEL.match(line) or LINE_ITEM.match(line):
+                break
+            b = pos + len(line.rstrip())
+            pos += len(line) + 1
+        spans.append((a, b))
+    if len(spans) < 2:
+        return []
+    texts = [" ".join(text[a:b].split()) for a, b in spans]
+    if any(is_boiler(t) for t in texts):
+        return []
+    start = text.rfind("\n", 0, spans[0][0]) + 1
+    items = [trim_item(text, a, b) for a, b in spans]
+    return [Enumeration(items, logic_of(intro_before(text, start), texts), start, texts)]

@@ -241,7 +241,9 @@ def chunk_body(body: str) -> list[Chunk]:
             n += 1
             slug = f"{slugify(heading)}-s{n}"
         used.add(slug)
-        if heading_kind(heading) and any(ITEM_RE.match(line) for line in lines):
+        if heading_kind(heading) and _numbered_subsections(lines):
+            chunks.extend(_subsection_items(heading, slug, lines))
+        elif heading_kind(heading) and any(ITEM_RE.match(line) for line in lines):
             chunks.extend(_item_section(heading, slug, lines))
         else:
             chunks.extend(_plain_chunks(heading, slug, lines))
@@ -259,6 +261,34 @@ def sections(body: str, marker: str, first: str) -> list[tuple[str, list[str]]]:
             lines.append(line.rstrip())
     sections.append((heading, lines))
     return [(h, ls) for h, ls in sections if any(line.strip() for line in ls)]
+
+
+def _numbered_subsections(lines: list[str]) -> list[tuple[str, str, list[str]]]:
+    """(number, title, lines) of each "### 1. Imaging" sub-heading, when a criteria section
+    numbers its criteria as sub-headings (two or more, counting 1, 2, 3 or A, B, C)."""
+    parts = _sections("\n".join(lines), "### ", "")
+    out = []
+    for sub, sub_lines in parts:
+        m = ITEM_RE.match(sub + " ") if sub else None
+        if sub and not (m and m[1]):
+            return []  # "### Initial approval": a heading that restarts a numbered list
+        if m:
+            out.append((m[1], sub[m.end() - 1 :].strip(), sub_lines))
+    return out if len(out) >= 2 else []
+
+
+def _subsection_items(heading: str, slug: str, lines: list[str]) -> list[Chunk]:
+    """One criterion per numbered sub-heading, its whole body (nested list included), after
+    the section's lead-in."""
+    intro = _sections("\n".join(lines), "### ", "")
+    lead_lines = intro[0][1] if intro and not intro[0][0] else []
+    paragraphs = _paragraphs(lead_lines)
+    lead = paragraphs[-1] if paragraphs else ""
+    return [
+        # printed with its number, as a listed criterion is, so the lead-in stays separable
+        Chunk(f"{slug}-{n}", f"{heading} > {n}", _join(lead, f"{n}. " + "\n".join(b).strip()))
+        for n, _, b in _numbered_subsections(lines)
+    ]
 
 
 def _item_section(heading: str, slug: str, lines: list[str]) -> list[Chunk]:

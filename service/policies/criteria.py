@@ -36,8 +36,11 @@ def is_criterion_passage(passage: PolicyPassage) -> bool:
 # criterion 2", "ONE of criteria 1 to 5", "ONE of the following" (every numbered criterion).
 _OR_NUMBERS = re.compile(r"\bcriteri(?:on|a) (\d+)((?:,\s*\d+)*),? or (?:criterion )?(\d+)", re.I)
 _ONE_OF_RANGE = re.compile(r"\b(?:one|any one|any) of criteria (\d+) to (\d+)", re.I)
+# "every one of the following" and "each one of" are all of them, not one.
 _ONE_OF_ALL = re.compile(
-    r"\b(?:one|any one|any) of the (?:following|indications|purposes|criteria)\b", re.I
+    r"(?<!every )(?<!each )\b(?:one|any one|any) of the"
+    r" (?:following|indications|purposes|criteria)\b",
+    re.I,
 )
 
 

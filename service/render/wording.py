@@ -10,6 +10,7 @@ whitespace (trim_blocks, lstrip_blocks and `-` markers), and a test renders ever
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
@@ -50,6 +51,51 @@ def capitalize_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+# Where a requirement's first clause may end: a clause mark, a bracket, or an example list.
+_CLAUSE_END = re.compile(r"[;:(]|,\s|\s(?:such as|for example|e\.g\.|including)\s", re.I)
+HEAD_WORDS = 10  # a heading longer than this is cut at a word boundary
+_MIN_CLAUSE = 3  # a clause shorter than this ("Symptoms") runs on to the next boundary
+# words a cut heading does not end on ("... 500 grams of")
+_DANGLING = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "from",
+        "with",
+        "by",
+        "and",
+        "or",
+        "as",
+        "than",
+        "that",
+    ]
+)
+
+
+def head_words(text: str) -> str:
+    """A heading from a requirement's own words: its first clause of three words or more, no
+    longer than HEAD_WORDS words, ending on no dangling word and no stop ('The surgeon plans
+    to remove at least 500 grams of tissue from each breast.' -> 'The surgeon plans to remove
+    at least 500 grams')."""
+    flat = " ".join(text.split())
+    clause = flat
+    for m in _CLAUSE_END.finditer(flat):
+        if len(flat[: m.start()].split()) >= _MIN_CLAUSE:
+            clause = flat[: m.start()]
+            break
+    cut = clause.split()[:HEAD_WORDS]
+    while len(cut) > 1 and cut[-1].lower().strip(".,;:") in _DANGLING:
+        cut.pop()
+    return " ".join(cut).rstrip(" .,;:-")
+
+
 def read_yaml(path: Path) -> Any:
     """A YAML file through libyaml's loader when present (several times faster to start)."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -75,6 +121,7 @@ def partials() -> jinja2.Environment:
         verbatim=verbatim,
         doc_name=doc_name,
         capitalize_first=capitalize_first,
+        head_words=head_words,
     )
     env.globals["words"] = {
         path.stem: read_yaml(path) for path in sorted((TEMPLATES_DIR / PARTIALS).glob("*.yaml"))

@@ -9,6 +9,8 @@
   named in the payer's words with the comparison or what would document it.
 - A policy criterion the chart contradicts holds an appeal too; one it is silent on is reported
   (a letter of medical necessity makes that an error as well: service/validate/necessity.py).
+- A requirement the denial states that no judged criterion accounts for holds the letter: the
+  reader missed it, so nothing above could see it (intake/requirement_text.py).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from service.drafting.points import authority, fact_map, open_to_consideration
+from service.intake.requirement_text import unaccounted
 from service.models import (
     Chart,
     Claim,
@@ -173,7 +176,23 @@ def check_criteria(
         problems.append(
             _problem(code, f"criteria.{crit.id}", held(link, denial, chart), severity=severity)
         )
-    return problems
+    return problems + check_unread(evidence, denial)
+
+
+def check_unread(evidence: EvidenceMap, denial: Denial) -> list[Problem]:
+    """Each requirement the denial states that the judged criteria do not account for."""
+    # a policy criterion judged in its place accounts for a stated line as well
+    judged = [lk.criterion.text for lk in evidence.links]
+    # a stated line the matcher reads as a reason code (CARC) was read, though not judged
+    judged += [sc.text for sc in denial.stated_criteria]
+    return [
+        _problem(
+            "stated_requirement_unread",
+            "denial.stated_criteria",
+            phrase("report", "unread", requirement=text),
+        )
+        for text in unaccounted(denial.source_text, judged)
+    ]
 
 
 def age_points(letter: LetterDraft, evidence: EvidenceMap) -> set[str]:
