@@ -266,7 +266,7 @@ def sections(body: str, marker: str, first: str) -> list[tuple[str, list[str]]]:
 def _numbered_subsections(lines: list[str]) -> list[tuple[str, str, list[str]]]:
     """(number, title, lines) of each "### 1. Imaging" sub-heading, when a criteria section
     numbers its criteria as sub-headings (two or more, counting 1, 2, 3 or A, B, C)."""
-    parts = _sections("\n".join(lines), "### ", "")
+    parts = sections("\n".join(lines), "### ", "")
     out = []
     for sub, sub_lines in parts:
         m = ITEM_RE.match(sub + " ") if sub else None
@@ -280,7 +280,7 @@ def _numbered_subsections(lines: list[str]) -> list[tuple[str, str, list[str]]]:
 def _subsection_items(heading: str, slug: str, lines: list[str]) -> list[Chunk]:
     """One criterion per numbered sub-heading, its whole body (nested list included), after
     the section's lead-in."""
-    intro = _sections("\n".join(lines), "### ", "")
+    intro = sections("\n".join(lines), "### ", "")
     lead_lines = intro[0][1] if intro and not intro[0][0] else []
     paragraphs = _paragraphs(lead_lines)
     lead = paragraphs[-1] if paragraphs else ""
