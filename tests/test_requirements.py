@@ -314,6 +314,32 @@ def test_an_ongoing_course_since_a_date_lasts_until_its_note():
     assert _judge(text, _chart((note, "2024-01-20"))) is Verdict.NOT_MET  # 80 days
 
 
+@pytest.mark.parametrize(
+    ("note", "verdict"),
+    [
+        ("Estimated resection 650 g right and 600 g left.", Verdict.MET),
+        ("Estimated resection 650 g right and 320 g left.", Verdict.NOT_MET),  # each breast
+        ("Estimated resection 0.6 kg right and 0.55 kg left.", Verdict.MET),  # other unit
+        ("Planned resection of breast tissue, both sides.", Verdict.NOT_DOCUMENTED),  # no value
+    ],
+)
+def test_a_criterion_stating_a_value_is_met_only_by_a_value(note, verdict):
+    text = "The surgeon plans to remove at least 500 grams of breast tissue from each breast."
+    plan = f"Plan: bilateral breast reduction to remove breast tissue. {note}"
+    assert _judge(text, _chart((plan, "2024-03-01"))) is verdict
+
+
+def test_several_stated_values_are_each_met_by_one_value():
+    text = (
+        "Hypopneas are scored using a drop in airflow of at least 30 percent with an oxygen "
+        "desaturation of at least 4 percent."
+    )
+    scored = "Hypopneas scored with a 30 percent airflow drop and 4 percent desaturation."
+    assert _judge(text, _chart((scored, "2024-03-01"))) is Verdict.MET
+    lower = "Hypopneas scored with a 25 percent airflow drop and 3 percent desaturation."
+    assert _judge(text, _chart((lower, "2024-03-01"))) is Verdict.NOT_MET
+
+
 # ------------------------------------------------------------------ diagnosis, roles, text
 
 

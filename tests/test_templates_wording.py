@@ -39,6 +39,7 @@ from service.models import (
     Window,
 )
 from service.render import wording
+from service.render.wording import doc_name
 
 SERVICE = REPO / "service"
 DRAFTING = SERVICE / "drafting"
@@ -448,3 +449,17 @@ def test_the_letter_of_medical_necessity_rewords_from_its_partial(reworded):
     assert "I attest that I am the treating provider" in draft(TMJ).text
     _edit(reworded / "partials" / "necessity.j2", "I attest that", "I certify that")
     assert "I certify that I am the treating provider" in draft(TMJ).text
+
+
+@pytest.mark.parametrize(
+    ("source", "mid_sentence"),
+    [
+        ("Progress note", "progress note"),
+        ("Oral surgery consultation", "oral surgery consultation"),
+        ("MRI report", "MRI report"),
+        ("Westfield Plastic Surgery - Consultation", "Westfield Plastic Surgery - Consultation"),
+        ("SLEEP DISORDERS CENTER", "SLEEP DISORDERS CENTER"),
+    ],
+)
+def test_a_document_name_mid_sentence_keeps_acronyms_and_proper_names(source, mid_sentence):
+    assert doc_name(source) == mid_sentence

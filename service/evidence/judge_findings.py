@@ -10,6 +10,7 @@ from service.evidence.chartview import TypedFact
 from service.evidence.context import counts, statuses
 from service.evidence.judging import (
     Context,
+    compare,
     evaluation,
     finding,
     mentions_of,
@@ -19,6 +20,8 @@ from service.evidence.judging import (
     window_start,
     within,
 )
+from service.evidence.phrasing import TIME_UNITS, comparison
+from service.evidence.quantities import convert
 from service.evidence.similarity import similarities
 from service.evidence.vocabulary import (
     Lexicon,
@@ -31,7 +34,15 @@ from service.evidence.vocabulary import (
     results,
     specialties,
 )
-from service.models import Comparison, Evaluation, Finding, Requirement, Result, Verdict
+from service.models import (
+    Comparison,
+    Evaluation,
+    Finding,
+    Requirement,
+    Result,
+    Threshold,
+    Verdict,
+)
 
 TEXT_MATCH = 0.55  # cosine of a requirement and a chart sentence that says the same thing
 TEXT_MATCH_WITH_TERM = 0.20  # ... when the sentence also names the requirement's concept
@@ -300,6 +311,53 @@ def _negative(req: Requirement, pool: list[TypedFact], concepts: set[str]) -> Ev
     return evaluation(req, Verdict.NOT_DOCUMENTED, missing=need(req))
 
 
+def _stated_values(text: str) -> list[Threshold]:
+    """Every value comparison a criterion states with a unit that is not a time."""
+    out, pos = [], 0
+    while (found := comparison(text[pos:])) is not None:
+        t, _, end = found
+        if t.unit and t.unit not in TIME_UNITS.values():
+            out.append(t)
+        pos += max(end, 1)
+    return out
+
+
+def _stated_value(req: Requirement, stated: list[Threshold], hits: list[TypedFact]) -> Evaluation:
+    """A text criterion's stated values against the values, in their units, of the sentences
+    that speak of it. One stated value must be met by every such value ("350 g right and 320 g
+    left" for "each breast"); several ("a 30 percent airflow drop with a 4 percent
+    desaturation") must each be met by one of them."""
+    rows: list[tuple[Threshold, TypedFact | None, float | None, bool]] = []
+    for t in stated:
+        values = [
+            (tf, v)
+            for tf in hits
+            for q in tf.quantities
+            if q.unit
+            and (v := q.value if q.unit == t.unit else convert(q.value, q.unit, t.unit)) is not None
+        ]
+        if not values:
+            rows.append((t, None, None, False))
+            continue
+        if len(stated) == 1:
+            fact, v = next(((tf, v) for tf, v in values if not compare(v, t)), values[0])
+        else:
+            fact, v = next(((tf, v) for tf, v in values if compare(v, t)), values[0])
+        rows.append((t, fact, v, compare(v, t)))
+    if any(tf is not None and not ok for _, tf, _, ok in rows):
+        verdict = Verdict.NOT_MET
+    elif all(ok for *_, ok in rows):
+        verdict = Verdict.MET
+    else:
+        return evaluation(req, Verdict.NOT_DOCUMENTED, missing=need(req))
+    # the comparison shown is the one that decided: the first failing, else the first
+    t, shown, v, _ = next((r for r in rows if r[1] is not None and not r[3]), rows[0])
+    assert shown is not None and v is not None
+    facts = [finding(shown, value=round(v, 4), unit=t.unit)]
+    comp = Comparison(required=t, found=round(v, 4), unit=t.unit)
+    return evaluation(req, verdict, facts, comp, need(req))
+
+
 def judge_text(req: Requirement, ctx: Context) -> Evaluation:
     start = window_start(req.window, ctx.anchor)
     pool = [tf for tf in ctx.facts if within(tf.fact.date, start, ctx.anchor)]
@@ -307,6 +365,11 @@ def judge_text(req: Requirement, ctx: Context) -> Evaluation:
     if req.negative:
         return _negative(req, pool, concepts)
     hits = _said(req, pool, concepts)
+    stated = _stated_values(req.text)
+    if stated:
+        # "remove at least 500 grams of tissue": a criterion that states a value is met only by
+        # a value, never by a sentence that merely talks about the same thing
+        return _stated_value(req, stated, hits)
     if hits:
         # the three best, shown in the chart's order
         best = sorted(hits[:3], key=lambda tf: tf.index)

@@ -38,10 +38,13 @@ def verbatim(text: str) -> str:
 
 def doc_name(source: str) -> str:
     """A document's name as it reads mid-sentence: 'Progress note' → 'progress note', while a
-    name that opens with an acronym ('PT note', 'MRI report') stays as written; '' if unnamed."""
+    name that opens with an acronym ('PT note', 'MRI report') or a proper name stays as written;
+    '' if unnamed."""
     source = source.strip()
     if not source or source[1:2].isupper():
         return source
+    if sum(w[:1].isupper() for w in source.split()[:3]) >= 2:
+        return source  # a proper name: 'Westfield Plastic Surgery - Consultation'
     return source[0].lower() + source[1:]
 
 
