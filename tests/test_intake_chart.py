@@ -408,3 +408,12 @@ def test_a_letterhead_or_identity_line_still_dates_its_note_and_keeps_a_stated_a
     )
     assert {f.date for f in chart.facts} == {dt.date(2025, 2, 18)}
     assert any("41-year-old" in f.text for f in chart.facts)
+
+
+def test_a_fact_keeps_its_documents_date_beside_the_dates_it_states():
+    chart = parse_chart_text(
+        "Consultation 04/22/2024\nPhysical therapy 10/2023 to 12/2023, no lasting improvement.\n"
+    )
+    (fact,) = chart.facts
+    assert fact.note_date == dt.date(2024, 4, 22)
+    assert fact.date != fact.note_date  # the sentence's own span

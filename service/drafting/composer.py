@@ -169,8 +169,9 @@ def enclosures_for(fact_ids: Sequence[str], facts: dict[str, ChartFact]) -> list
     groups: dict[tuple[str, dt.date | None], list[str]] = {}
     for fid in dict.fromkeys(fact_ids):
         f = facts[fid]
-        desc = phrase("common", "enclosure", source=f.source, date=f.date)
-        groups.setdefault((desc, f.date), []).append(fid)
+        day = f.note_date or f.date  # the document's date, not a date its sentence states
+        desc = phrase("common", "enclosure", source=f.source, date=day)
+        groups.setdefault((desc, day), []).append(fid)
     ordered = sorted(groups.items(), key=lambda kv: (kv[0][1] is None, kv[0][1] or dt.date.min))
     return [
         Enclosure(number=n, description=desc, fact_ids=fids)

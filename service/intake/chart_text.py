@@ -207,6 +207,7 @@ def _fact(source: str, start: int, end: int, ctx: _Ctx, number: int) -> ChartFac
         date=date,
         end_date=end_date,
         source=ctx.source,
+        note_date=ctx.date,
         text=text,
         codes=fact_codes(text, ctx.section),
         duration=fact_duration(text),

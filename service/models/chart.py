@@ -31,6 +31,9 @@ class ChartFact(_Model):
     date: dt.date | None = None
     end_date: dt.date | None = None  # for treatments given over a period
     source: str = ""  # the document the fact comes from: "Progress note", "MRI report"
+    # the date of that document, when known: a sentence may state dates of its own ("physical
+    # therapy 10/2023 to 12/2023" in a consultation of 04/22/2024)
+    note_date: dt.date | None = None
     text: str
     codes: list[str] = Field(default_factory=list)
     duration: str | None = None
