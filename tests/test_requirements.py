@@ -343,6 +343,16 @@ def test_several_stated_values_are_each_met_by_one_value():
 # ------------------------------------------------------------------ diagnosis, roles, text
 
 
+def test_a_named_kind_of_a_diagnosis_answers_it():
+    text = "You have diabetes (type 1 or type 2)."
+    assert _judge(text, _chart(("Type 2 diabetes mellitus, on insulin.", "2024-03-01"))) is (
+        Verdict.MET
+    )
+    assert _judge(text, _chart(("Mother has type 1 diabetes.", "2024-03-01"))) is (
+        Verdict.NOT_DOCUMENTED
+    )
+
+
 def test_diagnosis_by_words_or_code_but_not_by_family_or_rule_out():
     text = "A diagnosis of type 2 diabetes mellitus."
     assert parse_criterion("C1", text).kind is K.DIAGNOSIS

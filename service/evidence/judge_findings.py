@@ -30,6 +30,7 @@ from service.evidence.vocabulary import (
     category,
     clinical,
     family,
+    narrower,
     places,
     results,
     specialties,
@@ -161,8 +162,9 @@ def _codes_match(codes: list[str], req: Requirement) -> bool:
 def judge_diagnosis(req: Requirement, ctx: Context) -> Evaluation:
     hits: list[Finding] = []
     denied: list[Finding] = []
+    kinds = narrower(set(req.terms))  # "type 2 diabetes" answers "diabetes"
     for tf in ctx.facts:
-        ms = mentions_of(tf, "clinical", set(req.terms))
+        ms = mentions_of(tf, "clinical", kinds)
         if any(usable(m) for m in ms) or (tf.fact.codes and _codes_match(tf.fact.codes, req)):
             hits.append(finding(tf))
         elif any("negated" in m.status for m in ms):

@@ -111,6 +111,18 @@ def family(concepts: set[str]) -> tuple[set[str], bool]:
     return out, drugs
 
 
+def narrower(concepts: set[str]) -> set[str]:
+    """The concepts with every concept named as a kind of one of them: a name that ends in
+    the other's whole name ('type 2 diabetes' is a kind of 'diabetes', 'chronic migraine' of
+    'migraine'), within the same category."""
+    out = set(concepts)
+    for concept in concepts:
+        cat = category(concept)
+        group = load("synonyms").get(cat) or {}
+        out.update(c for c in group if c != concept and c.endswith(" " + concept))
+    return out
+
+
 @cache
 def category(concept: str) -> str:
     """'tests', 'measures', 'conditions', 'symptoms' or 'therapies' for a clinical concept."""
