@@ -417,3 +417,27 @@ def test_a_fact_keeps_its_documents_date_beside_the_dates_it_states():
     (fact,) = chart.facts
     assert fact.note_date == dt.date(2024, 4, 22)
     assert fact.date != fact.note_date  # the sentence's own span
+
+
+def test_an_indented_dated_line_is_a_list_item_not_a_note():
+    chart = parse_chart_text(
+        "Consult 09/17/2024\n"
+        "Attacks needing steroids:\n"
+        "  10/04/2023 - urgent care, prednisone 40 mg x 5 days\n"
+        "  05/12/2024 - ED visit, dexamethasone IM\n"
+        "Denies smoking.\n"
+    )
+    dated = {f.text.split()[0]: f.date for f in chart.facts}
+    assert dated["10/04/2023"] == dt.date(2023, 10, 4)
+    assert dated["05/12/2024"] == dt.date(2024, 5, 12)
+    assert dated["Denies"] == dt.date(2024, 9, 17)  # still the consult's, not the last item's
+    # the same notes indented as a whole read the same
+    shifted = parse_chart_text("\n".join("    " + ln for ln in chart.source_text.splitlines()))
+    assert [f.date for f in shifted.facts] == [f.date for f in chart.facts]
+
+
+def test_a_vocabulary_phrase_is_found_in_the_plural():
+    from service.evidence.vocabulary import clinical
+
+    assert "asthma exacerbation" in clinical().concepts_in("Two asthma attacks this year.")
+    assert not clinical().concepts_in("Pts seen today.")  # 'pt' is too short to pluralise

@@ -353,6 +353,26 @@ def test_a_named_kind_of_a_diagnosis_answers_it():
     )
 
 
+def test_a_diagnosis_with_a_window_needs_a_note_inside_it():
+    text = "Seen for diabetes care in the 6 months before the request."
+    old = _chart(("Type 2 diabetes, follow-up visit.", "2023-06-01"))
+    recent = _chart(("Type 2 diabetes, follow-up visit.", "2024-03-01"))
+    assert _judge(text, old) is not Verdict.MET
+    assert _judge(text, recent) is Verdict.MET
+
+
+def test_events_listed_under_a_heading_count_and_the_heading_and_other_labels_do_not():
+    text = "Two or more asthma exacerbations in the 12 months before the request."
+    lines = [
+        ("Asthma attacks needing steroids:", "2024-03-20"),
+        ("10/04/2023 - urgent care, prednisone 40 mg x 5 days", "2023-10-04"),
+        ("Other: 02/15/2024 urgent care for wheeze, no steroids given.", "2024-02-15"),
+    ]
+    assert _judge(text, _chart(*lines)) is Verdict.NOT_MET  # one listed attack
+    second = ("01/12/2024 - ED visit, dexamethasone IM", "2024-01-12")
+    assert _judge(text, _chart(lines[0], lines[1], second, lines[2])) is Verdict.MET
+
+
 def test_diagnosis_by_words_or_code_but_not_by_family_or_rule_out():
     text = "A diagnosis of type 2 diabetes mellitus."
     assert parse_criterion("C1", text).kind is K.DIAGNOSIS

@@ -163,7 +163,10 @@ def judge_diagnosis(req: Requirement, ctx: Context) -> Evaluation:
     hits: list[Finding] = []
     denied: list[Finding] = []
     kinds = narrower(set(req.terms))  # "type 2 diabetes" answers "diabetes"
+    start = window_start(req.window, ctx.anchor)
     for tf in ctx.facts:
+        if req.window and not within(tf.fact.date, start, ctx.anchor):
+            continue  # "seen for diabetes in the 6 months before the request"
         ms = mentions_of(tf, "clinical", kinds)
         if any(usable(m) for m in ms) or (tf.fact.codes and _codes_match(tf.fact.codes, req)):
             hits.append(finding(tf))

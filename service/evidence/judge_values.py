@@ -293,14 +293,16 @@ def _event_dates(req: Requirement, ctx: Context) -> list[Finding]:
     else:
         events = []
         for tf in ctx.facts:
+            heading = tf.text.rstrip().endswith(":")  # it introduces a list of the events
             for m in mentions_of(tf, "clinical", set(req.terms)):
                 own = [d for d in tf.dates if abs(d.start - m.start) < 120]
-                if usable(m) and own:
+                if heading:
+                    if usable(m):
+                        events.extend(_listed(ctx, tf))
+                elif usable(m) and own:
                     events.append(finding(tf, date=tf.date_near(m.start) or own[0].first))
                 elif usable(m) and _on_note_date(tf, m):
                     events.append(finding(tf, date=tf.fact.date))
-                if usable(m) and tf.text.rstrip().endswith(":"):
-                    events.extend(_listed(ctx, tf))
     by_day: dict[dt.date, Finding] = {}
     for f in events:
         if f.date and f.date not in by_day:
@@ -315,12 +317,17 @@ def _on_note_date(tf: TypedFact, m: Mention) -> bool:
     return not tf.dates and tf.fact.date is not None and not m.status & {"historical", "recurring"}
 
 
+_LABEL = re.compile(r"\s*[A-Za-z][\w /&()-]{0,30}:")
+
+
 def _listed(ctx: Context, head: TypedFact) -> list[Finding]:
     """Dated lines listed under a heading that names the subject ("Injection history: ...")."""
     out = []
     seen = {head.fact.date}
     for tf in ctx.facts[head.index + 1 :]:
         starts = [d.first for d in tf.dates if d.start <= 2 and not d.month_only]
+        if not starts and _LABEL.match(tf.text):
+            break  # "Other: 08/15/2024 urgent care ...": a new label ends the list
         # a line that opens with a date may have been read as a dated note of its own
         day = starts[0] if starts else (tf.fact.date if tf.fact.date not in seen else None)
         if day is None:

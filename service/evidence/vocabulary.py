@@ -59,6 +59,10 @@ class Lexicon:
                 continue
             for m in pattern.finditer(text):
                 phrase = _key(m.group(1).lower() if fold else m.group(1))
+                # the phrase as listed, else its singular
+                phrase = next(
+                    (k for k in (phrase, phrase[:-1], phrase[:-2]) if k in self.phrases), phrase
+                )
                 if phrase in self.phrases:
                     found.append(Hit(frozenset(self.phrases[phrase]), m.start(1), m.end(1), phrase))
         found.sort(key=lambda h: (-(h.end - h.start), h.start))
@@ -82,8 +86,12 @@ def _key(phrase: str) -> str:
 
 
 def _pattern(phrases: list[str], flags: int) -> re.Pattern[str]:
+    # a word of four letters or more may be written in the plural ("asthma attacks"); shorter
+    # ones may not ("pts" is patients, not physical therapy)
     body = "|".join(
-        re.escape(p).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]+") for p in phrases
+        re.escape(p).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]+")
+        + ("(?:e?s)?" if len(p) >= 4 and p[-1].isalpha() and p[-1] != "s" else "")
+        for p in phrases
     )
     return re.compile(rf"(?<!{_EDGE})({body})(?!{_EDGE})", flags)
 

@@ -207,18 +207,19 @@ def _titled_header(line: str, dates: list[_Date], offset: int = 0) -> list[objec
         rng = date_range(line, dates)
         last = rng[1] if rng else dates[-1]
         pre = line[: dates[0].start].strip(" \t-–—:,(|[")
+        words = [w for w in pre.split() if re.search(r"[^\W\d_]", w)]  # "&", "-", "/" aside
         tail = line[last.end :].strip(" \t)]:.")
         # "Follow-up 08/27/2024: wearing stockings daily": a note (a visit, not a test's
         # result line) whose first sentence shares its line; the line stays a fact as written
         body = re.match(r"\s*\)?\s*:\s*(?=\S)", line[last.end :])
-        if body and pre and len(pre.split()) <= 8 and _VISIT_TITLE_RE.search(pre):
+        if body and pre and len(words) <= 8 and _VISIT_TITLE_RE.search(pre):
             note = Note(dates[0].first, rng[1].last if rng else None, pre)
             return [note, TextBlock(offset, offset + len(line))]
         if (
             (tail and not _attribution(tail))
             or dates[0].month_only
             or not pre
-            or len(pre.split()) > 8
+            or len(words) > 8
             or not _NOTE_WORD_RE.search(pre)
             or ". " in pre
         ):
@@ -234,8 +235,11 @@ def _titled_header(line: str, dates: list[_Date], offset: int = 0) -> list[objec
     return None
 
 
-def note_header(source: str, start: int, end: int) -> list[object] | None:
-    """A note header line -> [Note] or [Note, TextBlock of its body]; None for other lines."""
+def note_header(source: str, start: int, end: int, indented: bool = False) -> list[object] | None:
+    """A note header line -> [Note] or [Note, TextBlock of its body]; None for other lines.
+
+    An indented line that opens with a date is an item of a list ("  10/04/2023 - urgent care,
+    prednisone"): it dates itself, not the lines after it."""
     line = source[start:end]
     if BULLET_RE.match(line):
         return None
@@ -243,5 +247,7 @@ def note_header(source: str, start: int, end: int) -> list[object] | None:
     lead = dos.end() if dos else len(line) - len(line.lstrip())
     dates = find_dates(line)
     if dates and dates[0].start == lead:
+        if indented and not (dos and dos.group().strip()):
+            return None
         return _dated_header(source, start, end, dates)
     return None if dos and dos.group().strip() else _titled_header(line, dates, start)

@@ -69,7 +69,9 @@ def _consumed(source: str, start: int, end: int) -> list[object]:
     return events
 
 
-def _line_events(source: str, start: int, end: int, people: People) -> list[object]:
+def _line_events(
+    source: str, start: int, end: int, people: People, indented: bool = False
+) -> list[object]:
     line = source[start:end]
     if not line.strip():
         return [_BLANK]
@@ -82,7 +84,7 @@ def _line_events(source: str, start: int, end: int, people: People) -> list[obje
         return _consumed(source, start, end)
     if identity_line(line, people):
         return _consumed(source, start, end)
-    header = note_header(source, start, end)
+    header = note_header(source, start, end, indented)
     if header is not None:
         return header
     if block_line(line, people):  # letterhead, "Practice:" or "NPI:" outside a signature
@@ -103,14 +105,21 @@ def _continues(source: str, prev: TextBlock, cur: TextBlock) -> bool:
     )
 
 
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
 def _scan(source: str, people: People) -> list[object]:
     """Lines -> note headers, blank/break markers and text blocks with wrapped lines joined."""
     events: list[object] = []
     pos = 0
+    # indentation is read against the notes' own left margin (a paste may indent every line)
+    margin = min((_indent(ln) for ln in source.splitlines() if ln.strip()), default=0)
     for raw in source.splitlines(keepends=True):
         start, end = pos, pos + len(raw.rstrip("\r\n"))
         pos += len(raw)
-        for ev in _line_events(source, start, end, people):
+        indented = _indent(raw) > margin
+        for ev in _line_events(source, start, end, people, indented):
             prev = events[-1] if events else None
             if (
                 isinstance(ev, TextBlock)
