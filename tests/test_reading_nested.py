@@ -108,3 +108,24 @@ def test_examples_after_such_as_are_one_criterion_and_each_requirement_sentence_
     assert len(texts) == 3
     assert "such as weakness, a lost reflex" in texts[1]
     assert not any("all of these" in t for t in texts)
+
+
+_PARAGRAPH_CRITERIA = [
+    "You are 50 years of age or older.",
+    "A bone density scan shows a T-score of -2.5 or lower.",
+    "You tried an oral bisphosphonate for at least 12 months.",
+]
+
+
+def test_one_criterion_a_paragraph_under_a_lead_in_reads_like_one_a_line():
+    lead = "Our guideline says this drug can be approved when:\n\n"
+    as_paragraphs = lead + "\n\n".join(
+        # each paragraph wrapped over two lines, as a letter prints it
+        c.replace(" a ", "\na ", 1) if " a " in c else c
+        for c in _PARAGRAPH_CRITERIA
+    )
+    tail = "\n\nThe notes do not show a T-score.\n\nYou have the right to appeal within 65 days."
+    texts, _ = _criteria(as_paragraphs + tail)
+    assert texts == _PARAGRAPH_CRITERIA  # neither the reason nor the appeal rights
+    lines, _ = _criteria(lead.rstrip("\n") + "\n" + "\n".join(_PARAGRAPH_CRITERIA) + tail)
+    assert lines == texts

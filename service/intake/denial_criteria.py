@@ -25,7 +25,13 @@ from service.intake.enumeration import (
     ordinal,
     trim_item,
 )
-from service.intake.unmarked_lists import comma_series, labelled_rows, plain_lines, table_column
+from service.intake.unmarked_lists import (
+    comma_series,
+    labelled_rows,
+    paragraphs,
+    plain_lines,
+    table_column,
+)
 
 _INLINE = re.compile(
     r"(?:(?<=\s)|^)(?P<m>\((?:\d{1,2}|[a-zA-Z]|[ivx]{1,4})\)|(?:\d{1,2}|[a-z])\)"
@@ -215,7 +221,8 @@ def _definition(text: str, a: int, b: int) -> tuple[tuple[str, str], tuple[int, 
 
 def find_enumeration(text: str, sentences: list[tuple[int, int]]) -> Enumeration | None:
     """The first enumeration of criteria in the letter, outside its boilerplate; lists without
-    markers (a comma series, a table's first column) only when it has none with markers."""
+    markers (a comma series, a table's first column) only when it has none with markers, and
+    one criterion a paragraph only when it has neither."""
     found = (
         line_lists(text)
         + inline_lists(text, sentences)
@@ -226,6 +233,8 @@ def find_enumeration(text: str, sentences: list[tuple[int, int]]) -> Enumeration
     found = found or (
         table_column(text) + labelled_rows(text) + plain_lines(text) + comma_series(text, sentences)
     )
+    # one a paragraph: the loosest layout, read only when no other list is found
+    found = found or paragraphs(text)
     found = [e for e in found if not any(_nested(e, outer) for outer in found)]
     return min(found, key=lambda e: e.start) if found else None
 

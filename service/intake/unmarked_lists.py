@@ -149,6 +149,51 @@ def plain_lines(text: str) -> list[Enumeration]:
     return out
 
 
+# A lead-in that ends a paragraph with a colon ("... says this drug can be approved when:"),
+# its sentence starting anywhere in the paragraph.
+_LEAD_PARAGRAPH = re.compile(r"(?P<intro>[^\n.:;]{3,200}):[ \t]*\n[ \t]*\n")
+_PARAGRAPH = re.compile(r"\S[^\n]*(?:\n[ \t]*\S[^\n]*)*")
+_MAX_PARAGRAPH = 80  # words: a longer paragraph is prose, not one criterion
+# "The notes do not show ...": what the reviewer found missing, after the criteria
+_NOTES_LACK = re.compile(
+    r"\b(?:did|does|do)\s+not\s+(?:show|document|include|indicate|demonstrate|support)\b", re.I
+)
+
+
+def paragraphs(text: str) -> list[Enumeration]:
+    """One criterion a paragraph, under a lead-in that ends its own paragraph with a colon;
+    the list ends at a paragraph that is boilerplate, ends with a colon itself, states no
+    requirement, or states what the notes lack (the reason, not a criterion)."""
+    out = []
+    for lead in _LEAD_PARAGRAPH.finditer(text):
+        intro = " ".join(lead["intro"].split())
+        if not CUE.search(intro):
+            continue
+        items: list[tuple[int, int]] = []
+        for para in _PARAGRAPH.finditer(text, lead.end()):
+            if para.start() != lead.end() and not re.fullmatch(
+                r"[ \t]*\n[ \t]*\n[ \t]*",
+                text[(items[-1][1] if items else lead.end()) : para.start()],
+            ):
+                break  # not separated from the one before by exactly one blank line
+            words = para.group().split()
+            if (
+                len(words) > _MAX_PARAGRAPH
+                or para.group().rstrip().endswith(":")
+                or LINE_ITEM.match(para.group())
+                or is_boiler(para.group())
+                or _NOTES_LACK.search(para.group())
+                or not notice("requirement").search(para.group())  # not a requirement: the end
+            ):
+                break
+            items.append((para.start(), para.end()))
+        texts = [" ".join(text[a:b].split()) for a, b in items]
+        if len(items) >= 2 and acceptable(text, lead.start(), intro, texts):
+            spans = [trim_item(text, a, b) for a, b in items]
+            out.append(Enumeration(spans, logic_of(intro, texts), lead.start(), texts))
+    return out
+
+
 # "Requirement:  <text>" (or Criterion, Guideline element...) at a line's start, the value
 # wrapped on the lines under it; another "Label:" line or a blank line ends it.
 _CRITERION_LABEL = re.compile(
