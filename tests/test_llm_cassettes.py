@@ -33,6 +33,7 @@ MODEL = "openai/scripted-model"
 recorder = vcr.VCR(
     cassette_library_dir=str(CASSETTES),
     record_mode="all" if RECORD else "none",
+    drop_unused_requests=RECORD,  # a re-recording keeps only what this run sent
     match_on=["method", "scheme", "host", "port", "path", "body"],
     filter_headers=["authorization", "api-key", "x-api-key", "openai-organization"],
     decode_compressed_response=True,

@@ -211,6 +211,58 @@ def test_a_drug_considered_but_not_started_is_no_trial():
     assert _judge(text, chart) is Verdict.NOT_DOCUMENTED
 
 
+# ------------------------------------------------------------------ conservative measures
+
+MEASURES = (
+    "This service is used when treatment has not helped. Treatment should include medicines "
+    "that reduce pain and swelling, a soft diet, and a night guard"
+)
+ALL_MEASURES = (
+    ("Started naproxen 500 mg twice daily, a soft diet and a night guard.", "2024-01-08"),
+    ("Jaw pain unchanged despite naproxen, the soft diet and the night guard.", "2024-03-04"),
+)
+
+
+def _evaluate(text: str, chart: Chart):
+    return evaluate_criterion("C1", text, context_for(Denial(dates_of_service=[DOS]), chart))
+
+
+def test_a_list_of_measures_asks_for_each_as_its_own_course():
+    tree = parse_criterion("C1", MEASURES)
+    assert tree.kind is K.ALL_OF
+    assert [i.kind for i in tree.items] == [K.DRUG_TRIAL, K.DURATION, K.DURATION]
+    e = _evaluate(MEASURES, _chart(*ALL_MEASURES))
+    assert e.verdict is Verdict.MET
+    assert all(c.verdict is Verdict.MET and c.facts for c in e.children)
+    assert e.children[0].facts[0].label == "naproxen"  # each measure cites its own record
+
+
+def test_a_listed_measure_the_chart_does_not_show_is_named():
+    no_guard = _chart(
+        ("Started naproxen 500 mg twice daily and a soft diet.", "2024-01-08"),
+        ("Jaw pain unchanged despite naproxen and the soft diet.", "2024-03-04"),
+    )
+    e = _evaluate(MEASURES, no_guard)
+    assert e.verdict is Verdict.NOT_DOCUMENTED
+    missing = [c for c in e.children if c.verdict is not Verdict.MET]
+    assert [c.subject for c in missing] == ["a night guard"]
+    assert e.need and "night guard" in e.need and "soft diet" not in e.need
+
+
+def test_one_or_more_of_the_measures_is_met_by_one():
+    text = (
+        "Symptoms persist despite one or more of the following: anti-inflammatory medicines, "
+        "physical therapy, or a brace"
+    )
+    assert parse_criterion("C1", text).kind is K.ANY_OF
+    chart = _chart(
+        ("Physical therapy twice weekly since 01/08/2024.", "2024-01-08"),
+        ("Knee pain persists despite 8 weeks of physical therapy.", "2024-03-04"),
+    )
+    assert _judge(text, chart) is Verdict.MET
+    assert _judge(text, _chart(("Knee pain.", "2024-03-04"))) is Verdict.NOT_DOCUMENTED
+
+
 # ---------------------------------------------------------------------------- test result
 
 ECG = "a 12-lead ECG has been done and did not show the cause"

@@ -56,13 +56,15 @@ def letters_out(request: Any, seen: Callable[[str], None] | None = None) -> Any:
 def recorder(
     *, record: bool, library: Path | None = None, seen: Callable[[str], None] | None = None
 ) -> Any:
-    """A vcr.VCR replaying only (or recording everything when `record`), letters digested."""
+    """A vcr.VCR replaying only (or recording everything afresh when `record`), letters digested."""
     import vcr  # a test extra: only runs with recorded model calls need it
 
     return vcr.VCR(
         before_record_request=lambda request: letters_out(request, seen),
         cassette_library_dir=str(library) if library else None,
         record_mode="all" if record else "none",
+        # a re-recorded cassette holds what this run sent, not also what earlier runs did
+        drop_unused_requests=record,
         match_on=MATCH_ON,
         filter_headers=SECRET_HEADERS,
         decode_compressed_response=True,

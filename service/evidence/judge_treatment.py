@@ -243,7 +243,9 @@ def judge_duration(req: Requirement, ctx: Context) -> Evaluation:
     missing = need(req)
     if not course.facts:
         return evaluation(req, Verdict.NOT_DOCUMENTED, missing=missing)
-    facts = [finding(tf) for tf in course.facts[:4]]
+    # how the course ended, when the criterion asks ("when treatment has not helped")
+    ended = course.ended() if req.stop_reasons else None
+    facts = [finding(tf, stop_reason=ended) for tf in course.facts[:4]]
     comp = Comparison(
         required=req.threshold,
         found=round(course.days, 1),

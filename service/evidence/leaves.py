@@ -364,3 +364,22 @@ def _text_terms(text: str) -> list[str]:
     named = [c for c in found if category(c) != "reasons"]
     asks_why = re.search(r"\b(?:why|reason|rationale)\b", text, re.I)
     return named or (found if asks_why else [])
+
+
+def read_measure(rid: str, item: str, whole: str, drug: bool) -> Requirement:
+    """One measure of a listed conservative treatment, as its own course: a drug or drug class
+    as a drug trial, anything else as a therapy kept up. How long and how it must have ended
+    are the whole criterion's ("when treatment has not helped")."""
+    base: dict[str, Any] = {"id": rid, "text": item.strip(), "window": phrasing.window(whole)}
+    accepted, excuses = _stops(whole)
+    if drug:
+        drugs = list(dict.fromkeys([*_hits(class_names, item), *_hits(drug_names, item)]))
+        return Requirement(
+            kind=K.DRUG_TRIAL, subject=item.strip(), terms=drugs, count=1,
+            threshold=phrasing.duration(whole), stop_reasons=accepted, excuses=excuses,
+            dose=phrasing.dose(item), **base,
+        )  # fmt: skip
+    return Requirement(
+        kind=K.DURATION, subject=item.strip(), terms=_concepts(item, "therapies"),
+        threshold=phrasing.duration(whole), stop_reasons=accepted, **base,
+    )  # fmt: skip

@@ -11,6 +11,7 @@ import re
 
 from service.evidence import phrasing
 from service.evidence.leaves import read_leaf
+from service.evidence.measures import read_measures
 from service.evidence.vocabulary import category, clinical, specialties
 from service.models import Op, Requirement, RequirementKind
 from service.models.requirements import COMPOSITE
@@ -152,7 +153,7 @@ def _parse(rid: str, text: str, context: str) -> Requirement:
             for i, p in enumerate(alternatives)
         ]
         return Requirement(id=rid, kind=K.ANY_OF, text=text, items=parts)
-    return _several(rid, text, context) or read_leaf(rid, text, context)
+    return read_measures(rid, text) or _several(rid, text, context) or read_leaf(rid, text, context)
 
 
 def _several(rid: str, text: str, context: str) -> Requirement | None:
