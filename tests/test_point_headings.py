@@ -44,3 +44,15 @@ def test_a_list_of_text_requirements_is_headed_by_its_items_words():
     heading = _heading("all of these", RequirementKind.ALL_OF, children=children)
     assert _words(heading) - {"and"} <= _words(" ".join(TEXTS[:2]))  # joined, nothing added
     assert "surgeon" in heading.lower() and "symptoms" in heading.lower()
+
+
+def test_a_heading_drops_the_letters_connective_and_its_you_must_frame():
+    from service.render.wording import head_words
+
+    assert head_words("Furthermore, you must be willing to have surgery.") == (
+        "Willing to have surgery"
+    )
+    assert head_words("You also need to have x-rays that fail to provide a diagnosis") == (
+        "X-rays that fail to provide a diagnosis"
+    )
+    assert head_words("You have diabetes (type 1 or type 2).") == "You have diabetes"

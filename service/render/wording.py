@@ -54,6 +54,13 @@ def capitalize_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+_FRAME = re.compile(
+    r"^(?:(?:furthermore|also|in addition|additionally|moreover|finally|and)\s*,?\s+)?"
+    r"(?:(?:you|the (?:patient|member|enrollee|beneficiary)|your (?:records?|notes?|doctor))"
+    r"\s+(?:also\s+)?(?:must|need(?:s)? to|should|ha(?:s|ve) to)\s+(?:also\s+)?"
+    r"(?:(?:be|have|show|get)\s+)?)?",
+    re.I,
+)
 # Where a requirement's first clause may end: a clause mark, a bracket, or an example list.
 _CLAUSE_END = re.compile(r"[;:(]|,\s|\s(?:such as|for example|e\.g\.|including)\s", re.I)
 HEAD_WORDS = 10  # a heading longer than this is cut at a word boundary
@@ -88,6 +95,10 @@ def head_words(text: str) -> str:
     to remove at least 500 grams of tissue from each breast.' -> 'The surgeon plans to remove
     at least 500 grams')."""
     flat = " ".join(text.split())
+    # "Furthermore, you must be willing ..." -> "Willing ...": a heading names the requirement,
+    # not the letter's connective or its "you must" frame
+    flat = _FRAME.sub("", flat, count=1) or flat
+    flat = flat[:1].upper() + flat[1:]
     clause = flat
     for m in _CLAUSE_END.finditer(flat):
         if len(flat[: m.start()].split()) >= _MIN_CLAUSE:
