@@ -392,6 +392,27 @@ def test_several_stated_values_are_each_met_by_one_value():
     assert _judge(text, _chart((lower, "2024-03-01"))) is Verdict.NOT_MET
 
 
+def test_a_course_started_on_a_date_lasts_until_its_note_unless_it_stopped():
+    text = "A wrist splint worn at night for at least 6 weeks without adequate relief."
+
+    def chart(sentence: str, note: str) -> Chart:
+        fact = ChartFact(
+            id="F1",
+            type=FactType.PRIOR_TREATMENT,
+            text=sentence,
+            date=dt.date(2023, 12, 1),
+            note_date=dt.date.fromisoformat(note),
+            source="Hand clinic note",
+        )
+        return Chart(patient=Person(), provider=Provider(), facts=[fact])
+
+    going = "Night wrist splint started 12/01/2023; symptoms unchanged."
+    assert _judge(text, chart(going, "2024-02-20")) is Verdict.MET  # 81 days by the note
+    assert _judge(text, chart(going, "2023-12-20")) is Verdict.NOT_MET  # 19 days
+    stopped = "Night wrist splint started 12/01/2023, stopped after a week; symptoms unchanged."
+    assert _judge(text, chart(stopped, "2024-02-20")) is not Verdict.MET
+
+
 # ------------------------------------------------------------------ diagnosis, roles, text
 
 

@@ -37,7 +37,14 @@ LEXICONS = {
 }
 
 
-_SINCE = re.compile(r"\bsince\s*$", re.I)
+# "since 04/22/2024", "started 07/15/2024", "began on 3/1/2024": a course still going at its
+# note, unless the sentence says it stopped
+_SINCE = re.compile(
+    r"\b(?:since|(?:was\s+)?(?:started|begun|began|initiated|commenced)(?:\s+on)?)\s*$", re.I
+)
+_STOPPED = re.compile(
+    r"\b(?:stopped|discontinued|ended|completed|finished|until|through|thru|to\s+\d)", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -81,12 +88,15 @@ class TypedFact:
     @cached_property
     def span(self) -> tuple[dt.date, dt.date] | None:
         """The range the sentence states ("02/20/2024 - 03/05/2024"), or that an ongoing
-        course states up to its note's date ("still using it daily since 04/22/2024")."""
+        course states up to its note's date ("still using it daily since 04/22/2024", "splint
+        started 07/15/2024" in a note of 09/23/2024)."""
         found = find_dates(self.text)
         rng = date_range(self.text, found)
         if rng:
             return rng[0].first, rng[1].last
-        note = self.fact.date
+        note = self.fact.note_date or self.fact.date
+        if _STOPPED.search(self.text):
+            return None  # "started 03/01, stopped after two weeks": not ongoing
         for d in found:
             if not d.month_only and note and d.first < note and _SINCE.search(self.text[: d.start]):
                 return d.first, note
