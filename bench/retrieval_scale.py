@@ -18,7 +18,8 @@ from pathlib import Path
 import yaml
 
 from service.models import PolicyPassage
-from service.policies.corpus import load_corpus, load_ncd_jsonl
+from service.policies.corpus import load_corpus
+from service.policies.ncd import load_ncd_jsonl
 from service.policies.retrieve import SHIPPED_CORPUS, document_id
 
 REPO = Path(__file__).resolve().parents[1]

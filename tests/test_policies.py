@@ -13,9 +13,10 @@ from support import shared
 from service.config import Settings
 from service.errors import BadInput, IndexUnavailable
 from service.policies.chroma_index import open_index, to_metadata
-from service.policies.corpus import content_hash, load_corpus, load_ncd_jsonl, load_policy
+from service.policies.corpus import content_hash, load_corpus, load_policy
 from service.policies.embedding import Embedder, get_embedder
 from service.policies.lexical import LexicalIndex, tokenize
+from service.policies.ncd import load_ncd_jsonl
 from service.policies.retrieve import build_retriever, codes_match, ingest
 
 FIXTURES = Path(__file__).parent / "fixtures" / "policies"

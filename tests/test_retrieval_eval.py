@@ -8,7 +8,8 @@ from support import FakeRetriever, shared
 from service.evals import retrieval
 from service.evals.retrieval import Query, load_labels, score_mode, target_failures
 from service.models import PolicyPassage
-from service.policies.corpus import load_corpus, load_ncd_jsonl
+from service.policies.corpus import load_corpus
+from service.policies.ncd import load_ncd_jsonl
 from service.policies.retrieve import SHIPPED_CORPUS
 
 

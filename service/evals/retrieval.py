@@ -135,7 +135,7 @@ def run(
 def ncd_retriever(index_dir: Path = INDEX_DIR, ncd_file: Path = NCD_FILE) -> Retriever:
     """The NCD criteria in their own collection, ingested once (later runs embed nothing)."""
     from service.policies.chroma_index import open_index
-    from service.policies.corpus import load_ncd_jsonl
+    from service.policies.ncd import load_ncd_jsonl
     from service.policies.retrieve import ingest
 
     index = open_index(Path(index_dir), name=NCD_COLLECTION)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -22,8 +21,6 @@ from service.policies.declared import declare
 from service.policies.headings import heading_kind, opens_exclusions, paragraph_at
 
 MAX_SECTION_CHARS = 1200
-NCD_PAYER = "medicare-ncd"
-NCD_PLAN_TYPES = ["medicare_ab", "medicare_advantage"]
 
 
 class Chunk(NamedTuple):
@@ -47,7 +44,7 @@ def load_corpus(directory: Path) -> list[PolicyPassage]:
     for path in sorted(directory.rglob("*.md")):
         if path.name.lower() not in SKIPPED_NAMES:
             passages.extend(load_policy(path))
-    _check_unique(passages, where=str(directory))
+    check_unique(passages, where=str(directory))
     return passages
 
 
@@ -89,7 +86,7 @@ def document_passages(meta: dict, body: str, path: Path) -> list[PolicyPassage]:
     passages = declare([_passage(doc_id, head, chunk) for chunk in chunk_body(body)], meta, path)
     if not passages:
         raise BadInput(f"Policy document {path.name} has no text to index.", path=str(path))
-    _check_unique(passages, where=path.name)
+    check_unique(passages, where=path.name)
     return passages
 
 
@@ -211,7 +208,7 @@ def _passage(doc_id: str, head: dict, chunk: Chunk) -> PolicyPassage:
     )
 
 
-def _check_unique(passages: list[PolicyPassage], where: str) -> None:
+def check_unique(passages: list[PolicyPassage], where: str) -> None:
     seen: set[str] = set()
     for passage in passages:
         if passage.id in seen:
@@ -286,7 +283,7 @@ def _subsection_items(heading: str, slug: str, lines: list[str]) -> list[Chunk]:
     lead = paragraphs[-1] if paragraphs else ""
     return [
         # printed with its number, as a listed criterion is, so the lead-in stays separable
-        Chunk(f"{slug}-{n}", f"{heading} > {n}", _join(lead, f"{n}. " + "\n".join(b).strip()))
+        Chunk(f"{slug}-{n}", f"{heading} > {n}", join_lead(lead, f"{n}. " + "\n".join(b).strip()))
         for n, _, b in _numbered_subsections(lines)
     ]
 
@@ -307,7 +304,7 @@ def _item_chunks(heading: str, slug: str, lines: list[str]) -> list[Chunk]:
     paragraphs = _paragraphs(intro)
     lead = paragraphs[-1] if paragraphs else ""
     chunks = [
-        Chunk(f"{slug}-{number}", f"{heading} > {number}", _join(lead, text))
+        Chunk(f"{slug}-{number}", f"{heading} > {number}", join_lead(lead, text))
         for number, text in items
     ]
     notes = paragraphs[:-1] + _paragraphs(rest)
@@ -351,7 +348,7 @@ def _split_items(lines: list[str]) -> tuple[list[str], list[tuple[str, str]], li
 
 
 def _plain_chunks(heading: str, slug: str, lines: list[str]) -> list[Chunk]:
-    groups = _pack(_paragraphs(lines), MAX_SECTION_CHARS)
+    groups = pack(_paragraphs(lines), MAX_SECTION_CHARS)
     if len(groups) == 1:
         return [Chunk(f"{slug}-1", heading, groups[0])]
     return [Chunk(f"{slug}-{n}", f"{heading} > part {n}", text) for n, text in enumerate(groups, 1)]
@@ -362,7 +359,7 @@ def _paragraphs(lines: list[str]) -> list[str]:
     return [p.strip() for p in re.split(r"\n[ \t]*\n", text) if p.strip()]
 
 
-def _pack(pieces: list[str], limit: int, sep: str = "\n\n") -> list[str]:
+def pack(pieces: list[str], limit: int, sep: str = "\n\n") -> list[str]:
     """Greedily join pieces into groups no longer than `limit` (a long piece stays whole)."""
     groups: list[str] = []
     for piece in pieces:
@@ -373,8 +370,12 @@ def _pack(pieces: list[str], limit: int, sep: str = "\n\n") -> list[str]:
     return groups
 
 
-def _join(lead: str, text: str) -> str:
+def join_lead(lead: str, text: str) -> str:
     return f"{lead}\n{text}" if lead else text
+
+
+# a list line in NCD text and plain policies: "1.", "a)", "=>", a bullet
+NCD_BULLET_RE = re.compile(r"^(?:\d+\s*[.)]|=+>|[-*•]\s|[a-z][.)]\s)")
 
 
 def split_lead(text: str) -> tuple[str, str]:
@@ -391,123 +392,3 @@ def split_lead(text: str) -> tuple[str, str]:
 
 
 # --- Medicare NCD criteria (JSON lines) -------------------------------------------------------
-
-NCD_BULLET_RE = re.compile(r"^(?:\d+\s*[.)]|=+>|[-*•]\s|[a-z][.)]\s)")
-NCD_LABEL_MAX = 30
-
-
-def load_ncd_jsonl(path: Path) -> list[PolicyPassage]:
-    """Passages of the condensed Medicare NCD criteria, one JSON object a line."""
-    records = _read_jsonl(Path(path))
-    counts: dict[str, int] = {}
-    for record in records:
-        key = str(record.get("ncd_id"))
-        counts[key] = counts.get(key, 0) + 1
-    passages: list[PolicyPassage] = []
-    for record in records:
-        passages.extend(_ncd_passages(record, counts))
-    _check_unique(passages, where=str(path))
-    return passages
-
-
-def _read_jsonl(path: Path) -> list[dict]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput("The NCD criteria file cannot be read.", path=str(path)) from exc
-    records = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise BadInput(f"Line {number} of the NCD file is not JSON.", path=str(path)) from exc
-        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-            raise BadInput(f"Line {number} of the NCD file has no text field.", path=str(path))
-        records.append(record)
-    return records
-
-
-def _ncd_passages(record: dict, counts: dict[str, int]) -> list[PolicyPassage]:
-    folder = Path(str(record.get("path") or "")).parent.name
-    ncd_id = record.get("ncd_id")
-    if ncd_id is None:
-        policy_id = f"NCD-{slugify(folder)}"
-    elif counts[str(ncd_id)] > 1:  # the condensation reuses some ids: keep the NCD number visible
-        policy_id = f"NCD-{ncd_id}-{slugify(folder)}"
-    else:
-        policy_id = f"NCD-{ncd_id}"
-    urls = " ".join(record.get("source_urls") or []) + "\n" + record["text"]
-    version = re.search(r"ncdver=(\d+)", urls)
-    doc_id = f"{policy_id}@v{version.group(1) if version else '1'}"
-    title = _ncd_title(str(record.get("title") or ""), folder)
-    return [
-        PolicyPassage(
-            id=f"{doc_id}#{chunk.slug}",
-            policy_id=policy_id,
-            payer=NCD_PAYER,
-            title=title,
-            section=chunk.section,
-            text=chunk.text,
-            plan_types=list(NCD_PLAN_TYPES),
-        )
-        for chunk in _ncd_chunks(record["text"])
-    ]
-
-
-def _ncd_title(title: str, folder: str) -> str:
-    title = title.lstrip("#/ ").strip()
-    if not title or title.endswith((".", ":")) or len(title) > 100:
-        title = folder or title  # the record's title is a sentence of its text
-    if " " not in title:  # folder-style CamelCase
-        title = re.sub(r"(?<=[a-z)])(?=[A-Z(])", " ", title)
-    return title
-
-
-def _ncd_chunks(text: str) -> list[Chunk]:
-    """Paragraphs and bullets of one NCD; a bullet carries the paragraph that leads into it."""
-    units = _ncd_units(text)
-    counters: dict[str, int] = {}
-    chunks: list[Chunk] = []
-    lead = ""
-    for i, (label, kind, body) in enumerate(units):
-        following = units[i + 1] if i + 1 < len(units) else None
-        if kind == "para" and following and following[1] == "bullet" and following[0] == label:
-            lead = body  # introduces the bullets that follow; not a passage of its own
-            continue
-        if kind == "para":
-            lead = ""
-        slug = slugify(label) if label else "criteria"
-        counters[slug] = counters.get(slug, 0) + 1
-        n = counters[slug]
-        section = f"{label or 'Criteria'} > {n}"
-        text = _join(lead, body) if kind == "bullet" else body
-        chunks.append(Chunk(f"{slug}-{n}", section, text))
-    return chunks
-
-
-def _ncd_units(text: str) -> list[tuple[str, str, str]]:
-    """(label, "para" | "bullet", text) in order; labels are lines like "Covered:"."""
-    units: list[tuple[str, str, str]] = []
-    label, para = "", list[str]()
-
-    def flush() -> None:
-        for piece in _pack(para, 800, sep="\n"):
-            units.append((label, "para", piece))
-        para.clear()
-
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith(("http://", "https://", "//", "#")):
-            flush()  # blank lines, source links and repeated titles separate paragraphs
-        elif NCD_BULLET_RE.match(line):
-            flush()
-            units.append((label, "bullet", line))
-        elif len(line) <= NCD_LABEL_MAX and line.endswith(":"):
-            flush()
-            label = line.rstrip(":").strip()
-        else:
-            para.append(line)
-    flush()
-    return units
