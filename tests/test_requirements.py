@@ -413,6 +413,28 @@ def test_a_course_started_on_a_date_lasts_until_its_note_unless_it_stopped():
     assert _judge(text, chart(stopped, "2024-02-20")) is not Verdict.MET
 
 
+@pytest.mark.parametrize(
+    ("sentence", "note", "verdict"),
+    [
+        ("Six weeks of physical therapy did not help.", "2024-03-01", Verdict.MET),
+        ("Four weeks of physical therapy did not help.", "2024-03-01", Verdict.NOT_MET),
+        ("Physical therapy from January to March 2024, no improvement.", "2024-03-15", Verdict.MET),
+        (
+            "Physical therapy from January to February 2024, no improvement.",
+            "2024-02-20",
+            (Verdict.NOT_MET),
+        ),
+        ("12 visits of PT (Jan-Mar 2024), still symptomatic.", "2024-03-15", Verdict.MET),
+        ("PT twice weekly since January 2024, pain unchanged.", "2024-03-15", Verdict.MET),
+        ("PT since February 2024, pain unchanged.", "2024-03-01", Verdict.NOT_MET),
+        ("Physical therapy once a week, no improvement.", "2024-03-01", Verdict.NOT_DOCUMENTED),
+    ],
+)
+def test_a_course_length_written_in_words_or_months(sentence, note, verdict):
+    text = "Physical therapy for at least 6 weeks without adequate relief."
+    assert _judge(text, _chart((sentence, note))) is verdict
+
+
 # ------------------------------------------------------------------ diagnosis, roles, text
 
 

@@ -24,7 +24,7 @@ from service.evidence.vocabulary import (
     results,
     specialties,
 )
-from service.intake.chart_dates import date_range, find_dates
+from service.intake.chart_dates import MONTH_NAME, date_range, find_dates, month_number
 from service.models import Chart, ChartFact, FactType
 
 LEXICONS = {
@@ -41,6 +41,11 @@ LEXICONS = {
 # note, unless the sentence says it stopped
 _SINCE = re.compile(
     r"\b(?:since|(?:was\s+)?(?:started|begun|began|initiated|commenced)(?:\s+on)?)\s*$", re.I
+)
+_MONTH_SPAN = re.compile(
+    rf"\b(?P<a>{MONTH_NAME})\.?\s*(?:-|–|—|to|through|thru|until)\s*(?P<b>{MONTH_NAME})\.?,?\s+"
+    r"(?P<y>\d{4})\b",
+    re.I,
 )
 _STOPPED = re.compile(
     r"\b(?:stopped|discontinued|ended|completed|finished|until|through|thru|to\s+\d)", re.I
@@ -94,12 +99,18 @@ class TypedFact:
         rng = date_range(self.text, found)
         if rng:
             return rng[0].first, rng[1].last
+        months = _MONTH_SPAN.search(self.text)
+        if months:  # "from January to March 2024", "Jan-Mar 2024": from the first's start
+            a, b, year = month_number(months["a"]), month_number(months["b"]), int(months["y"])
+            return dt.date(year - (a > b), a, 1), dt.date(year, b, 1)  # to the last's start
         note = self.fact.note_date or self.fact.date
         if _STOPPED.search(self.text):
             return None  # "started 03/01, stopped after two weeks": not ongoing
         for d in found:
-            if not d.month_only and note and d.first < note and _SINCE.search(self.text[: d.start]):
-                return d.first, note
+            # "since January 2024": from the month's last day, so no day is claimed twice
+            first = d.last if d.month_only else d.first
+            if note and first < note and _SINCE.search(self.text[: d.start]):
+                return first, note
         return None
 
     @cached_property

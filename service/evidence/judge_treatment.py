@@ -27,6 +27,7 @@ from service.evidence.judging import (
     window_start,
     within,
 )
+from service.evidence.phrasing import number
 from service.evidence.vocabulary import (
     accepted_results,
     category,
@@ -60,7 +61,8 @@ _DAYS = {
     "yr": 365.25,
 }
 _STATED = re.compile(
-    r"(?P<n>\d+(?:\.\d+)?)\s*-?\s*(?P<u>days?|d|weeks?|wks?|wk|months?|mos?|years?|yrs?)\b"
+    r"(?P<n>\d+(?:\.\d+)?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve))"
+    r"\s*-?\s*(?P<u>days?|d|weeks?|wks?|wk|months?|mos?|years?|yrs?)\b"
     r"(?:\s+(?P<h>\d+)\s*h\b)?",
     re.I,
 )
@@ -95,7 +97,9 @@ def _stated_days(text: str, near: int) -> list[float]:
         if abs(m.start() - near) > 160 or not counts(statuses(text, m.start(), m.end())):
             continue
         unit = m.group("u").lower().rstrip("s")
-        days = float(m.group("n")) * _DAYS.get(unit, _DAYS.get(unit[:2], 1))
+        n = m.group("n")
+        count = float(n) if n[0].isdigit() else float(number(n) or 0)  # "six weeks"
+        days = count * _DAYS.get(unit, _DAYS.get(unit[:2], 1))
         if m.group("h"):
             days += float(m.group("h")) / 24
         out.append(days)

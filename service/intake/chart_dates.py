@@ -42,6 +42,11 @@ class _Date:
     month_only: bool
 
 
+def month_number(word: str) -> int:
+    """1 to 12 for a month's name or abbreviation."""
+    return _MONTHS[word[:3].lower()]
+
+
 def _year(raw: str) -> int:
     year = int(raw)
     # two-digit years: 00-50 read as 20xx, the rest as 19xx (a fixed pivot keeps output stable)
