@@ -441,3 +441,14 @@ def test_a_vocabulary_phrase_is_found_in_the_plural():
 
     assert "asthma exacerbation" in clinical().concepts_in("Two asthma attacks this year.")
     assert not clinical().concepts_in("Pts seen today.")  # 'pt' is too short to pluralise
+
+
+def test_an_identity_line_gives_only_its_age_clause_as_a_fact():
+    chart = parse_chart_text(
+        "Progress note 03/01/2024\n"
+        "Patient: Jane Doe, 45-year-old woman, DOB 01/02/1979, Member ID ABC123\n"
+        "Knee pain for 6 months.\n"
+    )
+    assert [f.text for f in chart.facts][0] == "45-year-old woman"
+    assert not any("Doe" in f.text or "1979" in f.text or "ABC123" in f.text for f in chart.facts)
+    assert chart.patient.member_id == "ABC123"

@@ -64,8 +64,15 @@ def _consumed(source: str, start: int, end: int) -> list[object]:
     note = note or dated_label(line)
     events: list[object] = [note] if note else []
     events.append(_BREAK)
-    if _AGE_RE.search(line):
-        events.append(TextBlock(start + len(line) - len(line.lstrip()), end))
+    age = _AGE_RE.search(line)
+    if age:
+        # only the clause that states the age ("45-year-old woman"): the line's name, date of
+        # birth and member id stay identity, never a fact a letter could quote
+        a = max(line.rfind(c, 0, age.start()) for c in ",;:") + 1
+        ends = [i for i in (line.find(c, age.end()) for c in ",;") if i >= 0]
+        b = min(ends, default=len(line))
+        a += len(line[a:b]) - len(line[a:b].lstrip())
+        events.append(TextBlock(start + a, start + b))
     return events
 
 
